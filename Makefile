@@ -1,0 +1,51 @@
+# audit-prep: the two commands of the README, and a few helpers.
+#   make run   set everything up (venv, dependencies, SQLite, demo data) and serve on :8000
+#   make test  install the test dependencies and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/audit_prep
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-sqlite test-postgres lint setup messages bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+
+run: setup
+	DJANGO_DEBUG=true $(PY) manage.py rundemo
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+test-sqlite: $(VENV)/.installed
+	env -u DATABASE_URL $(PY) -m pytest -n 2
+
+# PostgreSQL is used when it answers on 127.0.0.1:5432, and is mandatory in CI (CI=true).
+test-postgres: $(VENV)/.installed
+	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+		echo "== test suite on PostgreSQL"; DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2; \
+	else echo "== PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped (mandatory in CI)"; fi
+
+test: lint test-sqlite test-postgres
+
+messages: $(VENV)/.installed
+	cd audit_prep && ../$(PY) ../manage.py makemessages -l fr -l en --no-location
+	cd evidence && ../$(PY) ../manage.py makemessages -l fr -l en --no-location
+	cd checklists && ../$(PY) ../manage.py makemessages -l fr -l en --no-location
+	$(PY) manage.py compilemessages
+
+bench: $(VENV)/.installed
+	$(PY) bench/upload_memory.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

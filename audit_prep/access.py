@@ -1,0 +1,97 @@
+"""The one authorization choke point.
+
+Every queryset that reaches a user goes through `scope(queryset, user, action)`, and every action
+on an object through `can` / `require`. A model states where its organization is with a
+`scope_path` attribute ("organization", "revision__evidence__organization", ...).
+
+Grants come from *sources*: functions returning, for a user and an action, the ids of the
+organizations where the user may perform it. Memberships are the first source; a time-boxed
+external auditor grant plugs in later by registering another source, with no change to views.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.db.models import Model, Q, QuerySet
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from .roles import ROLE_ACTIONS, Action
+
+GrantSource = Callable[[object, Action], Iterable[int] | QuerySet]
+_grant_sources: list[GrantSource] = []
+_ROLE_CACHE_ATTR = "_audit_prep_roles"
+
+
+def register_grant_source(source: GrantSource) -> GrantSource:
+    if source not in _grant_sources:
+        _grant_sources.append(source)
+    return source
+
+
+@register_grant_source
+def membership_grants(user, action: Action) -> QuerySet:
+    from .models import Membership
+
+    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    return Membership.objects.filter(user=user, role__in=roles).values_list(
+        "organization_id", flat=True
+    )
+
+
+def _authenticated(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def scope(queryset: QuerySet, user, action: Action = Action.VIEW) -> QuerySet:
+    """Restrict `queryset` to the rows whose organization grants `action` to `user`."""
+    if not _authenticated(user):
+        return queryset.none()
+    path = queryset.model.scope_path
+    condition = Q()
+    for source in _grant_sources:
+        condition |= Q(**{f"{path}__in": source(user, action)})
+    return queryset.filter(condition)
+
+
+def organization_ids(user, action: Action) -> set[int]:
+    """Ids of organizations where `user` may perform `action`, memoised on the user object for
+    the request (one query per action, whatever the number of objects checked)."""
+    if not _authenticated(user):
+        return set()
+    cache = user.__dict__.setdefault(_ROLE_CACHE_ATTR, {})
+    if action not in cache:
+        ids: set[int] = set()
+        for source in _grant_sources:
+            ids.update(source(user, action))
+        cache[action] = ids
+    return cache[action]
+
+
+def forget(user) -> None:
+    """Drop the memoised grants (after a membership change within the same request)."""
+    user.__dict__.pop(_ROLE_CACHE_ATTR, None)
+
+
+def can(user, action: Action, organization_id: int) -> bool:
+    return organization_id in organization_ids(user, action)
+
+
+def require(user, action: Action, organization_id: int) -> None:
+    """Raise 404 when the organization is not visible at all, 403 when visible but the user's
+    role does not allow `action`."""
+    if can(user, action, organization_id):
+        return
+    if can(user, Action.VIEW, organization_id):
+        raise PermissionDenied()
+    raise NotFound()
+
+
+def organization_of(obj: Model) -> int:
+    """The organization id an object belongs to, following its model's `scope_path`."""
+    path = type(obj).scope_path
+    if path == "pk":
+        return obj.pk
+    target = obj
+    parts = path.split("__")
+    for part in parts[:-1]:
+        target = getattr(target, part)
+    return getattr(target, f"{parts[-1]}_id")

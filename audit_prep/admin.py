@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import AuditEvent, Membership, Organization
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "region", "siret"]
+    search_fields = ["name", "slug", "siret"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only."""
+
+    list_display = ["created_at", "organization", "actor_label", "action", "object_type",
+                    "object_id", "request_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor_label", "request_id", "object_repr"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,16 @@
+from rest_framework import serializers
+
+from .. import access
+from ..roles import Action
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key input that only resolves objects visible to the requesting user, so that
+    another structure's ids are answered exactly like ids that do not exist."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return access.scope(self.model.objects.all(), self.context["request"].user, Action.VIEW)

@@ -1,0 +1,85 @@
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import AuditEvent, Membership, Organization
+from .fields import ScopedPrimaryKeyField
+
+User = get_user_model()
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    my_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "siret", "kind", "region", "created_at", "my_role"]
+        read_only_fields = ["created_at"]
+
+    def get_my_role(self, obj) -> str | None:
+        roles = self.context.setdefault("my_roles", {})
+        if obj.pk not in roles:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                return None
+            membership = obj.memberships.filter(user=user).first()
+            roles[obj.pk] = membership.role if membership else None
+        return roles[obj.pk]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    organization = ScopedPrimaryKeyField(Organization)
+    user = serializers.CharField(
+        write_only=True, help_text=_("Username or email of an existing account.")
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organization", "user", "username", "email", "role", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            self.fields["organization"].read_only = True
+            self.fields["user"].read_only = True
+
+    def validate_user(self, value):
+        user = (
+            User.objects.filter(username=value).first()
+            or User.objects.filter(email__iexact=value).order_by("id").first()
+        )
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                _("No active account has this username or email."), code="user_not_found"
+            )
+        return user
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "organization", "actor", "actor_label", "action", "object_type", "object_id",
+            "object_repr", "before", "after", "request_id", "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    memberships = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "first_name", "last_name", "memberships"]
+        read_only_fields = fields
+
+    def get_memberships(self, obj) -> list[dict]:
+        return [
+            {"organization": m.organization_id, "organization_name": m.organization.name,
+             "role": m.role}
+            for m in obj.memberships.select_related("organization")
+        ]

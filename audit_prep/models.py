@@ -1,0 +1,119 @@
+"""Structures (organizations), memberships with roles, and the append-only audit trail."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+from .validators import validate_siret
+
+
+class OrganizationKind(models.TextChoices):
+    AI = "ai", _("association intermédiaire (AI)")
+    ACI = "aci", _("atelier et chantier d'insertion (ACI)")
+    EI = "ei", _("entreprise d'insertion (EI)")
+    ETTI = "etti", _("entreprise de travail temporaire d'insertion (ETTI)")
+    GEIQ = "geiq", _("GEIQ")
+    OTHER = "other", _("other")
+
+
+class Organization(models.Model):
+    """A structure (SIAE or other ESS enterprise) that owns an evidence vault."""
+
+    scope_path = "pk"
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    siret = models.CharField(
+        _("SIRET"), max_length=14, blank=True, default="", validators=[validate_siret]
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=OrganizationKind.choices, default=OrganizationKind.OTHER
+    )
+    region = models.CharField(_("region"), max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"], condition=~Q(siret=""), name="organization_siret_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganizationKind.values), name="organization_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in one structure; a person may belong to several structures."""
+
+    scope_path = "organization"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organization_id", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class AuditEvent(models.Model):
+    """One append-only line of the audit trail, written by a service in the transaction of the
+    change it describes (or, for reads such as downloads, on its own)."""
+
+    scope_path = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="audit_events", null=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    action = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200, blank=True, default="")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Audit events cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Audit events cannot be deleted."))

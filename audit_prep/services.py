@@ -1,0 +1,96 @@
+"""Business operations on structures and memberships."""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import access, audit
+from .api.errors import Conflict
+from .models import Membership, Organization
+from .roles import Action, Role
+
+ORG_FIELDS = ("name", "slug", "siret", "kind", "region")
+
+
+def _org_snapshot(org):
+    return {name: getattr(org, name) for name in ORG_FIELDS}
+
+
+def create_organization(actor, data: dict) -> Organization:
+    """Create a structure; its creator becomes its first quality manager."""
+    with transaction.atomic():
+        org = Organization(**data)
+        org.full_clean()
+        org.save()
+        membership = Membership.objects.create(
+            user=actor, organization=org, role=Role.QUALITY_MANAGER
+        )
+        audit.record(actor, "organization.create", org, after=_org_snapshot(org))
+        audit.record(actor, "membership.create", membership,
+                     after={"user": actor.pk, "role": membership.role})
+    access.forget(actor)
+    return org
+
+
+def update_organization(actor, org: Organization, data: dict) -> Organization:
+    access.require(actor, Action.MANAGE_ORGANIZATION, org.pk)
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        before = _org_snapshot(org)
+        for name, value in data.items():
+            setattr(org, name, value)
+        org.full_clean()
+        org.save()
+        audit.record(actor, "organization.update", org, before=before, after=_org_snapshot(org))
+    return org
+
+
+class LastQualityManager(Conflict):
+    default_code = "last_quality_manager"
+    default_detail = _("A structure keeps at least one quality manager.")
+
+
+def _ensure_other_manager(membership: Membership) -> None:
+    if membership.role != Role.QUALITY_MANAGER:
+        return
+    others = Membership.objects.select_for_update().filter(
+        organization_id=membership.organization_id, role=Role.QUALITY_MANAGER
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise LastQualityManager()
+
+
+def add_member(actor, org: Organization, user, role: str) -> Membership:
+    access.require(actor, Action.MANAGE_MEMBERS, org.pk)
+    if Membership.objects.filter(organization=org, user=user).exists():
+        raise Conflict(_("This person is already a member of the structure."),
+                       code="already_member")
+    with transaction.atomic():
+        membership = Membership.objects.create(organization=org, user=user, role=role)
+        audit.record(actor, "membership.create", membership,
+                     after={"user": user.pk, "role": role})
+    return membership
+
+
+def change_role(actor, membership: Membership, role: str) -> Membership:
+    access.require(actor, Action.MANAGE_MEMBERS, membership.organization_id)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        before = {"role": membership.role}
+        if role != Role.QUALITY_MANAGER:
+            _ensure_other_manager(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(actor, "membership.update", membership, before=before, after={"role": role})
+    access.forget(actor)
+    return membership
+
+
+def remove_member(actor, membership: Membership) -> None:
+    access.require(actor, Action.MANAGE_MEMBERS, membership.organization_id)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        _ensure_other_manager(membership)
+        audit.record(actor, "membership.delete", membership,
+                     before={"user": membership.user_id, "role": membership.role})
+        membership.delete()
+    access.forget(actor)

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
+
+from . import views
+from .api import views as api_views
+
+router = DefaultRouter()
+router.register("organizations", api_views.OrganizationViewSet, basename="organization")
+router.register("memberships", api_views.MembershipViewSet, basename="membership")
+router.register("audit-events", api_views.AuditEventViewSet, basename="auditevent")
+router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("revisions", RevisionViewSet, basename="revision")
+router.register("files", StoredFileViewSet, basename="storedfile")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include(router.urls)),
+    path("api/v1/me/", api_views.me, name="me"),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/", include("rest_framework.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

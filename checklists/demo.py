@@ -1,0 +1,150 @@
+"""Demo data for the embedded default: one structure, three accounts, evidence with real files.
+Safe to run again: it only adds what is missing."""
+
+import datetime
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from audit_prep.models import Membership, Organization
+from audit_prep.roles import Role
+from evidence import services as evidence_services
+from evidence.local_files import LocalUpload
+from evidence.models import EvidenceItem, EvidenceKind
+
+DEMO_SLUG = "demo-ai-val-de-loire"
+ACCOUNTS = [
+    ("qualite", "qualite@demo.audit-prep.local", Role.QUALITY_MANAGER, "Camille", "Martin"),
+    ("contributeur", "contributeur@demo.audit-prep.local", Role.CONTRIBUTOR, "Sami", "Benali"),
+    ("lecteur", "lecteur@demo.audit-prep.local", Role.VIEWER, "Louise", "Petit"),
+]
+
+
+def _credentials_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-credentials.txt"
+
+
+def _write_pdf(path: Path, title: str, lines: list[str]) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setTitle(title)
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(60, 780, title)
+    pdf.setFont("Helvetica", 11)
+    for index, line in enumerate(lines):
+        pdf.drawString(60, 750 - 18 * index, line)
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def _write_xlsx(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Objectifs 2026"
+    sheet.append(["Objectif", "Indicateur", "Cible", "Résultat T3"])
+    sheet.append(["Sorties dynamiques", "% de sorties en emploi ou formation", "60 %", "58 %"])
+    sheet.append(["Satisfaction des salariés en parcours", "Enquête annuelle", "85 %", "88 %"])
+    sheet.append(["Heures de formation", "Heures par salarié en parcours", "35 h", "31 h"])
+    workbook.save(path)
+    return path
+
+
+def _password_for(user, passwords: dict) -> None:
+    password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    passwords[user.username] = password
+
+
+def seed(stdout=None) -> dict:
+    """Create the demo structure, accounts and evidence; returns {username: password} for the
+    accounts created now (passwords of earlier runs are kept in DATA_DIR)."""
+    User = get_user_model()
+    passwords: dict[str, str] = {}
+    with transaction.atomic():
+        org, _ = Organization.objects.get_or_create(
+            slug=DEMO_SLUG,
+            defaults={"name": "AI du Val de Loire (démo)", "kind": "ai",
+                      "region": "Centre-Val de Loire", "siret": "88234567800016"},
+        )
+        users = {}
+        for username, email, role, first, last in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": email, "first_name": first, "last_name": last}
+            )
+            if created:
+                _password_for(user, passwords)
+            Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+            users[role] = user
+    if passwords:
+        with _credentials_file().open("a", encoding="utf-8") as handle:
+            for username, password in passwords.items():
+                handle.write(f"{username} {password}\n")
+    if not EvidenceItem.objects.filter(organization=org).exists():
+        _seed_evidence(org, users)
+    return passwords
+
+
+def _seed_evidence(org, users) -> None:
+    qm = users[Role.QUALITY_MANAGER]
+    today = timezone.localdate()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        items = [
+            (
+                {"title": "Politique qualité", "kind": EvidenceKind.DOCUMENT,
+                 "effective_date": today - datetime.timedelta(days=200), "renewal_months": 12,
+                 "description": "Politique qualité signée par la direction et le bureau.",
+                 "tags": ["ISO 9001", "5.2"]},
+                _write_pdf(tmp / "politique-qualite.pdf", "Politique qualité", [
+                    "Notre ambition : des parcours d'insertion réussis pour chaque salarié.",
+                    "Engagements : écoute, accompagnement, amélioration continue.",
+                ]),
+                True,
+            ),
+            (
+                {"title": "Compte rendu de revue de direction 2026", "kind": EvidenceKind.RECORD,
+                 "effective_date": today - datetime.timedelta(days=90), "renewal_months": 12,
+                 "tags": ["ISO 9001", "9.3"]},
+                _write_pdf(tmp / "revue-de-direction-2026.pdf", "Revue de direction 2026", [
+                    "Participants : direction, responsable qualité, encadrants techniques.",
+                    "Décisions : plan de formation des encadrants, enquête de satisfaction.",
+                ]),
+                True,
+            ),
+            (
+                {"title": "Tableau de suivi des objectifs qualité 2026",
+                 "kind": EvidenceKind.RECORD, "effective_date": today - datetime.timedelta(days=30),
+                 "tags": ["ISO 9001", "6.2"]},
+                _write_xlsx(tmp / "objectifs-qualite-2026.xlsx"),
+                False,
+            ),
+            (
+                {"title": "Attestation SST — encadrant technique",
+                 "kind": EvidenceKind.RECORD,
+                 "effective_date": today - datetime.timedelta(days=725),
+                 "valid_until": today + datetime.timedelta(days=5), "owner": qm,
+                 "tags": ["formation", "7.2"]},
+                _write_pdf(tmp / "attestation-sst.pdf", "Attestation SST", [
+                    "Sauveteur secouriste du travail : formation suivie et validée.",
+                ]),
+                True,
+            ),
+        ]
+        for data, path, approve in items:
+            with LocalUpload(path) as upload:
+                evidence = evidence_services.create_evidence(
+                    qm, org, dict(data), uploads=[upload], note="Version initiale (démo)"
+                )
+            if approve:
+                evidence_services.approve(qm, evidence)

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from .models import EvidenceItem, Revision, StoredFile
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence changes go through the services (audit trail, storage rules), not the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvidenceItem)
+class EvidenceItemAdmin(ReadOnlyAdmin):
+    list_display = ["title", "organization", "kind", "status", "valid_until", "owner"]
+    list_filter = ["status", "kind", "organization"]
+    search_fields = ["title", "description"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["evidence", "number", "verification_status", "is_current", "created_at"]
+    list_filter = ["verification_status"]
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(ReadOnlyAdmin):
+    list_display = ["name", "organization", "mime_type", "size", "sha256", "created_at"]
+    search_fields = ["name", "sha256"]

@@ -1,0 +1,29 @@
+import django_filters
+
+from ..models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    organization = django_filters.NumberFilter(field_name="organization_id")
+    status = django_filters.MultipleChoiceFilter(choices=EvidenceStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=EvidenceKind.choices)
+    tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
+    owner = django_filters.NumberFilter(field_name="owner_id")
+    valid_until_before = django_filters.DateFilter(field_name="valid_until", lookup_expr="lte")
+    valid_until_after = django_filters.DateFilter(field_name="valid_until", lookup_expr="gte")
+    q = django_filters.CharFilter(method="search", label="text in title or description")
+
+    class Meta:
+        model = EvidenceItem
+        fields = ["organization", "status", "kind", "tag", "owner"]
+
+    def search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+
+class RevisionFilter(django_filters.FilterSet):
+    class Meta:
+        model = Revision
+        fields = ["evidence", "verification_status", "is_current"]

@@ -1,0 +1,137 @@
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from audit_prep import access
+from audit_prep.api.fields import ScopedPrimaryKeyField
+from audit_prep.models import Organization
+from audit_prep.roles import Action
+
+from ..models import EvidenceItem, Revision, StoredFile
+
+User = get_user_model()
+
+
+class StoredFileSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StoredFile
+        fields = ["id", "name", "mime_type", "size", "sha256", "created_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/v1/files/{obj.pk}/download/"
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    files = StoredFileSerializer(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Revision
+        fields = [
+            "id", "evidence", "number", "note", "verification_status", "rejection_reason",
+            "is_current", "created_by", "created_at", "verified_at", "files",
+        ]
+        read_only_fields = fields
+
+
+class UploadSerializer(serializers.Serializer):
+    """Multipart fields of an upload; the files themselves come as one or more `files` parts."""
+
+    files = serializers.ListField(child=serializers.FileField(), required=False, write_only=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    allow_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class _MemberField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        orgs = access.organization_ids(self.context["request"].user, Action.VIEW)
+        return User.objects.filter(memberships__organization_id__in=orgs).distinct()
+
+
+class TagsField(serializers.ListField):
+    """Tags are written as a list of names and read back sorted."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, data):
+        return sorted(tag.name for tag in data.all())
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    organization = ScopedPrimaryKeyField(Organization)
+    owner = _MemberField(required=False, allow_null=True)
+    tags = TagsField(required=False, max_length=30)
+    current_revision = serializers.SerializerMethodField()
+    revision_count = serializers.IntegerField(read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    archived_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = EvidenceItem
+        fields = [
+            "id", "organization", "title", "description", "kind", "status", "owner",
+            "effective_date", "period_start", "period_end", "renewal_months", "valid_until",
+            "retention_until", "tags", "current_revision", "revision_count",
+            "created_by", "created_at", "updated_at", "approved_by", "approved_at",
+            "archived_by", "archived_at", "archive_reason",
+        ]
+        read_only_fields = [
+            "status", "created_at", "updated_at", "approved_at", "archived_at", "archive_reason",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            self.fields["organization"].read_only = True
+
+    def get_current_revision(self, obj) -> dict | None:
+        current = getattr(obj, "current_revisions", None)
+        if current is None:
+            current = [r for r in obj.revisions.all() if r.is_current]
+        return RevisionSerializer(current[0]).data if current else None
+
+    def validate(self, attrs):
+        instance = self.instance
+        if "valid_until" in attrs and attrs.get("valid_until") and attrs.get("renewal_months"):
+            raise serializers.ValidationError(
+                {"valid_until": [_("Give either a validity end date or a renewal period.")]},
+                code="validity_ambiguous",
+            )
+
+        def value(name):
+            return attrs[name] if name in attrs else getattr(instance, name, None)
+
+        effective = value("effective_date")
+        valid_until = attrs.get("valid_until") if "valid_until" in attrs else (
+            None if attrs.get("renewal_months") else value("valid_until")
+        )
+        errors = {}
+        if effective and valid_until and valid_until < effective:
+            errors["valid_until"] = [serializers.ErrorDetail(
+                _("The validity end cannot precede the effective date."),
+                code="valid_until_before_effective_date")]
+        if value("period_start") and value("period_end") and value("period_end") < value(
+            "period_start"
+        ):
+            errors["period_end"] = [serializers.ErrorDetail(
+                _("The covered period ends before it starts."), code="period_end_before_start")]
+        retention = value("retention_until")
+        if effective and retention and retention < effective:
+            errors["retention_until"] = [serializers.ErrorDetail(
+                _("The retention date cannot precede the effective date."),
+                code="retention_before_effective_date")]
+        months = attrs.get("renewal_months")
+        if months is not None and not 1 <= months <= 600:
+            errors["renewal_months"] = [serializers.ErrorDetail(
+                _("The renewal period is between 1 and 600 months."), code="renewal_months_range")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ArchiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)

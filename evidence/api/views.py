@@ -1,0 +1,162 @@
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, HttpResponseRedirect
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from audit_prep.api.viewsets import ScopedViewSet
+from audit_prep.roles import Action
+
+from .. import services, storage
+from ..models import EvidenceItem, Revision, StoredFile
+from .filters import EvidenceFilter, RevisionFilter
+from .serializers import (
+    ArchiveSerializer,
+    EvidenceSerializer,
+    RevisionSerializer,
+    StoredFileSerializer,
+    UploadSerializer,
+)
+
+
+def _uploads(request):
+    return request.FILES.getlist("files")
+
+
+class EvidenceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, ScopedViewSet,
+):
+    """Evidence items of the structures you belong to. Never deleted: archive them."""
+
+    queryset = (
+        EvidenceItem.objects.select_related("owner", "created_by", "approved_by", "archived_by")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "revisions",
+                queryset=Revision.objects.filter(is_current=True)
+                .select_related("created_by")
+                .prefetch_related("files"),
+                to_attr="current_revisions",
+            ),
+        )
+        .annotate(revision_count=Count("revisions", distinct=True))
+    )
+    serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilter
+    ordering_fields = ["title", "valid_until", "effective_date", "updated_at", "created_at"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    action_permissions = {
+        "submit": Action.SUBMIT,
+        "approve": Action.APPROVE,
+        "archive": Action.ARCHIVE,
+        "revisions": Action.VIEW,
+        "upload_revision": Action.UPLOAD,
+    }
+
+    def _respond(self, evidence, status_code=status.HTTP_200_OK):
+        evidence = self.get_queryset().get(pk=evidence.pk)
+        return Response(self.get_serializer(evidence).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = UploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        organization = data.pop("organization")
+        evidence = services.create_evidence(
+            request.user, organization, data, uploads=_uploads(request),
+            note=upload.validated_data["note"],
+            allow_duplicate=upload.validated_data["allow_duplicate"],
+        )
+        return self._respond(evidence, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        evidence = self.get_object()
+        serializer = self.get_serializer(
+            evidence, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        evidence = services.update_evidence(request.user, evidence, dict(serializer.validated_data))
+        return self._respond(evidence)
+
+    @extend_schema(request=None, responses=EvidenceSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._respond(services.submit_for_review(request.user, self.get_object()))
+
+    @extend_schema(request=None, responses=EvidenceSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._respond(services.approve(request.user, self.get_object()))
+
+    @extend_schema(request=ArchiveSerializer, responses=EvidenceSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        evidence = self.get_object()
+        serializer = ArchiveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._respond(
+            services.archive(request.user, evidence, serializer.validated_data["reason"])
+        )
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None):
+        evidence = self.get_object()
+        revisions = (
+            evidence.revisions.select_related("created_by").prefetch_related("files")
+            .order_by("-number")
+        )
+        page = self.paginate_queryset(revisions)
+        return self.get_paginated_response(RevisionSerializer(page, many=True).data)
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer},
+                   responses={201: RevisionSerializer})
+    @revisions.mapping.post
+    def upload_revision(self, request, pk=None):
+        evidence = self.get_object()
+        upload = UploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        revision = services.add_revision(
+            request.user, evidence, _uploads(request), note=upload.validated_data["note"],
+            allow_duplicate=upload.validated_data["allow_duplicate"],
+        )
+        revision = Revision.objects.prefetch_related("files").select_related("created_by").get(
+            pk=revision.pk
+        )
+        return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
+
+
+class RevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = Revision.objects.select_related("created_by").prefetch_related("files")
+    serializer_class = RevisionSerializer
+    filterset_class = RevisionFilter
+
+
+class StoredFileViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = StoredFile.objects.all()
+    serializer_class = StoredFileSerializer
+    action_permissions = {"download": Action.DOWNLOAD}
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, 302: None})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file's bytes (local disk) or a redirect to a short-lived signed URL (S3)."""
+        stored = self.get_object()
+        services.record_download(request.user, stored)
+        if storage.is_s3():
+            url = storage.presigned_download_url(stored.storage_key, stored.name, stored.mime_type)
+            return HttpResponseRedirect(url)
+        response = FileResponse(
+            storage.open_object(stored.storage_key), as_attachment=True,
+            filename=stored.name, content_type=stored.mime_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["X-Checksum-SHA256"] = stored.sha256
+        return response

@@ -1,0 +1,219 @@
+"""The evidence vault: evidence items, append-only revisions and their stored files."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from audit_prep.models import Organization
+
+
+class EvidenceKind(models.TextChoices):
+    DOCUMENT = "document", _("document to maintain")
+    RECORD = "record", _("record to retain")
+
+
+class EvidenceStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    IN_REVIEW = "in_review", _("in review")
+    APPROVED = "approved", _("approved")
+    ARCHIVED = "archived", _("archived")
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", _("pending verification")
+    VERIFIED = "verified", _("verified")
+    REJECTED = "rejected", _("rejected")
+
+
+class Tag(models.Model):
+    """A free tag, unique by name within a structure."""
+
+    scope_path = "organization"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tags")
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="tag_unique_per_org")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EvidenceItem(models.Model):
+    """A piece of evidence: a document the structure keeps current or a record it retains."""
+
+    scope_path = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="evidence_items"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, default="")
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=EvidenceStatus.choices, default=EvidenceStatus.DRAFT
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_evidence",
+        null=True, blank=True, verbose_name=_("owner"),
+    )
+    effective_date = models.DateField(_("effective date"))
+    period_start = models.DateField(_("covered period start"), null=True, blank=True)
+    period_end = models.DateField(_("covered period end"), null=True, blank=True)
+    renewal_months = models.PositiveSmallIntegerField(
+        _("renewal period (months)"), null=True, blank=True
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
+    retention_until = models.DateField(_("retain until"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="evidence_items")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archive_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EvidenceStatus.values), name="evidence_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("effective_date")),
+                name="evidence_valid_until_after_effective",
+                violation_error_code="valid_until_before_effective_date",
+                violation_error_message=_("The validity end cannot precede the effective date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="evidence_period_ordered",
+                violation_error_code="period_end_before_start",
+                violation_error_message=_("The covered period ends before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_until__isnull=True)
+                | Q(retention_until__gte=F("effective_date")),
+                name="evidence_retention_after_effective",
+                violation_error_code="retention_before_effective_date",
+                violation_error_message=_("The retention date cannot precede the effective date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(renewal_months__isnull=True)
+                | Q(renewal_months__gte=1, renewal_months__lte=600),
+                name="evidence_renewal_months_range",
+                violation_error_code="renewal_months_range",
+                violation_error_message=_("The renewal period is between 1 and 600 months."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EvidenceStatus.ARCHIVED) | Q(archived_at__isnull=False),
+                name="evidence_archived_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EvidenceStatus.APPROVED) | Q(approved_at__isnull=False),
+                name="evidence_approved_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Revision(models.Model):
+    """An append-only version of an evidence item, holding one or more files. It becomes the
+    current revision only once its files are verified."""
+
+    scope_path = "evidence__organization"
+
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    note = models.TextField(_("note"), blank=True, default="")
+    verification_status = models.CharField(
+        max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
+    )
+    rejection_reason = models.CharField(max_length=40, blank=True, default="")
+    is_current = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["evidence_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "number"], name="revision_number_unique"),
+            models.UniqueConstraint(
+                fields=["evidence"], condition=Q(is_current=True), name="revision_one_current"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+            models.CheckConstraint(
+                condition=Q(verification_status__in=VerificationStatus.values),
+                name="revision_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(verification_status=VerificationStatus.VERIFIED),
+                name="revision_current_is_verified",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.evidence} v{self.number}"
+
+
+class StoredFile(models.Model):
+    """A file of a revision. The object in storage is content-addressed by SHA-256 and is never
+    overwritten or deleted through the product."""
+
+    scope_path = "organization"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField(_("name"), max_length=255)
+    mime_type = models.CharField(_("type"), max_length=120)
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    storage_key = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        ordering = ["revision_id", "id"]
+        indexes = [
+            models.Index(fields=["organization", "sha256"]),
+            models.Index(fields=["storage_key"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="storedfile_size_positive"),
+            models.UniqueConstraint(
+                fields=["revision", "sha256"], name="storedfile_unique_content_per_revision"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,77 @@
+"""Access to the evidence store (local disk or S3 through django-storages). Objects are
+content-addressed: the key names the structure and the SHA-256 of the bytes."""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+
+from audit_prep.api.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+HASH_CHUNK = 1024 * 1024
+KEY_PREFIX = "o"
+
+
+class StorageUnavailable(ServiceUnavailable):
+    default_code = "storage_unavailable"
+    default_detail = _("The file store is unavailable; nothing was saved. Try again later.")
+
+
+def evidence_storage():
+    return storages["default"]
+
+
+def storage_key(organization_id: int, sha256: str) -> str:
+    return f"{KEY_PREFIX}/{organization_id}/{sha256[:2]}/{sha256}"
+
+
+def is_s3(storage=None) -> bool:
+    storage = storage or evidence_storage()
+    return hasattr(storage, "bucket_name")
+
+
+def put(fileobj, key: str) -> None:
+    """Write `fileobj` under `key` unless an object is already there (same key, same bytes)."""
+    storage = evidence_storage()
+    try:
+        if storage.exists(key):
+            return
+        fileobj.seek(0)
+        saved = storage.save(key, File(fileobj, name=key))
+    except Exception as exc:
+        logger.exception("storage write failed for %s", key)
+        raise StorageUnavailable() from exc
+    if saved != key:  # pragma: no cover - guarded by allow_overwrite / file_overwrite settings
+        raise StorageUnavailable()
+
+
+def open_object(key: str):
+    return evidence_storage().open(key, "rb")
+
+
+def hash_object(key: str) -> tuple[str, int]:
+    """SHA-256 and size of a stored object, read in chunks."""
+    hasher = hashlib.sha256()
+    size = 0
+    with open_object(key) as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def presigned_download_url(key: str, name: str, mime_type: str) -> str:
+    """A short-lived S3 URL that makes the browser save the file under its display name."""
+    return evidence_storage().url(
+        key,
+        parameters={
+            "ResponseContentDisposition": content_disposition_header(True, name),
+            "ResponseContentType": mime_type,
+        },
+        expire=settings.DOWNLOAD_URL_TTL_SECONDS,
+    )

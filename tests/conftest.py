@@ -1,0 +1,89 @@
+import io
+
+import pytest
+from rest_framework.test import APIClient
+
+from audit_prep.roles import Role
+
+from .factories import MembershipFactory, OrganizationFactory, UserFactory
+
+ROLES = [Role.QUALITY_MANAGER, Role.CONTRIBUTOR, Role.VIEWER]
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="AI du Val", slug="ai-du-val")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Chantier voisin", slug="chantier-voisin")
+
+
+@pytest.fixture
+def member(org):
+    """member(role) -> a user with that role in `org`."""
+
+    def make(role=Role.QUALITY_MANAGER, organization=None, username=None):
+        kwargs = {"organization": organization or org, "role": role}
+        if username:
+            kwargs["user"] = UserFactory(username=username)
+        return MembershipFactory(**kwargs).user
+
+    return make
+
+
+@pytest.fixture
+def qm(member):
+    return member(Role.QUALITY_MANAGER, username="qualite")
+
+
+@pytest.fixture
+def outsider(other_org, member):
+    return member(Role.QUALITY_MANAGER, organization=other_org, username="voisin")
+
+
+@pytest.fixture
+def client_for():
+    def make(user=None, language="fr"):
+        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """A fresh local evidence store for the test."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "store"), "allow_overwrite": True},
+        },
+    }
+    return tmp_path / "store"
+
+
+def stored_objects(root):
+    """Every object in a local store (relative keys)."""
+    if not root.exists():
+        return []
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def upload(client, evidence_id, *files, **fields):
+    """POST files ((name, bytes) or open file objects) as a new revision."""
+    parts = []
+    for item in files:
+        if isinstance(item, tuple):
+            name, data = item
+            handle = io.BytesIO(data)
+            handle.name = name
+            parts.append(handle)
+        else:
+            parts.append(item)
+    payload = {"files": parts, **fields} if parts else dict(fields)
+    return client.post(f"/api/v1/evidence/{evidence_id}/revisions/", payload, format="multipart")

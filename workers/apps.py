@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkersConfig(AppConfig):
+    name = "workers"
+    verbose_name = _("Background work")
+
+    def ready(self):
+        from . import tasks  # noqa: F401  (registers the tasks with the Celery app)

@@ -1,0 +1,46 @@
+"""Celery configuration, derived from the Django settings (themselves from the environment).
+
+JSON only, late acknowledgement, redelivery when a worker dies, a visibility timeout above the
+longest task, and separate queues for file work and light work.
+"""
+
+from django.conf import settings
+
+FILE_QUEUE = "files"
+LIGHT_QUEUE = "light"
+TASK_TIME_LIMIT = 15 * 60
+
+broker_url = settings.CELERY_BROKER_URL
+if broker_url.startswith("filesystem"):
+    # Embedded default: no server to install; the queue is a folder under DATA_DIR.
+    _queue_dir = settings.BROKER_DIR / "queue"
+    _processed_dir = settings.BROKER_DIR / "processed"
+    _control_dir = settings.BROKER_DIR / "control"
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
+    broker_transport_options = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(_processed_dir),
+        "store_processed": False,
+        "control_folder": str(_control_dir),
+    }
+else:
+    broker_transport_options = {"visibility_timeout": TASK_TIME_LIMIT * 2}
+
+broker_connection_retry_on_startup = True
+task_serializer = "json"
+result_serializer = "json"
+accept_content = ["json"]
+task_ignore_result = True
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+task_time_limit = TASK_TIME_LIMIT
+task_soft_time_limit = TASK_TIME_LIMIT - 60
+task_default_queue = LIGHT_QUEUE
+task_routes = {"workers.verify_revision": {"queue": FILE_QUEUE}}
+task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+task_eager_propagates = True
+timezone = settings.TIME_ZONE
+worker_hijack_root_logger = False

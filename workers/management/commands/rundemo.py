@@ -1,0 +1,31 @@
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the embedded default: a Celery worker (with its scheduler) beside the web server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args, **options):
+        worker = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+            [
+                sys.executable, "-m", "celery", "-A", "audit_prep", "worker", "--beat",
+                "--pool=solo", "--queues=files,light", "--loglevel=INFO",
+                f"--schedule={settings.DATA_DIR / 'celerybeat-schedule'}",
+            ]
+        )
+        self.stdout.write(f"Celery worker started (pid {worker.pid}).")
+        try:
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
