@@ -211,6 +211,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Email --------------------------------------------------------------------------------------
 _email = env.dj_email_url("EMAIL_URL", default="console:")
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured(
+        "EMAIL_URL: unsupported scheme; use smtp://, smtps://, submission://, console:, file: "
+        "or memory:"
+    )
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)
@@ -218,7 +223,9 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+EMAIL_FILE_PATH = "/" + _email["EMAIL_FILE_PATH"] if _email.get("EMAIL_FILE_PATH") else str(
+    DATA_DIR / "mail"
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "audit-prep <no-reply@audit-prep.local>")
 
 # --- Security -----------------------------------------------------------------------------------

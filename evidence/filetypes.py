@@ -106,12 +106,33 @@ def extension_of(name: str) -> str:
     return ext if dot and stem and _EXTENSION.match(ext) else ""
 
 
+# Legacy Office files are OLE2 containers that libmagic only names (msword, ms-excel) when it can
+# read the whole file; from a bounded head it answers x-ole-storage.
+OLE_CONTAINER = "application/x-ole-storage"
+OLE_TYPES = frozenset({"application/msword", "application/vnd.ms-excel"})
+
+
 def sniff(fileobj) -> str:
-    """MIME type from the content's first SNIFF_BYTES; leaves the file position at 0."""
+    """MIME type of a binary file object's content; leaves the file position at 0.
+
+    A file on disk is handed to libmagic by descriptor, so it reads what it needs (OLE2 needs the
+    whole file); any other stream (e.g. S3) is sniffed from its first SNIFF_BYTES."""
     fileobj.seek(0)
-    head = fileobj.read(SNIFF_BYTES)
+    try:
+        descriptor = fileobj.fileno()
+    except (AttributeError, OSError, ValueError):
+        descriptor = None
+    if descriptor is not None:
+        mime_type = magic.from_descriptor(descriptor, mime=True)
+    else:
+        mime_type = magic.from_buffer(fileobj.read(SNIFF_BYTES), mime=True)
     fileobj.seek(0)
-    return magic.from_buffer(head, mime=True)
+    return mime_type
+
+
+def same_type(sniffed: str, expected: str) -> bool:
+    """Whether a re-sniffed type confirms the type recorded at upload."""
+    return sniffed == expected or (sniffed == OLE_CONTAINER and expected in OLE_TYPES)
 
 
 def _check_pdf_complete(fileobj, size: int) -> None:

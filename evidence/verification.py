@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit_prep import audit
 
 from . import storage
-from .filetypes import ALLOWED_TYPES, RejectionReason, sniff
+from .filetypes import RejectionReason, same_type, sniff
 from .models import Revision, VerificationStatus
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _check_file(stored_file) -> RejectionReason | None:
         raise TransientStorageError(str(exc)) from exc
     if digest != stored_file.sha256 or size != stored_file.size:
         return RejectionReason.HASH_MISMATCH
-    if mime_type != stored_file.mime_type or mime_type not in ALLOWED_TYPES:
+    if not same_type(mime_type, stored_file.mime_type):
         return RejectionReason.TYPE_MISMATCH
     return None
 

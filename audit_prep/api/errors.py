@@ -9,7 +9,7 @@ default, English with `Accept-Language: en`).
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -99,6 +99,8 @@ def _convert(exc):
         )
     if isinstance(exc, IntegrityError):
         return Conflict()
+    if isinstance(exc, OperationalError):
+        return ServiceUnavailable(code="database_unavailable")
     return exc
 
 

@@ -40,6 +40,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["id", "organization", "user", "username", "email", "role", "created_at"]
         read_only_fields = ["created_at"]
+        validators = []  # the service answers an existing membership with "already_member"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -37,12 +37,18 @@ class RevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UploadSerializer(serializers.Serializer):
-    """Multipart fields of an upload; the files themselves come as one or more `files` parts."""
+class UploadFieldsSerializer(serializers.Serializer):
+    """Form fields that come with files. The files themselves are checked by the upload service
+    (content, size, name), which gives each refusal its own stable code."""
 
-    files = serializers.ListField(child=serializers.FileField(), required=False, write_only=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     allow_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class UploadSerializer(UploadFieldsSerializer):
+    """Multipart body of an upload, for the schema: one or more `files` parts and the fields."""
+
+    files = serializers.ListField(child=serializers.FileField(), write_only=True)
 
 
 class _MemberField(serializers.PrimaryKeyRelatedField):

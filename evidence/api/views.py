@@ -17,6 +17,7 @@ from .serializers import (
     EvidenceSerializer,
     RevisionSerializer,
     StoredFileSerializer,
+    UploadFieldsSerializer,
     UploadSerializer,
 )
 
@@ -44,10 +45,12 @@ class EvidenceViewSet(
             ),
         )
         .annotate(revision_count=Count("revisions", distinct=True))
+        .order_by("-updated_at", "-id")
     )
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
     ordering_fields = ["title", "valid_until", "effective_date", "updated_at", "created_at"]
+    ordering = ["-updated_at", "-id"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     action_permissions = {
         "submit": Action.SUBMIT,
@@ -64,7 +67,7 @@ class EvidenceViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload = UploadSerializer(data=request.data)
+        upload = UploadFieldsSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         organization = data.pop("organization")
@@ -120,7 +123,7 @@ class EvidenceViewSet(
     @revisions.mapping.post
     def upload_revision(self, request, pk=None):
         evidence = self.get_object()
-        upload = UploadSerializer(data=request.data)
+        upload = UploadFieldsSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         revision = services.add_revision(
             request.user, evidence, _uploads(request), note=upload.validated_data["note"],
