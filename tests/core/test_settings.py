@@ -77,3 +77,13 @@ def test_embedded_defaults_are_flagged_by_deploy_checks(tmp_path):
 def test_debug_runs_with_no_configuration_at_all(tmp_path):
     result = run_manage(tmp_path, {"DJANGO_DEBUG": "true"}, "check")
     assert result.returncode == 0, result.stderr
+
+
+def test_every_variable_read_by_the_settings_is_documented():
+    import re
+
+    source = (ROOT / "audit_prep/settings.py").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z0-9_]+)"', source))
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "the settings read no variable?"
+    assert read - documented == set()
