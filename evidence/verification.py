@@ -5,6 +5,8 @@ rejected one keeps its reason. Idempotent: a revision already decided is left al
 import logging
 import random
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,13 +33,13 @@ def _check_file(stored_file) -> RejectionReason | None:
         digest, size = storage.hash_object(stored_file.storage_key)
         with storage.open_object(stored_file.storage_key) as handle:
             mime_type = sniff(handle)
-    except FileNotFoundError:
+    except FileNotFoundError:  # local disk, and S3Storage for a missing key
         return RejectionReason.MISSING_OBJECT
-    except OSError as exc:
-        raise TransientStorageError(str(exc)) from exc
-    except Exception as exc:  # botocore errors and the like: missing key or store down
-        if "NoSuchKey" in repr(exc) or "404" in repr(exc):
+    except ClientError as exc:
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
             return RejectionReason.MISSING_OBJECT
+        raise TransientStorageError(str(exc)) from exc
+    except (OSError, BotoCoreError) as exc:  # store unreachable: retry later
         raise TransientStorageError(str(exc)) from exc
     if digest != stored_file.sha256 or size != stored_file.size:
         return RejectionReason.HASH_MISMATCH
