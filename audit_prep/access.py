@@ -4,6 +4,10 @@ Every queryset that reaches a user goes through `scope(queryset, user, action)`,
 on an object through `can` / `require`. A model states where its organization is with a
 `scope_path` attribute ("organization", "revision__evidence__organization", ...).
 
+Shared reference data (the referential library: rows whose organization is empty) is readable
+by every signed-in user when its model sets `scope_shared_when_unowned = True`; it is never
+writable through the API.
+
 Grants come from *sources*: functions returning, for a user and an action, the ids of the
 organizations where the user may perform it. Memberships are the first source; a time-boxed
 external auditor grant plugs in later by registering another source, with no change to views.
@@ -45,10 +49,13 @@ def scope(queryset: QuerySet, user, action: Action = Action.VIEW) -> QuerySet:
     """Restrict `queryset` to the rows whose organization grants `action` to `user`."""
     if not _authenticated(user):
         return queryset.none()
-    path = queryset.model.scope_path
+    model = queryset.model
+    path = model.scope_path
     condition = Q()
     for source in _grant_sources:
         condition |= Q(**{f"{path}__in": source(user, action)})
+    if action == Action.VIEW and getattr(model, "scope_shared_when_unowned", False):
+        condition |= Q(**{f"{path}__isnull": True})
     return queryset.filter(condition)
 
 

@@ -24,6 +24,7 @@ class Action(StrEnum):
     MANAGE_ORGANIZATION = "manage_organization"
     MANAGE_MEMBERS = "manage_members"
     VIEW_AUDIT_TRAIL = "view_audit_trail"
+    MANAGE_REFERENTIALS = "manage_referentials"
 
 
 _READ = {Action.VIEW, Action.DOWNLOAD}

@@ -238,7 +238,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# e.g. security.W008 when a TLS-terminating proxy does the HTTP -> HTTPS redirect itself.
+SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", []) + (
+    [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+)
 
 LOGIN_URL = "/api/auth/login/"
 

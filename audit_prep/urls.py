@@ -4,18 +4,30 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from checklists.api import views as checklist_views
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
 
 from . import views
 from .api import views as api_views
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    # No ".json" URL variants: one spelling per resource, one set of routes to authorize.
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("organizations", api_views.OrganizationViewSet, basename="organization")
 router.register("memberships", api_views.MembershipViewSet, basename="membership")
 router.register("audit-events", api_views.AuditEventViewSet, basename="auditevent")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("revisions", RevisionViewSet, basename="revision")
 router.register("files", StoredFileViewSet, basename="storedfile")
+router.register("referentials", checklist_views.ReferentialViewSet, basename="referential")
+router.register("requirements", checklist_views.RequirementViewSet, basename="requirement")
+router.register("adoptions", checklist_views.AdoptionViewSet, basename="adoption")
+router.register("exclusions", checklist_views.ExclusionViewSet, basename="exclusion")
+router.register("links", checklist_views.LinkViewSet, basename="link")
 
 urlpatterns = [
     path("", views.home, name="home"),

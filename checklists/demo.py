@@ -90,9 +90,45 @@ def seed(stdout=None) -> dict:
         with _credentials_file().open("a", encoding="utf-8") as handle:
             for username, password in passwords.items():
                 handle.write(f"{username} {password}\n")
+    _import_libraries()
     if not EvidenceItem.objects.filter(organization=org).exists():
         _seed_evidence(org, users)
+        _seed_readiness(org, users[Role.QUALITY_MANAGER])
     return passwords
+
+
+LIBRARIES = Path(__file__).resolve().parent / "libraries"
+
+
+def _import_libraries() -> None:
+    from .library import load_library
+    from .services.importer import import_library
+
+    for path in sorted(LIBRARIES.glob("*.yaml")):
+        import_library(load_library(path))
+
+
+def _seed_readiness(org, qm) -> None:
+    """Adopt ISO 9001 towards an audit in three months, exclude 8.3, tag the demo evidence."""
+    from .models import Referential, Requirement
+    from .services import links, tailoring
+
+    iso = Referential.objects.get(code="iso9001", organization__isnull=True)
+    tailoring.adopt(qm, org, iso, target_audit_date=timezone.localdate()
+                    + datetime.timedelta(days=90))
+    requirements = {r.ref_id: r for r in Requirement.objects.filter(referential=iso)}
+    tailoring.exclude(qm, org, requirements["8.3"],
+                      "La structure met à disposition du personnel et n'a pas d'activité de "
+                      "conception et développement de produits ou de services.")
+    tags = {"Politique qualité": ["5.2", "5.2.2"],
+            "Compte rendu de revue de direction 2026": ["9.3", "9.3.3"],
+            "Tableau de suivi des objectifs qualité 2026": ["6.2", "6.2.1"],
+            "Attestation SST — encadrant technique": ["7.2"]}
+    for evidence in EvidenceItem.objects.filter(organization=org):
+        wanted = [requirements[ref] for ref in tags.get(evidence.title, [])
+                  if ref in requirements]
+        if wanted:
+            links.link_many(qm, [evidence], wanted)
 
 
 def _seed_evidence(org, users) -> None:

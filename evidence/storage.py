@@ -42,7 +42,13 @@ def put(fileobj, key: str) -> None:
         if storage.exists(key):
             return
         fileobj.seek(0)
-        saved = storage.save(key, File(fileobj, name=key))
+        if hasattr(fileobj, "temporary_file_path") and not is_s3(storage):
+            # A streamed upload on local disk is moved into place, not copied. (On S3 the
+            # wrapper keeps the client's declared Content-Type out of the object's metadata.)
+            payload = fileobj
+        else:
+            payload = File(fileobj, name=key)
+        saved = storage.save(key, payload)
     except Exception as exc:
         logger.exception("storage write failed for %s", key)
         raise StorageUnavailable() from exc

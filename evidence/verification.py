@@ -6,7 +6,6 @@ import logging
 import random
 
 from botocore.exceptions import BotoCoreError, ClientError
-
 from django.db import transaction
 from django.utils import timezone
 

@@ -1,9 +1,12 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import access
 from ..roles import Action
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A foreign key input that only resolves objects visible to the requesting user, so that
     another structure's ids are answered exactly like ids that do not exist."""

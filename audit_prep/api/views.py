@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from .. import access, services
 from ..models import AuditEvent, Membership, Organization
 from ..roles import Action
+from .filters import id_filterset
 from .serializers import (
     AuditEventSerializer,
     MembershipSerializer,
@@ -54,7 +55,7 @@ class MembershipViewSet(
 
     queryset = Membership.objects.select_related("user")
     serializer_class = MembershipSerializer
-    filterset_fields = ["organization", "role"]
+    filterset_class = id_filterset(Membership, id_fields=["organization"], fields=["role"])
     action_permissions = {"update": Action.MANAGE_MEMBERS, "partial_update": Action.MANAGE_MEMBERS,
                           "destroy": Action.MANAGE_MEMBERS, "create": Action.MANAGE_MEMBERS}
 
@@ -73,6 +74,8 @@ class MembershipViewSet(
 
 
 class AuditEventFilter(filters.FilterSet):
+    organization = filters.NumberFilter(field_name="organization_id")
+    actor = filters.NumberFilter(field_name="actor_id")
     since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

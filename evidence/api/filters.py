@@ -24,6 +24,8 @@ class EvidenceFilter(django_filters.FilterSet):
 
 
 class RevisionFilter(django_filters.FilterSet):
+    evidence = django_filters.NumberFilter(field_name="evidence_id")
+
     class Meta:
         model = Revision
         fields = ["evidence", "verification_status", "is_current"]

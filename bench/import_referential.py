@@ -1,0 +1,166 @@
+#!/usr/bin/env python
+"""Benchmark: import of the ISO 9001:2015 referential library (91 nodes) into a fresh database.
+
+Target: the import (``manage.py import_referential``: reading, validating and writing) takes
+well under 2 s. Measured in-process, median of N runs each:
+
+* first import: into a database holding no referential (the imported rows are deleted,
+  untimed, between runs);
+* second import of the same file right after: must report "no change" and write nothing.
+
+Run by hand, not part of the test suite::
+
+    .venv/bin/python bench/import_referential.py [--repeat 5] [--database-url URL]
+                                                 [--file PATH] [--keep] [--workdir DIR]
+
+Without --database-url the database is a new SQLite file in a temporary DATA_DIR. With it,
+the database must be migratable and must not hold the benchmarked referential already (the
+script refuses to touch existing data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = REPO / "checklists" / "libraries" / "iso9001-2015.yaml"
+TARGET_SECONDS = 2.0
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def prepare_environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
+        "DJANGO_DEBUG": "true",
+        "DATA_DIR": str(data_dir),
+    })
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "migrate", "--noinput", "-v0"],
+        cwd=REPO, env=env, check=True,
+    )
+
+
+def run(args: argparse.Namespace, data_dir: Path) -> bool:
+    env = prepare_environment(data_dir, args.database_url)
+    log(f"migrating a fresh database ({'DATABASE_URL' if args.database_url else data_dir})")
+    migrate(env)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from checklists.library import load_library
+    from checklists.models import Referential, Requirement
+
+    urn = load_library(args.file).urn
+    if Referential.objects.filter(urn=urn).exists():
+        log(f"{urn} is already in this database: use an empty database")
+        return False
+
+    def import_once() -> tuple[float, str, int]:
+        out = io.StringIO()
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            call_command("import_referential", str(args.file), stdout=out)
+            elapsed = time.perf_counter() - start
+        writes = sum(
+            1 for q in queries.captured_queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        )
+        return elapsed, out.getvalue().strip(), writes
+
+    def forget() -> None:  # untimed: back to a database without the referential
+        with transaction.atomic():
+            rows = Requirement.objects.filter(referential__urn=urn)
+            rows.update(parent=None)
+            rows.delete()
+            Referential.objects.filter(urn=urn).delete()
+
+    first, second = [], []
+    ok = True
+    for attempt in range(1, args.repeat + 1):
+        seconds, output, writes = import_once()
+        first.append(seconds)
+        log(f"run {attempt}: first import {seconds:.3f} s, {writes} write statements: {output}")
+        seconds, output, writes = import_once()
+        second.append(seconds)
+        log(f"run {attempt}: second import {seconds:.3f} s, {writes} write statements: {output}")
+        if not output.endswith(": no change") or writes:
+            log("second import changed something: FAIL")
+            ok = False
+        forget()
+    nodes = len(load_library(args.file).nodes)
+
+    start = time.perf_counter()
+    load_library(args.file)
+    parse = time.perf_counter() - start
+
+    first_median, second_median = statistics.median(first), statistics.median(second)
+    shown = args.file.relative_to(REPO) if args.file.is_relative_to(REPO) else args.file
+    where = "(DATABASE_URL)" if args.database_url else "(temporary SQLite file)"
+    print(f"file:            {shown} ({nodes} nodes)")
+    print(f"database:        {connection.vendor} {where}")
+    print(f"machine:         {platform.machine()}, Python {platform.python_version()}")
+    print(f"parse+validate:  {parse:.3f} s (one run)")
+    print(f"first import:    median {first_median:.3f} s of {args.repeat} "
+          f"(min {min(first):.3f}, max {max(first):.3f})")
+    print(f"second import:   median {second_median:.3f} s of {args.repeat} "
+          f"(min {min(second):.3f}, max {max(second):.3f}), no change, no write SQL: "
+          f"{'yes' if ok else 'NO'}")
+    print(f"target:          < {TARGET_SECONDS:.1f} s each")
+    passed = ok and first_median < TARGET_SECONDS and second_median < TARGET_SECONDS
+    print(f"result:          {'PASS' if passed else 'FAIL'}")
+    return passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each import (5)")
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE,
+                        help="library file (default: the ISO 9001:2015 library)")
+    parser.add_argument("--database-url", help="DATABASE_URL to use (default: SQLite in a "
+                        "temporary DATA_DIR); it must not hold the referential already")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary DATA_DIR")
+    parser.add_argument("--workdir", help="parent of the temporary DATA_DIR (default: the "
+                        "system temporary directory)")
+    args = parser.parse_args()
+    args.file = args.file.resolve()
+    data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-", dir=args.workdir))
+    try:
+        return 0 if run(args, data_dir) else 1
+    finally:
+        if args.keep:
+            log(f"kept {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from audit_prep.api.fields import ScopedPrimaryKeyField
+from audit_prep.models import Organization
+from evidence.models import EvidenceItem
+
+from ..models import (
+    Adoption,
+    Applicability,
+    EvidenceLink,
+    ReadinessSnapshot,
+    Referential,
+    Requirement,
+)
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "fr").startswith("en") else "fr"
+
+
+class ReferentialSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    requirement_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Referential
+        fields = ["id", "urn", "code", "version", "revision", "ref_id", "name", "name_fr",
+                  "name_en", "description_fr", "description_en", "kind", "is_template",
+                  "publisher", "sources", "notes", "organization", "requirement_count"]
+        read_only_fields = fields
+
+    def get_name(self, obj) -> str:
+        return getattr(obj, f"name_{_lang()}")
+
+
+class RequirementSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    mandatory = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Requirement
+        fields = ["id", "referential", "urn", "parent", "ref_id", "order", "depth", "name",
+                  "name_fr", "name_en", "name_is_descriptive", "description_fr",
+                  "description_en", "typical_evidence", "documented_information", "mandatory",
+                  "conditional", "renewal_months", "renewal_basis", "assessable", "retired_at"]
+        read_only_fields = fields
+
+    def get_name(self, obj) -> str:
+        return getattr(obj, f"name_{_lang()}")
+
+
+class OwnRequirementSerializer(serializers.Serializer):
+    """A requirement of the structure's own list."""
+
+    organization = ScopedPrimaryKeyField(Organization)
+    ref_id = serializers.CharField(max_length=60)
+    name_fr = serializers.CharField(max_length=300)
+    name_en = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    documented_information = serializers.ListField(
+        child=serializers.ChoiceField(choices=["maintain", "retain"]), required=False,
+        default=list, max_length=2)
+    renewal_months = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                              max_value=600)
+    parent = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class RequirementListImportSerializer(serializers.Serializer):
+    organization = ScopedPrimaryKeyField(Organization)
+    file = serializers.FileField()
+
+
+class AdoptionSerializer(serializers.ModelSerializer):
+    organization = ScopedPrimaryKeyField(Organization)
+    referential = ScopedPrimaryKeyField(Referential)
+    referential_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Adoption
+        fields = ["id", "organization", "referential", "referential_name", "target_audit_date",
+                  "warning_days", "adopted_at"]
+        read_only_fields = ["adopted_at"]
+        validators = []  # the service answers a second adoption with "already_adopted"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            self.fields["organization"].read_only = True
+            self.fields["referential"].read_only = True
+
+    def get_referential_name(self, obj) -> str:
+        return getattr(obj.referential, f"name_{_lang()}")
+
+    def validate_warning_days(self, value):
+        if not 0 <= value <= 365:
+            raise serializers.ValidationError(_("Between 0 and 365 days."), code="out_of_range")
+        return value
+
+    def validate_target_audit_date(self, value):
+        from ..services.tailoring import check_reference_date
+
+        if value is not None:
+            check_reference_date(value)
+        return value
+
+
+class ExclusionSerializer(serializers.ModelSerializer):
+    organization = ScopedPrimaryKeyField(Organization)
+    requirement = ScopedPrimaryKeyField(Requirement)
+    requirement_ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Applicability
+        fields = ["id", "organization", "requirement", "requirement_ref_id", "justification",
+                  "decided_by", "decided_at"]
+        read_only_fields = ["decided_at"]
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            self.fields["organization"].read_only = True
+            self.fields["requirement"].read_only = True
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    evidence = ScopedPrimaryKeyField(EvidenceItem)
+    requirement = ScopedPrimaryKeyField(Requirement)
+    requirement_ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = EvidenceLink
+        fields = ["id", "evidence", "requirement", "requirement_ref_id", "note", "created_by",
+                  "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []
+
+
+class BulkLinkSerializer(serializers.Serializer):
+    evidence = serializers.ListField(child=ScopedPrimaryKeyField(EvidenceItem), min_length=1,
+                                     max_length=500)
+    requirements = serializers.ListField(child=ScopedPrimaryKeyField(Requirement),
+                                         min_length=1, max_length=500)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ChecklistQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    order = serializers.ChoiceField(choices=["priority", "clause"], default="priority")
+
+    def validate_date(self, value):
+        from ..services.tailoring import check_reference_date
+
+        return check_reference_date(value)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReadinessSnapshot
+        fields = ["id", "organization", "referential", "reference_date", "taken_at", "score",
+                  "counts", "chapters", "gates"]
+        read_only_fields = fields

@@ -1,0 +1,226 @@
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from audit_prep import audit
+from audit_prep.api.errors import ApiError
+from audit_prep.api.filters import id_filterset
+from audit_prep.api.viewsets import ScopedViewSet
+from audit_prep.roles import Action
+from evidence.filetypes import FileRejected, inspect_file
+
+from .. import exports, requirement_lists
+from ..models import Adoption, Applicability, EvidenceLink, Referential, Requirement
+from ..services import checklist, links, snapshots, tailoring
+from .serializers import (
+    AdoptionSerializer,
+    BulkLinkSerializer,
+    ChecklistQuerySerializer,
+    ExclusionSerializer,
+    LinkSerializer,
+    OwnRequirementSerializer,
+    ReferentialSerializer,
+    RequirementListImportSerializer,
+    RequirementSerializer,
+    SnapshotSerializer,
+)
+
+
+class ReferentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The referential library, and your structures' own lists."""
+
+    queryset = Referential.objects.annotate(
+        requirement_count=Count("requirements", filter=Q(requirements__retired_at__isnull=True))
+    ).order_by("code", "version")
+    serializer_class = ReferentialSerializer
+    filterset_class = id_filterset(Referential, id_fields=["organization"],
+                                   fields=["code", "kind"])
+
+
+class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Requirements of the referentials; quality managers add their structure's own."""
+
+    queryset = Requirement.objects.order_by("referential_id", "order")
+    serializer_class = RequirementSerializer
+    filterset_class = id_filterset(Requirement, id_fields=["referential", "parent"],
+                                   fields=["assessable", "ref_id"])
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    action_permissions = {"create": Action.MANAGE_REFERENTIALS,
+                          "import_list": Action.MANAGE_REFERENTIALS}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.query_params.get("include_retired") != "true":
+            queryset = queryset.filter(retired_at__isnull=True)
+        return queryset
+
+    @extend_schema(request=OwnRequirementSerializer, responses={201: RequirementSerializer})
+    def create(self, request):
+        serializer = OwnRequirementSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        organization = data.pop("organization")
+        tailoring.upsert_own_requirements(request.user, organization, [
+            {**data, "name_fr": data["name_fr"], "parent": data.get("parent", "")}])
+        requirement = Requirement.objects.get(referential__organization=organization,
+                                              ref_id=data["ref_id"])
+        return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": RequirementListImportSerializer})
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_list(self, request):
+        """Import the structure's own requirements from a CSV or XLSX list."""
+        serializer = RequirementListImportSerializer(data=request.data,
+                                                     context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        organization = serializer.validated_data["organization"]
+        upload = serializer.validated_data["file"]
+        try:
+            inspection = inspect_file(upload, upload.name, upload.size)
+        except FileRejected as rejected:
+            raise ApiError(rejected.reason.label, code=rejected.reason.value) from rejected
+        if inspection.extension not in ("csv", "txt", "xlsx"):
+            raise ApiError(_("Send a CSV or XLSX list."), code="list_format")
+        try:
+            rows = requirement_lists.read_rows(upload, inspection.mime_type)
+        except requirement_lists.ListError as error:
+            raise ApiError(_("The list has errors; nothing was imported."), code="list_invalid",
+                           details={"rows": error.problems}) from error
+        added, changed = tailoring.upsert_own_requirements(request.user, organization, rows)
+        return Response({"added": added, "changed": changed, "rows": len(rows)},
+                        status=status.HTTP_201_CREATED)
+
+
+class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, ScopedViewSet):
+    """Referentials your structures follow, with their readiness checklist."""
+
+    queryset = Adoption.objects.select_related("organization", "referential")
+    serializer_class = AdoptionSerializer
+    filterset_class = id_filterset(Adoption, id_fields=["organization", "referential"])
+    action_permissions = {"create": Action.MANAGE_REFERENTIALS,
+                          "update": Action.MANAGE_REFERENTIALS,
+                          "partial_update": Action.MANAGE_REFERENTIALS,
+                          "snapshots": Action.VIEW, "take_snapshot": Action.CHANGE}
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = tailoring.adopt(
+            self.request.user, data["organization"], data["referential"],
+            data.get("target_audit_date"), data.get("warning_days", 30))
+
+    def perform_update(self, serializer):
+        serializer.instance = tailoring.update_adoption(
+            self.request.user, serializer.instance, dict(serializer.validated_data))
+
+    def _query(self):
+        query = ChecklistQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+    @extend_schema(parameters=[OpenApiParameter("date", str), OpenApiParameter("order", str)])
+    @action(detail=True, methods=["get"])
+    def checklist(self, request, pk=None):
+        """Readiness at a date (today by default; the audit date to look ahead)."""
+        adoption = self.get_object()
+        query = self._query()
+        return Response(checklist.build(adoption, query.get("date"), query["order"]))
+
+    @extend_schema(parameters=[OpenApiParameter("date", str)],
+                   responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"checklist/export/(?P<fmt>xlsx|pdf|csv)")
+    def export(self, request, pk=None, fmt=None):
+        """The checklist as XLSX, PDF or CSV, with the statement of applicability."""
+        adoption = self.get_object()
+        query = self._query()
+        data = checklist.build(adoption, query.get("date"), query["order"])
+        writer, content_type, _extension = exports.EXPORTERS[fmt]
+        response = HttpResponse(content_type=content_type)
+        writer(data, response)
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(data, fmt)}"'
+        audit.record(request.user, "checklist.export", adoption,
+                     after={"format": fmt, "reference_date": data["reference_date"]})
+        return response
+
+    @action(detail=True, methods=["get"])
+    def snapshots(self, request, pk=None):
+        """The readiness trend: stored snapshots, newest first."""
+        adoption = self.get_object()
+        from ..models import ReadinessSnapshot
+
+        page = self.paginate_queryset(ReadinessSnapshot.objects.filter(
+            organization_id=adoption.organization_id, referential_id=adoption.referential_id))
+        return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+
+    @snapshots.mapping.post
+    def take_snapshot(self, request, pk=None):
+        adoption = self.get_object()
+        query = self._query()
+        snapshot = snapshots.take(request.user, adoption, query.get("date"))
+        return Response(SnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED)
+
+
+class ExclusionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    """Requirements declared not applicable, each with its justification."""
+
+    queryset = Applicability.objects.select_related("requirement", "decided_by")
+    serializer_class = ExclusionSerializer
+    filterset_class = id_filterset(Applicability, id_fields=["organization", "requirement"])
+    action_permissions = {action: Action.MANAGE_REFERENTIALS
+                          for action in ("create", "update", "partial_update", "destroy")}
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = tailoring.exclude(self.request.user, data["organization"],
+                                                data["requirement"], data["justification"])
+
+    def perform_update(self, serializer):
+        exclusion = serializer.instance
+        serializer.instance = tailoring.exclude(
+            self.request.user, exclusion.organization, exclusion.requirement,
+            serializer.validated_data.get("justification", exclusion.justification))
+
+    def perform_destroy(self, instance):
+        tailoring.include(self.request.user, instance)
+
+
+class LinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.DestroyModelMixin, ScopedViewSet):
+    """Evidence tagged against requirements."""
+
+    queryset = EvidenceLink.objects.select_related("requirement", "created_by", "evidence")
+    serializer_class = LinkSerializer
+    filterset_class = id_filterset(EvidenceLink, id_fields=["evidence", "requirement"])
+    action_permissions = {"create": Action.CHANGE, "destroy": Action.CHANGE,
+                          "bulk": Action.CHANGE}
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        created = links.link_many(self.request.user, [data["evidence"]], [data["requirement"]],
+                                  data.get("note", ""))
+        if not created:
+            from audit_prep.api.errors import Conflict
+
+            raise Conflict(_("This evidence is already linked to this requirement."),
+                           code="already_linked")
+        serializer.instance = created[0]
+
+    def perform_destroy(self, instance):
+        links.unlink(self.request.user, instance)
+
+    @extend_schema(request=BulkLinkSerializer)
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Tag several evidence items against several requirements at once."""
+        serializer = BulkLinkSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        created = links.link_many(request.user, data["evidence"], data["requirements"],
+                                  data["note"])
+        return Response({"created": len(created)}, status=status.HTTP_201_CREATED)

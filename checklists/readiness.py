@@ -1,0 +1,255 @@
+"""Readiness rules: pure functions over plain facts, evaluated at a reference date.
+
+An evidence item counts for a requirement on date D when it is approved, has a verified current
+revision, is in force (effective on or before D) and still valid on D. Its validity ends at the
+earliest of its own `valid_until` and, when the requirement has a renewal period, its effective
+date plus that period. A requirement is then:
+
+- not applicable: excluded by the structure, with a justification;
+- covered: some evidence counts, with a validity ending after the warning window;
+- expiring: some evidence counts, but every one ends within the warning window;
+- expired: evidence was approved and verified, but none is valid on D any more;
+- pending: evidence is linked but none is approved and verified, or none is in force yet;
+- missing: nothing is linked (archived evidence counts as nothing).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    MISSING = "missing", _("missing")
+    EXPIRED = "expired", _("expired")
+    PENDING = "pending", _("pending")
+    EXPIRING = "expiring", _("expiring")
+    COVERED = "covered", _("covered")
+    NOT_APPLICABLE = "not_applicable", _("not applicable")
+
+
+# Order in which a quality manager wants to see problems.
+PRIORITY = {
+    Status.MISSING: 0, Status.EXPIRED: 1, Status.PENDING: 2, Status.EXPIRING: 3,
+    Status.COVERED: 4, Status.NOT_APPLICABLE: 5,
+}
+
+
+class EvidenceState(models.TextChoices):
+    VALID = "valid", _("valid")
+    EXPIRING = "expiring", _("expires soon")
+    EXPIRED = "expired", _("expired")
+    NOT_YET_EFFECTIVE = "not_yet_effective", _("not yet in force")
+    UNAPPROVED = "unapproved", _("not approved")
+    UNVERIFIED = "unverified", _("file not verified")
+    ARCHIVED = "archived", _("archived")
+
+
+_PENDING_STATES = (EvidenceState.UNAPPROVED, EvidenceState.UNVERIFIED,
+                   EvidenceState.NOT_YET_EFFECTIVE)
+
+
+@dataclass(frozen=True)
+class EvidenceFacts:
+    evidence_id: int
+    title: str
+    status: str
+    kind: str
+    effective_date: datetime.date
+    valid_until: datetime.date | None
+    has_verified_revision: bool
+
+
+@dataclass(frozen=True)
+class RequirementFacts:
+    requirement_id: int
+    ref_id: str
+    renewal_months: int | None = None
+    mandatory: bool = False
+    assessable: bool = True
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class AssessedEvidence:
+    facts: EvidenceFacts
+    state: EvidenceState
+    valid_end: datetime.date | None
+
+
+@dataclass
+class Assessment:
+    requirement: RequirementFacts
+    status: Status
+    reason: str
+    valid_until: datetime.date | None = None
+    evidence: list[AssessedEvidence] = field(default_factory=list)
+
+
+def validity_end(evidence: EvidenceFacts, renewal_months: int | None) -> datetime.date | None:
+    ends = [evidence.valid_until]
+    if renewal_months:
+        ends.append(evidence.effective_date + relativedelta(months=renewal_months))
+    ends = [end for end in ends if end is not None]
+    return min(ends) if ends else None
+
+
+def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: datetime.date,
+                    warning_days: int) -> AssessedEvidence:
+    end = validity_end(evidence, renewal_months)
+    if evidence.status == "archived":
+        state = EvidenceState.ARCHIVED
+    elif evidence.status != "approved":
+        state = EvidenceState.UNAPPROVED
+    elif not evidence.has_verified_revision:
+        state = EvidenceState.UNVERIFIED
+    elif evidence.effective_date > on:
+        state = EvidenceState.NOT_YET_EFFECTIVE
+    elif end is not None and end < on:
+        state = EvidenceState.EXPIRED
+    elif end is not None and (end - on).days <= warning_days:
+        state = EvidenceState.EXPIRING
+    else:
+        state = EvidenceState.VALID
+    return AssessedEvidence(evidence, state, end)
+
+
+def _latest(items: list[AssessedEvidence]) -> datetime.date | None:
+    ends = [item.valid_end for item in items]
+    return None if any(end is None for end in ends) else max(ends, default=None)
+
+
+def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFacts],
+                       on: datetime.date, warning_days: int = 30) -> Assessment:
+    """The status of one requirement on date `on`, with the reason and the evidence states."""
+    assessed = [assess_evidence(e, requirement.renewal_months, on, warning_days)
+                for e in evidence]
+    assessed.sort(key=lambda a: (list(EvidenceState).index(a.state),
+                                 -(a.valid_end or datetime.date.max).toordinal()))
+    if requirement.excluded:
+        return Assessment(requirement, Status.NOT_APPLICABLE, "excluded", evidence=assessed)
+    by_state: dict[EvidenceState, list[AssessedEvidence]] = {}
+    for item in assessed:
+        by_state.setdefault(item.state, []).append(item)
+    if by_state.get(EvidenceState.VALID):
+        return Assessment(requirement, Status.COVERED, "valid",
+                          _latest(by_state[EvidenceState.VALID]), assessed)
+    if by_state.get(EvidenceState.EXPIRING):
+        return Assessment(requirement, Status.EXPIRING, "expires_within_window",
+                          _latest(by_state[EvidenceState.EXPIRING]), assessed)
+    if by_state.get(EvidenceState.EXPIRED):
+        reason = ("renewal_period_elapsed" if requirement.renewal_months and any(
+            item.facts.valid_until is None or item.valid_end < item.facts.valid_until
+            for item in by_state[EvidenceState.EXPIRED]) else "validity_ended")
+        return Assessment(requirement, Status.EXPIRED, reason,
+                          _latest(by_state[EvidenceState.EXPIRED]), assessed)
+    for state in _PENDING_STATES:
+        if by_state.get(state):
+            return Assessment(requirement, Status.PENDING, state.value, evidence=assessed)
+    reason = "only_archived_evidence" if assessed else "no_evidence"
+    return Assessment(requirement, Status.MISSING, reason, evidence=assessed)
+
+
+def roll_up(requirement: RequirementFacts, children: list[Assessment]) -> Assessment:
+    """A clause with sub-clauses and no evidence of its own takes the worst status of its
+    applicable sub-clauses (all excluded: not applicable)."""
+    applicable = [c for c in children if c.status != Status.NOT_APPLICABLE]
+    if not applicable:
+        return Assessment(requirement, Status.NOT_APPLICABLE, "sub_clauses_not_applicable")
+    worst = min(applicable, key=lambda c: PRIORITY[c.status])
+    ends = [c.valid_until for c in applicable if c.status in (Status.COVERED, Status.EXPIRING)
+            and c.valid_until is not None]
+    return Assessment(requirement, worst.status, "from_sub_clauses", min(ends, default=None))
+
+
+def priority_key(assessment: Assessment, order: int) -> tuple:
+    """Missing mandatory requirements first, then by status, then in clause order."""
+    return (PRIORITY[assessment.status], not assessment.requirement.mandatory, order)
+
+
+def score(assessments: list[Assessment]) -> float | None:
+    """(covered + expiring) / (assessable - not applicable); None when nothing to assess."""
+    assessable = [a for a in assessments if a.requirement.assessable]
+    counted = [a for a in assessable if a.status != Status.NOT_APPLICABLE]
+    if not counted:
+        return None
+    good = sum(1 for a in counted if a.status in (Status.COVERED, Status.EXPIRING))
+    return round(good / len(counted), 4)
+
+
+def count_statuses(assessments: list[Assessment]) -> dict[str, int]:
+    counts = {status.value: 0 for status in Status}
+    for assessment in assessments:
+        if assessment.requirement.assessable:
+            counts[assessment.status] += 1
+    return counts
+
+
+# --- ISO 9001 stage-1 gates -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Gate:
+    code: str
+    passed: bool
+    reason: str
+    params: dict
+
+
+def _in_subtree(ref_id: str, root: str) -> bool:
+    return ref_id == root or ref_id.startswith(root + ".")
+
+
+def _usable(item: AssessedEvidence) -> bool:
+    return item.state not in (EvidenceState.ARCHIVED, EvidenceState.UNAPPROVED,
+                              EvidenceState.UNVERIFIED, EvidenceState.NOT_YET_EFFECTIVE)
+
+
+def _latest_record_date(assessments, root: str, kinds=("record", "document")):
+    dates = [item.facts.effective_date for a in assessments
+             if _in_subtree(a.requirement.ref_id, root) for item in a.evidence
+             if _usable(item) and item.facts.kind in kinds]
+    return max(dates, default=None)
+
+
+def _recent_gate(code, assessments, root, on, reason_pass, reason_fail) -> Gate:
+    latest = _latest_record_date(assessments, root)
+    window_start = on - relativedelta(months=12)
+    passed = latest is not None and latest > window_start
+    return Gate(code, passed, reason_pass if passed else reason_fail,
+                {"clause": root, "latest": latest.isoformat() if latest else None,
+                 "since": window_start.isoformat()})
+
+
+def iso9001_stage1_gates(assessments: list[Assessment], on: datetime.date) -> list[Gate]:
+    """What a stage-1 auditor checks first, each a pass / fail line with its reason."""
+    by_ref = {a.requirement.ref_id: a for a in assessments}
+    gates = [
+        _recent_gate("management_review", assessments, "9.3", on,
+                     "management_review_within_12_months", "no_management_review_within_12_months"),
+        _recent_gate("internal_audit", assessments, "9.2", on,
+                     "internal_audit_within_12_months", "no_internal_audit_within_12_months"),
+    ]
+    objectives = by_ref.get("6.2.1") or by_ref.get("6.2")
+    objectives_ok = objectives is not None and objectives.status in (
+        Status.COVERED, Status.EXPIRING)
+    results = _latest_record_date(assessments, "6.2", kinds=("record",))
+    recent_results = results is not None and results > on - relativedelta(months=12)
+    if not objectives_ok:
+        reason = "objectives_not_documented"
+    elif not recent_results:
+        reason = "objectives_without_results"
+    else:
+        reason = "objectives_with_results"
+    gates.append(Gate("objectives", objectives_ok and recent_results, reason,
+                      {"clause": "6.2", "latest_results": results.isoformat() if results
+                       else None}))
+    scope = by_ref.get("4.3")
+    scope_ok = scope is not None and scope.status in (Status.COVERED, Status.EXPIRING)
+    exclusions = sorted(a.requirement.ref_id for a in assessments
+                        if a.status == Status.NOT_APPLICABLE)
+    gates.append(Gate("scope", scope_ok,
+                      "scope_with_justified_exclusions" if scope_ok else "scope_not_documented",
+                      {"clause": "4.3", "exclusions": exclusions}))
+    return gates

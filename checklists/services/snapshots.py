@@ -1,0 +1,34 @@
+"""Readiness snapshots: the checklist's figures at a date, kept for the trend."""
+
+from django.db import transaction
+
+from audit_prep import access, audit
+from audit_prep.roles import Action
+
+from ..models import ReadinessSnapshot
+from . import checklist
+
+
+def take(actor, adoption, on=None) -> ReadinessSnapshot:
+    """Store the readiness of `adoption` on date `on` (today by default). `actor` is None for
+    the daily snapshot taken by the workers."""
+    if actor is not None:
+        access.require(actor, Action.CHANGE, adoption.organization_id)
+    data = checklist.build(adoption, on, order="clause")
+    with transaction.atomic():
+        snapshot = ReadinessSnapshot.objects.create(
+            organization_id=adoption.organization_id, referential_id=adoption.referential_id,
+            reference_date=data["reference_date"], taken_by=actor,
+            score=data["score"] * 100 if data["score"] is not None else None,
+            counts=data["counts"],
+            chapters=[{k: c[k] for k in ("ref_id", "score", "counts")} for c in data["chapters"]],
+            gates=[{"code": g["code"], "passed": g["passed"], "reason": g["reason"]}
+                   for g in data["gates"]],
+            statuses={item["ref_id"]: item["status"] for item in data["items"]},
+        )
+        if actor is not None:
+            audit.record(actor, "readiness.snapshot", snapshot,
+                         after={"referential": adoption.referential.urn,
+                                "reference_date": snapshot.reference_date,
+                                "score": data["score"]})
+    return snapshot

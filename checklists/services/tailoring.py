@@ -1,0 +1,162 @@
+"""How a structure tailors referentials: adoption, justified exclusions, its own requirements."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+
+from audit_prep import access, audit
+from audit_prep.api.errors import Conflict
+from audit_prep.roles import Action
+
+from ..models import Adoption, Applicability, Referential, ReferentialKind, Requirement
+
+
+class NotAdopted(ValidationError):
+    default_code = "requirement_not_adopted"
+
+
+def require_adopted(organization_id: int, requirement: Requirement, field="requirement") -> None:
+    """A structure works only with requirements of referentials it has adopted."""
+    if requirement.retired_at is not None or not Adoption.objects.filter(
+        organization_id=organization_id, referential_id=requirement.referential_id
+    ).exists():
+        raise ValidationError(
+            {field: [_("This requirement belongs to a referential the structure has not "
+                       "adopted.")]}, code="requirement_not_adopted")
+
+
+def adopt(actor, organization, referential: Referential, target_audit_date=None,
+          warning_days: int = 30) -> Adoption:
+    access.require(actor, Action.MANAGE_REFERENTIALS, organization.pk)
+    if referential.organization_id not in (None, organization.pk):
+        raise ValidationError({"referential": [_("Unknown referential.")]}, code="does_not_exist")
+    try:
+        with transaction.atomic():
+            adoption = Adoption.objects.create(
+                organization=organization, referential=referential,
+                target_audit_date=target_audit_date, warning_days=warning_days, adopted_by=actor)
+            audit.record(actor, "referential.adopt", adoption,
+                         after={"referential": referential.urn,
+                                "target_audit_date": target_audit_date})
+    except IntegrityError as exc:
+        raise Conflict(_("The structure already follows this referential."),
+                       code="already_adopted") from exc
+    return adoption
+
+
+def update_adoption(actor, adoption: Adoption, data: dict) -> Adoption:
+    access.require(actor, Action.MANAGE_REFERENTIALS, adoption.organization_id)
+    with transaction.atomic():
+        adoption = Adoption.objects.select_for_update().get(pk=adoption.pk)
+        before = {"target_audit_date": adoption.target_audit_date,
+                  "warning_days": adoption.warning_days}
+        for name in ("target_audit_date", "warning_days"):
+            if name in data:
+                setattr(adoption, name, data[name])
+        adoption.save()
+        audit.record(actor, "referential.adoption_update", adoption, before=before,
+                     after={"target_audit_date": adoption.target_audit_date,
+                            "warning_days": adoption.warning_days})
+    return adoption
+
+
+def exclude(actor, organization, requirement: Requirement, justification: str) -> Applicability:
+    """Declare a requirement not applicable, with a mandatory justification."""
+    access.require(actor, Action.MANAGE_REFERENTIALS, organization.pk)
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError({"justification": [_("Justify why this requirement does not "
+                                                   "apply.")]}, code="justification_required")
+    require_adopted(organization.pk, requirement)
+    with transaction.atomic():
+        exclusion, created = Applicability.objects.select_for_update().get_or_create(
+            organization=organization, requirement=requirement,
+            defaults={"justification": justification, "decided_by": actor})
+        before = None if created else {"justification": exclusion.justification}
+        if not created:
+            exclusion.justification = justification
+            exclusion.decided_by = actor
+            exclusion.save()
+        audit.record(actor, "requirement.exclude", exclusion, before=before,
+                     after={"requirement": requirement.urn, "justification": justification})
+    return exclusion
+
+
+def include(actor, exclusion: Applicability) -> None:
+    """Withdraw an exclusion: the requirement applies again."""
+    access.require(actor, Action.MANAGE_REFERENTIALS, exclusion.organization_id)
+    with transaction.atomic():
+        audit.record(actor, "requirement.include", exclusion,
+                     before={"requirement": exclusion.requirement.urn,
+                             "justification": exclusion.justification})
+        exclusion.delete()
+
+
+def own_referential(actor, organization) -> Referential:
+    """The structure's own list of requirements, created and adopted on first use."""
+    referential, created = Referential.objects.get_or_create(
+        organization=organization,
+        defaults={
+            "urn": f"urn:audit-prep:org-{organization.pk}:own", "code": f"org-{organization.pk}",
+            "version": "1", "ref_id": organization.slug[:100],
+            "name_fr": f"Exigences propres — {organization.name}"[:300],
+            "name_en": f"Own requirements — {organization.name}"[:300],
+            "kind": ReferentialKind.ORGANIZATION,
+        },
+    )
+    if created:
+        Adoption.objects.create(organization=organization, referential=referential,
+                                adopted_by=actor)
+    return referential
+
+
+def upsert_own_requirements(actor, organization, rows: list[dict]) -> tuple[int, int]:
+    """Create or update the structure's own requirements by ref_id; returns (added, changed).
+    Rows are validated by the caller; parents must come before their children or exist."""
+    access.require(actor, Action.MANAGE_REFERENTIALS, organization.pk)
+    added = changed = 0
+    with transaction.atomic():
+        referential = own_referential(actor, organization)
+        existing = {r.ref_id: r for r in Requirement.objects.filter(referential=referential)}
+        next_order = max((r.order for r in existing.values()), default=0)
+        for row in rows:
+            parent = existing.get(row.get("parent") or "")
+            if row.get("parent") and parent is None:
+                raise ValidationError({"parent": [_("Unknown parent reference %(ref)s.")
+                                                  % {"ref": row["parent"]}]},
+                                      code="unknown_parent")
+            values = {
+                "name_fr": row["name_fr"], "name_en": row.get("name_en") or row["name_fr"],
+                "description_fr": row.get("description", ""),
+                "documented_information": row.get("documented_information", []),
+                "renewal_months": row.get("renewal_months"),
+                "renewal_basis": "org_defined" if row.get("renewal_months") else "",
+                "parent": parent, "depth": parent.depth + 1 if parent else 0,
+                "retired_at": None,
+            }
+            requirement = existing.get(row["ref_id"])
+            if requirement is None:
+                next_order += 1
+                requirement = Requirement.objects.create(
+                    referential=referential, urn=f"{referential.urn}:{row['ref_id']}",
+                    ref_id=row["ref_id"], order=next_order, **values)
+                existing[row["ref_id"]] = requirement
+                added += 1
+            elif any(getattr(requirement, k) != v for k, v in values.items()):
+                for key, value in values.items():
+                    setattr(requirement, key, value)
+                requirement.save()
+                changed += 1
+        audit.record(actor, "requirement.import", referential,
+                     organization_id=organization.pk,
+                     after={"added": added, "changed": changed, "rows": len(rows)})
+    return added, changed
+
+
+def check_reference_date(value: datetime.date) -> datetime.date:
+    if not datetime.date(2000, 1, 1) <= value <= datetime.date(2100, 12, 31):
+        raise ValidationError({"date": [_("Choose a date between 2000 and 2100.")]},
+                              code="date_out_of_range")
+    return value
