@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env
-from marshmallow.validate import URL, OneOf, Range
+from marshmallow.validate import URL, OneOf, Range, Regexp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -208,6 +208,16 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "filesystem://")
 BROKER_DIR = env.path("CELERY_BROKER_DIR", DATA_DIR / "broker")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
+_CRON = r"^\S+ \S+ \S+ \S+ \S+$"
+SCHEDULE_OVERRIDES = {
+    name: value
+    for name in ("refresh_expiry", "send_reminders", "recompute_readiness", "daily_snapshots",
+                 "requeue_stuck_revisions", "sweep_orphans", "rehash_sample")
+    if (value := env.str(f"SCHEDULE_{name.upper()}", "", validate=Regexp(f"{_CRON}|^$")))
+}
+STUCK_REVISION_MINUTES = env.int("STUCK_REVISION_MINUTES", 15, validate=Range(min=1))
+REHASH_SAMPLE_SIZE = env.int("REHASH_SAMPLE_SIZE", 200, validate=Range(min=0))
+ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", 24, validate=Range(min=1))
 
 # --- Email --------------------------------------------------------------------------------------
 _email = env.dj_email_url("EMAIL_URL", default="console:")

@@ -26,6 +26,15 @@ class VerificationStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
+class ExpiryState(models.TextChoices):
+    """Kept current by the periodic expiry refresh (set-based updates, see evidence.expiry)."""
+
+    NONE = "", _("no end date")
+    VALID = "valid", _("valid")
+    EXPIRING = "expiring", _("expires soon")
+    EXPIRED = "expired", _("expired")
+
+
 class Tag(models.Model):
     """A free tag, unique by name within a structure."""
 
@@ -70,6 +79,10 @@ class EvidenceItem(models.Model):
     )
     valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
     retention_until = models.DateField(_("retain until"), null=True, blank=True)
+    expiry_state = models.CharField(
+        _("expiry"), max_length=10, choices=ExpiryState.choices, default=ExpiryState.NONE,
+        blank=True,
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="evidence_items")
 
     created_by = models.ForeignKey(
@@ -91,7 +104,10 @@ class EvidenceItem(models.Model):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["-updated_at", "-id"]
-        indexes = [models.Index(fields=["organization", "status"])]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["expiry_state", "valid_until"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"
@@ -199,6 +215,11 @@ class StoredFile(models.Model):
     sha256 = models.CharField(max_length=64)
     storage_key = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Filled by the verification pipeline and the integrity sweep.
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True, default="")
+    integrity_error = models.BooleanField(default=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("file")

@@ -7,4 +7,4 @@ class WorkersConfig(AppConfig):
     verbose_name = _("Background work")
 
     def ready(self):
-        from . import tasks  # noqa: F401  (registers the tasks with the Celery app)
+        from . import ledger, tasks  # noqa: F401  (registers the tasks and signal handlers)

@@ -4,6 +4,7 @@ JSON only, late acknowledgement, redelivery when a worker dies, a visibility tim
 longest task, and separate queues for file work and light work.
 """
 
+from celery.schedules import crontab
 from django.conf import settings
 
 FILE_QUEUE = "files"
@@ -39,7 +40,38 @@ worker_prefetch_multiplier = 1
 task_time_limit = TASK_TIME_LIMIT
 task_soft_time_limit = TASK_TIME_LIMIT - 60
 task_default_queue = LIGHT_QUEUE
-task_routes = {"workers.verify_revision": {"queue": FILE_QUEUE}}
+task_routes = {
+    "workers.verify_revision": {"queue": FILE_QUEUE},
+    "workers.rehash_sample": {"queue": FILE_QUEUE},
+    "workers.sweep_orphans": {"queue": FILE_QUEUE},
+}
+
+
+def _cron(spec: str) -> crontab:
+    minute, hour, day_of_month, month_of_year, day_of_week = spec.split()
+    return crontab(minute=minute, hour=hour, day_of_month=day_of_month,
+                   month_of_year=month_of_year, day_of_week=day_of_week)
+
+
+# Each entry: (task, default cron, expiry in seconds: a message not started before the next run
+# is dropped rather than piling up). Crons are overridable with SCHEDULE_<NAME>="m h dom mon dow".
+SCHEDULE = {
+    "refresh_expiry": ("workers.refresh_expiry", "5 * * * *", 3000),
+    "send_reminders": ("workers.send_reminders", "0 7 * * *", 3 * 3600),
+    "recompute_readiness": ("workers.recompute_readiness", "*/5 * * * *", 240),
+    "daily_snapshots": ("workers.daily_snapshots", "30 2 * * *", 3 * 3600),
+    "requeue_stuck_revisions": ("workers.requeue_stuck_revisions", "*/10 * * * *", 500),
+    "sweep_orphans": ("workers.sweep_orphans", "15 3 * * *", 3 * 3600),
+    "rehash_sample": ("workers.rehash_sample", "45 3 * * *", 3 * 3600),
+}
+beat_schedule = {
+    name: {
+        "task": task,
+        "schedule": _cron(settings.SCHEDULE_OVERRIDES.get(name, cron)),
+        "options": {"expires": expires},
+    }
+    for name, (task, cron, expires) in SCHEDULE.items()
+}
 task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 task_eager_propagates = True
 timezone = settings.TIME_ZONE

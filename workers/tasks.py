@@ -1,15 +1,87 @@
-"""Celery tasks: thin, idempotent wrappers around the apps' services; ids in, nothing out."""
+"""Celery tasks: thin, idempotent wrappers around the apps' services; ids in, nothing out.
+
+Periodic jobs take a job lock so that two workers never run the same job at once, and work with
+date windows and ledgers, so that a missed day catches up and a re-run does nothing more.
+"""
 
 from celery import shared_task
 
 from evidence import verification
 
+TRANSIENT_RETRY = {"max_retries": 5, "retry_backoff": True, "retry_backoff_max": 600,
+                   "retry_jitter": True}
+
 
 @shared_task(name="workers.verify_revision", bind=True, max_retries=5)
 def verify_revision(self, revision_id: int) -> str:
-    """Re-read, re-hash and re-sniff a revision's stored files; mark it verified and current,
-    or rejected with a reason. Safe to run twice."""
+    """Re-read, re-hash and re-sniff a revision's stored files, extract their text; mark it
+    verified and current, or rejected with a reason. Safe to run twice."""
     try:
         return verification.verify_revision(revision_id)
     except verification.TransientStorageError as exc:
         raise self.retry(exc=exc, countdown=verification.retry_delay(self.request.retries)) from exc
+
+
+@shared_task(name="workers.refresh_expiry")
+def refresh_expiry() -> str:
+    """Mark evidence valid / expiring / expired for today (set-based updates)."""
+    from evidence import expiry
+
+    return str(expiry.refresh())
+
+
+@shared_task(name="workers.send_reminders", bind=True, **TRANSIENT_RETRY)
+def send_reminders(self) -> str:
+    """Send the reminder digests that became due; retries deliveries the mail server refused."""
+    from . import reminders
+
+    result = reminders.run()
+    if result.failed:
+        raise self.retry(exc=reminders.DeliveryFailed(result.failed),
+                         countdown=verification.retry_delay(self.request.retries))
+    return str(result)
+
+
+@shared_task(name="workers.recompute_readiness")
+def recompute_readiness() -> str:
+    """Recompute the readiness of every structure x referential marked dirty since."""
+    from . import readiness_state
+
+    return str(readiness_state.recompute_dirty())
+
+
+@shared_task(name="workers.daily_snapshots")
+def daily_snapshots() -> str:
+    """Store today's readiness snapshot of every adoption (once a day)."""
+    from . import readiness_state
+
+    return str(readiness_state.take_daily_snapshots())
+
+
+@shared_task(name="workers.requeue_stuck_revisions")
+def requeue_stuck_revisions() -> str:
+    """Re-enqueue verification of revisions still pending past the threshold (outbox sweep)."""
+    from evidence import sweeps
+
+    return str(len(sweeps.requeue_stuck_revisions()))
+
+
+@shared_task(name="workers.sweep_orphans")
+def sweep_orphans() -> str:
+    """Remove stored objects no file row references, after the grace period."""
+    import datetime
+
+    from django.conf import settings
+
+    from evidence import sweeps
+
+    grace = datetime.timedelta(hours=settings.ORPHAN_GRACE_HOURS)
+    return str(len(sweeps.remove_orphans(grace)))
+
+
+@shared_task(name="workers.rehash_sample")
+def rehash_sample() -> str:
+    """Re-hash the least recently checked stored files; flag and report mismatches."""
+    from evidence import sweeps
+
+    return str(sweeps.rehash_sample())
