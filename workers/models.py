@@ -111,6 +111,9 @@ class ReminderDelivery(models.Model):
         ]
         indexes = [models.Index(fields=["sent_at", "user"])]
 
+    def __str__(self):
+        return f"{self.reminder} → {self.user_id}"
+
 
 class ReadinessState(models.Model):
     """Latest computed readiness per structure and referential; `dirty_since` coalesces the
@@ -131,3 +134,6 @@ class ReadinessState(models.Model):
         ]
         indexes = [models.Index(fields=["dirty_since"], condition=Q(dirty_since__isnull=False),
                                 name="readiness_dirty")]
+
+    def __str__(self):
+        return f"{self.organization_id}/{self.referential_id}: {self.score}"
