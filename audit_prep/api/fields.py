@@ -17,3 +17,16 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return access.scope(self.model.objects.all(), self.context["request"].user, Action.VIEW)
+
+
+class CreateOnlyFieldsMixin:
+    """Serializer fields settable on create only (e.g. the owning structure): read-only when
+    the serializer updates an existing object, so nothing moves to another structure."""
+
+    create_only_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            for name in self.create_only_fields:
+                self.fields[name].read_only = True

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import AuditEvent, Membership, Organization
-from .fields import ScopedPrimaryKeyField
+from .fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
 
 User = get_user_model()
 
@@ -28,7 +28,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return roles[obj.pk]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
+    create_only_fields = ("organization", "user")
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     organization = ScopedPrimaryKeyField(Organization)
@@ -41,12 +42,6 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "organization", "user", "username", "email", "role", "created_at"]
         read_only_fields = ["created_at"]
         validators = []  # the service answers an existing membership with "already_member"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            self.fields["organization"].read_only = True
-            self.fields["user"].read_only = True
 
     def validate_user(self, value):
         user = (

@@ -2,7 +2,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from audit_prep.api.fields import ScopedPrimaryKeyField
+from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
 from audit_prep.models import Organization
 from evidence.models import EvidenceItem
 
@@ -72,7 +72,8 @@ class RequirementListImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class AdoptionSerializer(serializers.ModelSerializer):
+class AdoptionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
+    create_only_fields = ("organization", "referential")
     organization = ScopedPrimaryKeyField(Organization)
     referential = ScopedPrimaryKeyField(Referential)
     referential_name = serializers.SerializerMethodField()
@@ -83,12 +84,6 @@ class AdoptionSerializer(serializers.ModelSerializer):
                   "warning_days", "adopted_at"]
         read_only_fields = ["adopted_at"]
         validators = []  # the service answers a second adoption with "already_adopted"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            self.fields["organization"].read_only = True
-            self.fields["referential"].read_only = True
 
     def get_referential_name(self, obj) -> str:
         return getattr(obj.referential, f"name_{_lang()}")
@@ -106,7 +101,8 @@ class AdoptionSerializer(serializers.ModelSerializer):
         return value
 
 
-class ExclusionSerializer(serializers.ModelSerializer):
+class ExclusionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
+    create_only_fields = ("organization", "requirement")
     organization = ScopedPrimaryKeyField(Organization)
     requirement = ScopedPrimaryKeyField(Requirement)
     requirement_ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
@@ -118,12 +114,6 @@ class ExclusionSerializer(serializers.ModelSerializer):
                   "decided_by", "decided_at"]
         read_only_fields = ["decided_at"]
         validators = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            self.fields["organization"].read_only = True
-            self.fields["requirement"].read_only = True
 
 
 class LinkSerializer(serializers.ModelSerializer):

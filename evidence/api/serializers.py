@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from audit_prep import access
-from audit_prep.api.fields import ScopedPrimaryKeyField
+from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
 from audit_prep.models import Organization
 from audit_prep.roles import Action
 
@@ -66,7 +66,8 @@ class TagsField(serializers.ListField):
         return sorted(tag.name for tag in data.all())
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
+    create_only_fields = ("organization",)
     organization = ScopedPrimaryKeyField(Organization)
     owner = _MemberField(required=False, allow_null=True)
     tags = TagsField(required=False, max_length=30)
@@ -88,11 +89,6 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "status", "created_at", "updated_at", "approved_at", "archived_at", "archive_reason",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            self.fields["organization"].read_only = True
 
     def get_current_revision(self, obj) -> dict | None:
         current = getattr(obj, "current_revisions", None)
