@@ -39,10 +39,9 @@ test-postgres: $(VENV)/.installed
 test: lint test-sqlite test-postgres
 
 messages: $(VENV)/.installed
-	cd audit_prep && ../$(PY) ../manage.py makemessages -l fr -l en --no-location
-	cd evidence && ../$(PY) ../manage.py makemessages -l fr -l en --no-location
-	cd checklists && ../$(PY) ../manage.py makemessages -l fr -l en --no-location
-	$(PY) manage.py compilemessages
+	DJANGO_DEBUG=true $(PY) manage.py makemessages -l fr -l en --no-location \
+		--ignore='.venv/*' --ignore='tests/*' --ignore='bench/*' --ignore='data/*' --ignore='docker/*'
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore='.venv/*'
 
 bench: $(VENV)/.installed
 	$(PY) bench/upload_memory.py

@@ -92,6 +92,16 @@ def require(user, action: Action, organization_id: int) -> None:
     raise NotFound()
 
 
+def require_object(user, action: Action, obj: Model) -> None:
+    """`require` for one object; shared reference rows (no organization) may only be viewed."""
+    organization_id = organization_of(obj)
+    if organization_id is None and getattr(type(obj), "scope_shared_when_unowned", False):
+        if action == Action.VIEW and _authenticated(user):
+            return
+        raise NotFound()
+    require(user, action, organization_id)
+
+
 def organization_of(obj: Model) -> int:
     """The organization id an object belongs to, following its model's `scope_path`."""
     path = type(obj).scope_path

@@ -16,12 +16,16 @@ def _jsonable(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def record(actor, action: str, obj, *, organization_id=None, before=None, after=None) -> AuditEvent:
+FROM_OBJECT = object()
+
+
+def record(actor, action: str, obj, *, organization_id=FROM_OBJECT, before=None,
+           after=None) -> AuditEvent:
     """Append one event. `obj` is any model instance; `organization_id` defaults to the object's
-    own organization."""
+    own organization (None for a person's own settings, which belong to no structure)."""
     from .access import organization_of
 
-    if organization_id is None:
+    if organization_id is FROM_OBJECT:
         organization_id = organization_of(obj)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     with transaction.atomic():

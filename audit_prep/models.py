@@ -119,6 +119,12 @@ class AuditEvent(models.Model):
         raise ValidationError(_("Audit events cannot be deleted."))
 
 
+def new_calendar_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
 class UserPreference(models.Model):
     """A person's language for e-mails, reminder opt-out, and the secret of their calendar
     feed."""
@@ -130,7 +136,7 @@ class UserPreference(models.Model):
         _("language"), max_length=5, choices=settings.LANGUAGES, default="fr"
     )
     reminders_opt_out = models.BooleanField(_("no reminder e-mails"), default=False)
-    calendar_token = models.CharField(max_length=64, unique=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
 
     class Meta:
         verbose_name = _("preference")

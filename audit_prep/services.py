@@ -1,11 +1,11 @@
 """Business operations on structures and memberships."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import access, audit
 from .api.errors import Conflict
-from .models import Membership, Organization
+from .models import Membership, Organization, UserPreference
 from .roles import Action, Role
 
 ORG_FIELDS = ("name", "slug", "siret", "kind", "region")
@@ -94,3 +94,18 @@ def remove_member(actor, membership: Membership) -> None:
                      before={"user": membership.user_id, "role": membership.role})
         membership.delete()
     access.forget(actor)
+
+
+def preference_of(user) -> UserPreference:
+    """A person's preferences, created on first use. Creation also issues the secret of their
+    calendar feed, so it is audited (the token itself is never written down)."""
+    existing = UserPreference.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            preference = UserPreference.objects.create(user=user)
+            audit.record(user, "calendar.token_create", preference, organization_id=None)
+    except IntegrityError:  # created meanwhile by a concurrent request
+        return UserPreference.objects.get(user=user)
+    return preference

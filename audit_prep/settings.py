@@ -146,6 +146,8 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
             "file_overwrite": True,  # keys are content-addressed: same key, same bytes
             "location": env.str("AWS_LOCATION", ""),
+            # Reads past 8 MB spill to a temporary file instead of memory.
+            "max_memory_size": 8 * 1024 * 1024,
         },
     }
 else:
@@ -241,6 +243,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "audit-prep <no-reply@audit-p
 # --- Security -----------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Probes from the orchestrator speak plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -177,6 +177,7 @@ class Applicability(models.Model):
     class Meta:
         verbose_name = _("exclusion")
         verbose_name_plural = _("exclusions")
+        ordering = ["organization_id", "requirement_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "requirement"], name="applicability_unique"

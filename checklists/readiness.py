@@ -9,7 +9,9 @@ date plus that period. A requirement is then:
 - covered: some evidence counts, with a validity ending after the warning window;
 - expiring: some evidence counts, but every one ends within the warning window;
 - expired: evidence was approved and verified, but none is valid on D any more;
-- pending: evidence is linked but none is approved and verified, or none is in force yet;
+- pending: evidence is linked but none is approved and verified, or none is in force yet, or
+  the file of its current revision is altered or missing (integrity error: such evidence never
+  counts, whatever its status);
 - missing: nothing is linked (archived evidence counts as nothing).
 """
 
@@ -44,11 +46,13 @@ class EvidenceState(models.TextChoices):
     NOT_YET_EFFECTIVE = "not_yet_effective", _("not yet in force")
     UNAPPROVED = "unapproved", _("not approved")
     UNVERIFIED = "unverified", _("file not verified")
+    INTEGRITY_ERROR = "integrity_error", _("file altered or missing")
     ARCHIVED = "archived", _("archived")
 
 
-_PENDING_STATES = (EvidenceState.UNAPPROVED, EvidenceState.UNVERIFIED,
-                   EvidenceState.NOT_YET_EFFECTIVE)
+# The first one present gives the reason of a pending requirement.
+_PENDING_STATES = (EvidenceState.INTEGRITY_ERROR, EvidenceState.UNAPPROVED,
+                   EvidenceState.UNVERIFIED, EvidenceState.NOT_YET_EFFECTIVE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class EvidenceFacts:
     effective_date: datetime.date
     valid_until: datetime.date | None
     has_verified_revision: bool
+    integrity_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,9 @@ def validity_end(evidence: EvidenceFacts, renewal_months: int | None) -> datetim
 def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: datetime.date,
                     warning_days: int) -> AssessedEvidence:
     end = validity_end(evidence, renewal_months)
-    if evidence.status == "archived":
+    if evidence.integrity_error:
+        state = EvidenceState.INTEGRITY_ERROR
+    elif evidence.status == "archived":
         state = EvidenceState.ARCHIVED
     elif evidence.status != "approved":
         state = EvidenceState.UNAPPROVED
@@ -202,7 +209,8 @@ def _in_subtree(ref_id: str, root: str) -> bool:
 
 
 def _usable(item: AssessedEvidence) -> bool:
-    return item.state not in (EvidenceState.ARCHIVED, EvidenceState.UNAPPROVED,
+    return item.state not in (EvidenceState.INTEGRITY_ERROR, EvidenceState.ARCHIVED,
+                              EvidenceState.UNAPPROVED,
                               EvidenceState.UNVERIFIED, EvidenceState.NOT_YET_EFFECTIVE)
 
 

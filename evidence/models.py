@@ -116,6 +116,9 @@ class EvidenceItem(models.Model):
                 condition=Q(status__in=EvidenceStatus.values), name="evidence_status_valid"
             ),
             models.CheckConstraint(
+                condition=Q(expiry_state__in=ExpiryState.values), name="evidence_expiry_valid"
+            ),
+            models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("effective_date")),
                 name="evidence_valid_until_after_effective",
                 violation_error_code="valid_until_before_effective_date",

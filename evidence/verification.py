@@ -1,9 +1,24 @@
-"""Verification of a revision after upload: re-read each stored object, re-hash it (it must match
-the digest computed while streaming), re-sniff its type. A verified revision becomes current; a
-rejected one keeps its reason. Idempotent: a revision already decided is left alone."""
+"""Verification of a revision after upload, as ordered small steps over each stored file:
 
+1. read the stored object once and stream-hash it (SHA-256 and size must match the upload's);
+2. re-sniff its type (must confirm the type recorded at upload);
+3. look for the same content in another evidence item of the structure (informational only);
+4. extract its text (kept for later search) and its page count.
+
+A file failing step 1 or 2 rejects the revision with a reason; otherwise the revision is verified
+and becomes current, unless a newer revision is already current. Text extraction never rejects:
+a damaged or encrypted document whose fingerprint and type match keeps empty text and a note.
+Every step outcome is written into the revision's audit event.
+
+Idempotent: a revision already decided is left alone (no new event); the decision is taken under
+a row lock, so two workers running the same task decide once.
+"""
+
+import hashlib
 import logging
 import random
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import transaction
@@ -11,15 +26,23 @@ from django.utils import timezone
 
 from audit_prep import audit
 
-from . import storage
+from . import storage, text_extraction
 from .filetypes import RejectionReason, same_type, sniff
-from .models import Revision, VerificationStatus
+from .models import Revision, StoredFile, VerificationStatus
+from .signals import vault_changed
 
 logger = logging.getLogger(__name__)
+DUPLICATES_LISTED = 10
 
 
 class TransientStorageError(Exception):
     """The store could not be read now; the task retries later."""
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: RejectionReason):
+        super().__init__(reason.value)
+        self.reason = reason
 
 
 def retry_delay(attempt: int) -> float:
@@ -27,57 +50,163 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(0, min(600, 10 * 2**attempt))
 
 
-def _check_file(stored_file) -> RejectionReason | None:
+@dataclass
+class FileCheck:
+    """What the steps found for one stored file."""
+
+    stored_file: StoredFile
+    steps: dict = field(default_factory=dict)
+    reason: RejectionReason | None = None
+
+    def audit_data(self) -> dict:
+        return {"file": self.stored_file.pk, "name": self.stored_file.name, **self.steps}
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_stored(key: str):
+    """The stored object as a seekable binary file; a missing object is a rejection, an
+    unreachable store a transient error."""
     try:
-        digest, size = storage.hash_object(stored_file.storage_key)
-        with storage.open_object(stored_file.storage_key) as handle:
-            mime_type = sniff(handle)
-    except FileNotFoundError:  # local disk, and S3Storage for a missing key
-        return RejectionReason.MISSING_OBJECT
+        with storage.open_object(key) as handle, text_extraction.seekable(handle) as readable:
+            yield readable
+    except FileNotFoundError as exc:  # local disk, and S3Storage for a missing key
+        raise _Rejected(RejectionReason.MISSING_OBJECT) from exc
     except ClientError as exc:
         if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-            return RejectionReason.MISSING_OBJECT
+            raise _Rejected(RejectionReason.MISSING_OBJECT) from exc
         raise TransientStorageError(str(exc)) from exc
     except (OSError, BotoCoreError) as exc:  # store unreachable: retry later
         raise TransientStorageError(str(exc)) from exc
+
+
+def hash_stream(handle) -> tuple[str, int]:
+    """SHA-256 and size of a binary file object, read in chunks from the start."""
+    hasher, size = hashlib.sha256(), 0
+    handle.seek(0)
+    while chunk := handle.read(storage.HASH_CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    handle.seek(0)
+    return hasher.hexdigest(), size
+
+
+def hash_step(handle, stored_file: StoredFile) -> dict:
+    """Stream the object through SHA-256; digest and size must match the upload's."""
+    digest, size = hash_stream(handle)
     if digest != stored_file.sha256 or size != stored_file.size:
-        return RejectionReason.HASH_MISMATCH
-    if not same_type(mime_type, stored_file.mime_type):
-        return RejectionReason.TYPE_MISMATCH
-    return None
+        raise _Rejected(RejectionReason.HASH_MISMATCH)
+    return {"hash": "ok"}
 
 
-def verify_revision(revision_id: int) -> str:
-    revision = Revision.objects.filter(pk=revision_id).first()
-    if revision is None or revision.verification_status != VerificationStatus.PENDING:
-        return revision.verification_status if revision else "missing"
-    reason = None
-    for stored_file in revision.files.all():
-        reason = _check_file(stored_file)
-        if reason:
-            break
+def type_step(handle, stored_file: StoredFile) -> dict:
+    """Re-sniff the content; it must confirm the type recorded at upload."""
+    sniffed = sniff(handle)
+    if not same_type(sniffed, stored_file.mime_type):
+        raise _Rejected(RejectionReason.TYPE_MISMATCH)
+    return {"type": "ok"}
+
+
+def extraction_step(handle, stored_file: StoredFile) -> text_extraction.Extraction:
+    return text_extraction.extract(handle, stored_file.mime_type)
+
+
+def duplicates_step(stored_file: StoredFile, evidence_id: int) -> list[dict]:
+    """The same content in another evidence item of the structure: noted, not rejected."""
+    holders = (
+        StoredFile.objects.filter(organization_id=stored_file.organization_id,
+                                  sha256=stored_file.sha256)
+        .exclude(revision__evidence_id=evidence_id)
+        .order_by("id")
+        .values("id", "revision__evidence_id", "revision__number")[:DUPLICATES_LISTED]
+    )
+    return [{"file": row["id"], "evidence": row["revision__evidence_id"],
+             "revision": row["revision__number"]} for row in holders]
+
+
+def save_file_results(stored_file: StoredFile, extraction, checked_at) -> None:
+    """Text, page count and check time of one file (derived data: safe to write twice)."""
+    values = {"last_checked_at": checked_at}
+    if extraction is not None:
+        values.update(text=extraction.text, page_count=extraction.page_count)
+    StoredFile.objects.filter(pk=stored_file.pk).update(**values)
+
+
+def check_file(stored_file: StoredFile, evidence_id: int) -> FileCheck:
+    """Run the steps over one file, reading the stored object once."""
+    check = FileCheck(stored_file)
+    extraction = None
+    try:
+        with open_stored(stored_file.storage_key) as handle:
+            check.steps["read"] = "ok"
+            check.steps.update(hash_step(handle, stored_file))
+            check.steps.update(type_step(handle, stored_file))
+            extraction = extraction_step(handle, stored_file)
+    except _Rejected as rejected:
+        check.reason = rejected.reason
+        check.steps["rejected"] = rejected.reason.value
+    else:
+        check.steps["duplicates"] = duplicates_step(stored_file, evidence_id)
+        check.steps.update(text_chars=len(extraction.text), text_note=extraction.note,
+                           page_count=extraction.page_count)
+    save_file_results(stored_file, extraction, timezone.now())
+    return check
+
+
+# --- the decision ---------------------------------------------------------------------------
+
+
+def _mark_verified(revision: Revision) -> None:
+    # Supersede only now that the new revision is verified; a newer current revision wins.
+    Revision.objects.filter(evidence_id=revision.evidence_id, is_current=True).exclude(
+        number__gt=revision.number
+    ).update(is_current=False)
+    has_newer_current = Revision.objects.filter(
+        evidence_id=revision.evidence_id, is_current=True
+    ).exists()
+    revision.verification_status = VerificationStatus.VERIFIED
+    revision.is_current = not has_newer_current
+    revision.verified_at = timezone.now()
+
+
+def _mark_rejected(revision: Revision, reason: RejectionReason) -> None:
+    revision.verification_status = VerificationStatus.REJECTED
+    revision.rejection_reason = reason.value
+
+
+def _decide(revision_id: int, checks: list[FileCheck]) -> str:
+    reason = next((check.reason for check in checks if check.reason), None)
     with transaction.atomic():
-        revision = Revision.objects.select_for_update().get(pk=revision_id)
+        revision = (Revision.objects.select_for_update(of=("self",))
+                    .select_related("evidence").get(pk=revision_id))
         if revision.verification_status != VerificationStatus.PENDING:
             return revision.verification_status
         if reason is None:
-            # Supersede only now that the new revision is verified.
-            Revision.objects.filter(evidence_id=revision.evidence_id, is_current=True).exclude(
-                number__gt=revision.number
-            ).update(is_current=False)
-            has_newer_current = Revision.objects.filter(
-                evidence_id=revision.evidence_id, is_current=True
-            ).exists()
-            revision.verification_status = VerificationStatus.VERIFIED
-            revision.is_current = not has_newer_current
-            revision.verified_at = timezone.now()
+            _mark_verified(revision)
         else:
-            revision.verification_status = VerificationStatus.REJECTED
-            revision.rejection_reason = reason.value
+            _mark_rejected(revision, reason)
         revision.save(update_fields=["verification_status", "is_current", "verified_at",
                                      "rejection_reason"])
         audit.record(None, f"revision.{revision.verification_status}", revision,
                      after={"reason": revision.rejection_reason or None,
-                            "current": revision.is_current})
-    logger.info("revision %s %s", revision_id, revision.verification_status)
+                            "current": revision.is_current,
+                            "files": [check.audit_data() for check in checks]})
+        vault_changed.send(sender=Revision, organization_id=revision.evidence.organization_id)
     return revision.verification_status
+
+
+def verify_revision(revision_id: int) -> str:
+    """Verify a pending revision; returns its status ("missing" for an unknown id)."""
+    revision = Revision.objects.filter(pk=revision_id).first()
+    if revision is None or revision.verification_status != VerificationStatus.PENDING:
+        return revision.verification_status if revision else "missing"
+    checks = []
+    for stored_file in revision.files.all():
+        checks.append(check_file(stored_file, revision.evidence_id))
+        if checks[-1].reason:
+            break
+    status = _decide(revision_id, checks)
+    logger.info("revision %s %s", revision_id, status)
+    return status

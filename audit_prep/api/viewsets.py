@@ -21,7 +21,7 @@ class ScopedActionPermission(IsAuthenticated):
     """Object-level: the user's role in the object's organization must allow the view action."""
 
     def has_object_permission(self, request, view, obj):
-        access.require(request.user, view.required_action(), access.organization_of(obj))
+        access.require_object(request.user, view.required_action(), obj)
         return True
 
 

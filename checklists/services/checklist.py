@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from evidence.models import Revision, VerificationStatus
+from evidence.models import Revision, StoredFile, VerificationStatus
 
 from .. import readiness
 from ..models import Adoption, Applicability, EvidenceLink, Requirement
@@ -35,6 +35,7 @@ REASON_LABELS = {
     "unapproved": _("Evidence linked but not approved yet"),
     "unverified": _("Evidence linked but its file is not verified yet"),
     "not_yet_effective": _("Evidence linked but not in force yet"),
+    "integrity_error": _("A file of the linked evidence is altered or missing"),
     "only_archived_evidence": _("Only archived evidence is linked"),
     "no_evidence": _("No evidence linked"),
     "from_sub_clauses": _("Status of its sub-clauses"),
@@ -69,15 +70,19 @@ def _evidence_facts(organization_id: int, referential_id: int):
         evidence_id=OuterRef("evidence_id"), is_current=True,
         verification_status=VerificationStatus.VERIFIED,
     )
+    current_altered = StoredFile.objects.filter(
+        revision__evidence_id=OuterRef("evidence_id"), revision__is_current=True,
+        integrity_error=True,
+    )
     rows = (
         EvidenceLink.objects.filter(
             requirement__referential_id=referential_id,
             evidence__organization_id=organization_id,
         )
-        .annotate(verified=Exists(current_verified))
+        .annotate(verified=Exists(current_verified), altered=Exists(current_altered))
         .values_list("requirement_id", "evidence_id", "evidence__title", "evidence__status",
                      "evidence__kind", "evidence__effective_date", "evidence__valid_until",
-                     "verified")
+                     "verified", "altered")
     )
     by_requirement: dict[int, list[readiness.EvidenceFacts]] = {}
     for requirement_id, *facts in rows.iterator(chunk_size=5000):
@@ -181,6 +186,7 @@ def _item(row: ChecklistRow) -> dict:
         "reason": assessment.reason, "reason_label": str(REASON_LABELS[assessment.reason]),
         "valid_until": assessment.valid_until, "justification": row.justification,
         "evidence_count": len(assessment.evidence),
+        "integrity_error": any(item.facts.integrity_error for item in assessment.evidence),
         "evidence": [_evidence_item(item)
                      for item in assessment.evidence[:EVIDENCE_SHOWN_PER_REQUIREMENT]],
     }

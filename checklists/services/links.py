@@ -6,6 +6,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from audit_prep import access, audit
 from audit_prep.roles import Action
+from evidence.signals import vault_changed
 
 from ..models import Adoption, EvidenceLink
 from .tailoring import require_adopted
@@ -47,6 +48,8 @@ def link_many(actor, evidence_items, requirements, note: str = "") -> list[Evide
             if linked:
                 audit.record(actor, "evidence.link", evidence,
                              after={"requirements": linked, "note": note})
+        for organization_id in sorted({link.evidence.organization_id for link in created}):
+            vault_changed.send(sender=EvidenceLink, organization_id=organization_id)
     return created
 
 
@@ -56,3 +59,4 @@ def unlink(actor, link: EvidenceLink) -> None:
         audit.record(actor, "evidence.unlink", link.evidence,
                      before={"requirement": link.requirement.urn, "note": link.note})
         link.delete()
+        vault_changed.send(sender=EvidenceLink, organization_id=link.evidence.organization_id)

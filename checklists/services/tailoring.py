@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from audit_prep import access, audit
 from audit_prep.api.errors import Conflict
 from audit_prep.roles import Action
+from evidence.signals import vault_changed
 
 from ..models import Adoption, Applicability, Referential, ReferentialKind, Requirement
 
@@ -40,6 +41,7 @@ def adopt(actor, organization, referential: Referential, target_audit_date=None,
             audit.record(actor, "referential.adopt", adoption,
                          after={"referential": referential.urn,
                                 "target_audit_date": target_audit_date})
+            vault_changed.send(sender=Adoption, organization_id=organization.pk)
     except IntegrityError as exc:
         raise Conflict(_("The structure already follows this referential."),
                        code="already_adopted") from exc
@@ -59,6 +61,7 @@ def update_adoption(actor, adoption: Adoption, data: dict) -> Adoption:
         audit.record(actor, "referential.adoption_update", adoption, before=before,
                      after={"target_audit_date": adoption.target_audit_date,
                             "warning_days": adoption.warning_days})
+        vault_changed.send(sender=Adoption, organization_id=adoption.organization_id)
     return adoption
 
 
@@ -81,6 +84,7 @@ def exclude(actor, organization, requirement: Requirement, justification: str) -
             exclusion.save()
         audit.record(actor, "requirement.exclude", exclusion, before=before,
                      after={"requirement": requirement.urn, "justification": justification})
+        vault_changed.send(sender=Applicability, organization_id=organization.pk)
     return exclusion
 
 
@@ -92,6 +96,7 @@ def include(actor, exclusion: Applicability) -> None:
                      before={"requirement": exclusion.requirement.urn,
                              "justification": exclusion.justification})
         exclusion.delete()
+        vault_changed.send(sender=Applicability, organization_id=exclusion.organization_id)
 
 
 def own_referential(actor, organization) -> Referential:
@@ -152,6 +157,7 @@ def upsert_own_requirements(actor, organization, rows: list[dict]) -> tuple[int,
         audit.record(actor, "requirement.import", referential,
                      organization_id=organization.pk,
                      after={"added": added, "changed": changed, "rows": len(rows)})
+        vault_changed.send(sender=Requirement, organization_id=organization.pk)
     return added, changed
 
 

@@ -17,7 +17,8 @@ class StoredFileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StoredFile
-        fields = ["id", "name", "mime_type", "size", "sha256", "created_at", "download_url"]
+        fields = ["id", "name", "mime_type", "size", "sha256", "page_count", "integrity_error",
+                  "last_checked_at", "created_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:

@@ -9,6 +9,7 @@ from audit_prep.models import Membership
 from audit_prep.roles import Action
 
 from ..models import EvidenceItem, EvidenceStatus, Tag, VerificationStatus
+from ..signals import vault_changed
 from .uploads import create_revision_rows, store_objects
 
 EDITABLE_FIELDS = (
@@ -81,6 +82,7 @@ def create_evidence(actor, organization, data: dict, uploads=None, note: str = "
         evidence.save()
         tag_names = _set_tags(evidence, tags)
         audit.record(actor, "evidence.create", evidence, after=snapshot(evidence, tag_names))
+        vault_changed.send(sender=EvidenceItem, organization_id=evidence.organization_id)
         if stored:
             create_revision_rows(actor, evidence, stored, note)
     return evidence
@@ -103,6 +105,7 @@ def update_evidence(actor, evidence: EvidenceItem, data: dict) -> EvidenceItem:
         after = snapshot(evidence, tag_names)
         if after != before:
             audit.record(actor, "evidence.update", evidence, before=before, after=after)
+            vault_changed.send(sender=EvidenceItem, organization_id=evidence.organization_id)
     return evidence
 
 
@@ -117,6 +120,7 @@ def _transition(actor, evidence, action: Action, allowed_from, apply, audit_acti
         evidence.save()
         audit.record(actor, audit_action, evidence, before=before,
                      after={"status": evidence.status, **(extra or {})})
+        vault_changed.send(sender=EvidenceItem, organization_id=evidence.organization_id)
     return evidence
 
 

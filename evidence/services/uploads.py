@@ -18,6 +18,7 @@ from audit_prep.tasks import enqueue_after_commit
 from .. import storage
 from ..filetypes import FileRejected, Inspection, RejectionReason, inspect_file
 from ..models import EvidenceItem, EvidenceStatus, Revision, StoredFile
+from ..signals import vault_changed
 
 
 class UploadRejected(ApiError):
@@ -64,6 +65,7 @@ def _check_duplicates(organization_id: int, inspected, allow_duplicate: bool) ->
         return
     existing = (
         StoredFile.objects.filter(organization_id=organization_id, sha256__in=digests)
+        .defer("text")
         .select_related("revision__evidence")
         .order_by("id")
     )
@@ -131,6 +133,7 @@ def create_revision_rows(actor, evidence: EvidenceItem, stored, note: str) -> Re
         },
     )
     enqueue_after_commit("workers.verify_revision", revision.pk)
+    vault_changed.send(sender=Revision, organization_id=locked.organization_id)
     return revision
 
 

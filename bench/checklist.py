@@ -1,0 +1,840 @@
+#!/usr/bin/env python
+"""Benchmark: the readiness checklist of a structure with a large evidence vault, on PostgreSQL.
+
+Target (from the issue): for a structure with 3 adopted referentials, 10,000 evidence items and
+20,000 links, the checklist runs the same number of SQL queries as with 10 items (asserted in
+tests/checklists/test_checklist_api.py), and on PostgreSQL on this machine:
+
+* median time with 10,000 items <= 3x the median with 100 items;
+* median time with 10,000 items <= 150 ms.
+
+Both are checked for (a) the service ``checklists.services.checklist.build(adoption)`` called
+in-process, and (b) the full HTTP path ``GET /api/v1/adoptions/{id}/checklist/`` through
+Django's test client (session login, middleware, DRF, JSON rendering). The target is read on
+(b): it is what a user waits for.
+
+Run by hand, not part of the test suite::
+
+    .venv/bin/python bench/checklist.py [--sizes 100,10000] [--repeat 30] [--warmup 3]
+                                        [--admin-url URL] [--profile] [--keep]
+
+The script creates a throwaway PostgreSQL database (audit_prep_bench_<random>), migrates it,
+imports the referential libraries, grows the vault and drops the database at the end (unless
+--keep). See bench/README.md for what is measured and how.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+REPO = Path(__file__).resolve().parent.parent
+LIBRARIES = REPO / "checklists" / "libraries"
+DEFAULT_LIBRARIES = ("iso9001-2015.yaml", "cedre-iso9001-template.yaml",
+                     "ess-good-practice-guide.yaml")
+DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+TARGET_CODE = "iso9001"
+RATIO_TARGET = 3.0
+MEDIAN_TARGET_MS = 150.0
+LINKS_PER_ITEM = 2
+
+# Variables of the caller's shell that would change what is measured.
+SCRUBBED_ENV = ("DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CACHE_URL", "DJANGO_SETTINGS_MODULE",
+                "MEDIA_ROOT", "STATIC_ROOT", "STORAGE_BACKEND", "CELERY_BROKER_URL",
+                "CELERY_TASK_ALWAYS_EAGER", "TIME_ZONE", "LOG_LEVEL", "API_THROTTLE_USER",
+                "API_THROTTLE_ANON")
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+def log(message: str) -> None:
+    tqdm.write(f"[bench] {message}", file=sys.stderr)
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` with its database name replaced by `name`."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def redact(url: str) -> str:
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        parts = parts._replace(netloc=netloc)
+    return urllib.parse.urlunsplit(parts)
+
+
+def admin_execute(admin_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+# ------------------------------------------------------------------------ CPU contention
+
+
+def _jiffies(pid: int | str) -> int:
+    """utime + stime of a process, in clock ticks (0 when it is gone or unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _cpu_totals() -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    busy = user + nice + system + irq + softirq + steal
+    return busy, busy + idle + iowait
+
+
+class OtherLoad:
+    """CPUs kept busy by *other* processes (not this one, not its PostgreSQL backend) between
+    start() and stop(): other work on the machine slows the measurement down, and this says
+    by how much it was competing. On this 2 vCPU VM, a test suite running next to the
+    benchmark shows as about 1.5 to 2."""
+
+    backend_pid: int | None = None
+
+    def start(self) -> OtherLoad:
+        self._busy, self._total = _cpu_totals()
+        self._own = self._own_jiffies()
+        return self
+
+    def stop(self) -> float:
+        busy, total = _cpu_totals()
+        own = self._own_jiffies()
+        if total == self._total:
+            return 0.0
+        others = max(0, (busy - self._busy) - (own - self._own))
+        return others / (total - self._total) * (os.cpu_count() or 1)
+
+    def _own_jiffies(self) -> int:
+        own = _jiffies("self")
+        if OtherLoad.backend_pid:
+            own += _jiffies(OtherLoad.backend_pid)
+        return own
+
+
+def wait_for_quiet(threshold: float, timeout: float) -> float:
+    """Wait (up to `timeout` s) until other processes use less than `threshold` CPUs over a
+    1 s window; return the last reading."""
+    deadline = time.monotonic() + timeout
+    waiting = False
+    while True:
+        probe = OtherLoad().start()
+        time.sleep(1)
+        load = probe.stop()
+        if threshold <= 0 or load < threshold or time.monotonic() > deadline:
+            if threshold > 0 and load >= threshold:
+                log(f"still {load:.2f} CPUs busy with other processes after {timeout:.0f} s; "
+                    "measuring anyway (see 'other load' in the results)")
+            return load
+        if not waiting:
+            log(f"{load:.2f} CPUs busy with other processes; waiting for < {threshold:g}")
+            waiting = True
+        time.sleep(2)
+
+
+@dataclass
+class Timing:
+    """Timed repetitions of one measurement, in seconds."""
+
+    samples: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU time of this process per run
+    queries: int = 0
+    other_load: float = 0.0  # CPUs busy with other processes during the timed runs
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p90(self) -> float:
+        return percentile(self.samples, 0.9)
+
+    @property
+    def low(self) -> float:
+        return min(self.samples)
+
+
+QUIET = {"threshold": 0.3, "timeout": 600.0}  # set from --quiet / --quiet-timeout
+ATTEMPTS = 3
+
+
+def timed(func, repeat: int, warmup: int, *, label: str, progress: bool) -> Timing:
+    """Warm-up calls, then `repeat` timed calls of `func` (garbage collector left on, as in a
+    server process). The number of SQL queries is counted on one extra, untimed call.
+
+    Before the timed calls, waits until other processes leave the CPUs alone (--quiet); when
+    they used more than max(0.5, --quiet) CPUs during the timed calls anyway, the block is run
+    again (up to 3 attempts) and the attempt with the least competition is kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    best = None
+    for attempt in range(1, ATTEMPTS + 1):
+        wait_for_quiet(QUIET["threshold"], QUIET["timeout"])
+        for _ in range(warmup):
+            func()
+        timing = Timing()
+        load = OtherLoad().start()
+        for _ in tqdm(range(repeat), desc=label, unit="run", leave=False,
+                      disable=None if progress else True, file=sys.stderr):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            func()
+            timing.samples.append(time.perf_counter() - start)
+            timing.cpu.append(time.process_time() - start_cpu)
+        timing.other_load = load.stop()
+        if best is None or timing.other_load < best.other_load:
+            best = timing
+        if QUIET["threshold"] <= 0 or timing.other_load <= max(0.5, QUIET["threshold"]):
+            break
+        log(f"{label}: other processes used {timing.other_load:.2f} CPUs during the runs "
+            f"(attempt {attempt}/{ATTEMPTS})" + ("; again" if attempt < ATTEMPTS else ""))
+    with CaptureQueriesContext(connection) as queries:
+        func()
+    best.queries = len(queries)
+    return best
+
+
+# ------------------------------------------------------------------------------------- setup
+
+
+def configure_django(database_url: str, data_dir: Path) -> None:
+    for name in SCRUBBED_ENV:
+        os.environ.pop(name, None)
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
+        "DJANGO_DEBUG": "true",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": "memory://",
+        "LOG_LEVEL": "WARNING",
+        # 30+ requests a second from one user would hit the default 1200/minute throttle
+        # during --profile; the throttle still runs (same cost), it just never answers 429.
+        "API_THROTTLE_USER": "1000000/minute",
+    })
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+@dataclass
+class Setup:
+    user: object
+    organization: object
+    adoptions: dict  # code -> Adoption
+    requirements: list  # assessable requirements of every adopted referential
+    library_rows: list  # (file, code, nodes, assessable, import seconds)
+
+
+def prepare(library_files: list[Path]) -> Setup:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from audit_prep.models import Membership, Organization
+    from audit_prep.roles import Role
+    from checklists.library import load_library
+    from checklists.models import Adoption, Applicability, Requirement
+    from checklists.services.importer import import_library
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    log(f"migrated in {time.perf_counter() - started:.1f} s")
+
+    library_rows = []
+    referentials = []
+    for path in library_files:
+        start = time.perf_counter()
+        report = import_library(load_library(path))
+        seconds = time.perf_counter() - start
+        referential = report.referential
+        nodes = Requirement.objects.filter(referential=referential).count()
+        assessable = Requirement.objects.filter(referential=referential, assessable=True).count()
+        library_rows.append((path.name, referential.code, nodes, assessable, seconds))
+        referentials.append(referential)
+        log(f"imported {path.name}: {nodes} requirements ({assessable} assessable) in "
+            f"{seconds:.3f} s")
+
+    user = get_user_model().objects.create_user(
+        username=f"bench-{secrets.token_hex(4)}", password=secrets.token_urlsafe(16))
+    organization = Organization.objects.create(name="Structure de banc d'essai",
+                                               slug=f"bench-{secrets.token_hex(4)}", kind="aci")
+    Membership.objects.create(user=user, organization=organization,
+                              role=Role.QUALITY_MANAGER)
+    adoptions = {}
+    for referential in referentials:
+        adoptions[referential.code] = Adoption.objects.create(
+            organization=organization, referential=referential, adopted_by=user,
+            target_audit_date=datetime.date.today() + datetime.timedelta(days=110))
+    # Two justified exclusions, as an SIAE typically declares (design and development).
+    for requirement in Requirement.objects.filter(referential__code=TARGET_CODE,
+                                                  ref_id__in=("8.3", "8.3.2")):
+        Applicability.objects.create(organization=organization, requirement=requirement,
+                                     justification="Pas de conception : mise à disposition.",
+                                     decided_by=user)
+    requirements = list(Requirement.objects.filter(
+        referential__in=referentials, assessable=True, retired_at__isnull=True).order_by("pk"))
+    return Setup(user, organization, adoptions, requirements, library_rows)
+
+
+TITLES = ("Revue de direction", "Compte rendu d'audit interne", "Attestation de formation SST",
+          "Procédure de maîtrise des documents", "Enquête de satisfaction des bénéficiaires",
+          "Plan d'action qualité", "Fiche de poste encadrant technique", "Registre du personnel",
+          "Habilitation électrique", "Évaluation des fournisseurs", "Objectifs qualité et "
+          "indicateurs", "Politique qualité signée", "Contrat de mise à disposition",
+          "Bilan d'accompagnement socio-professionnel", "Non-conformité et action corrective")
+
+
+def grow_vault(setup: Setup, start_index: int, count: int, rng: random.Random,
+               on: datetime.date, *, progress: bool) -> dict[str, int]:
+    """Add `count` evidence items with realistic variety, each linked to 2 distinct assessable
+    requirements drawn at random over the 3 adopted referentials. Returns a tally."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from checklists.models import EvidenceLink
+    from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
+
+    now = timezone.now()
+    user, org = setup.user, setup.organization
+    items, verified, tally = [], [], {}
+    for i in range(start_index, start_index + count):
+        roll = rng.random()
+        if roll < 0.85:
+            status = "approved"
+        elif roll < 0.92:
+            status = "draft"
+        elif roll < 0.96:
+            status = "in_review"
+        else:
+            status = "archived"
+        # Dates: 5 % not in force yet; otherwise validity ended (15 %), ends within the
+        # warning window (10 %), ends later (35 %) or no end (40 %).
+        roll = rng.random()
+        if roll < 0.05:
+            effective = on + datetime.timedelta(days=rng.randint(1, 90))
+            valid_until = effective + datetime.timedelta(days=365) if rng.random() < 0.5 else None
+            dates = "future_effective"
+        else:
+            roll = rng.random()
+            if roll < 0.15:
+                valid_until = on - datetime.timedelta(days=rng.randint(1, 400))
+                effective = valid_until - datetime.timedelta(days=rng.randint(30, 700))
+                dates = "validity_ended"
+            else:
+                effective = on - datetime.timedelta(days=rng.randint(0, 1100))
+                if roll < 0.25:
+                    valid_until = on + datetime.timedelta(days=rng.randint(0, 30))
+                    dates = "ends_within_30_days"
+                elif roll < 0.60:
+                    valid_until = on + datetime.timedelta(days=rng.randint(31, 1000))
+                    dates = "ends_later"
+                else:
+                    valid_until = None
+                    dates = "no_end"
+        # Revisions: approved items have a verified current revision, except 2 % whose file is
+        # still being verified; half of the drafts have no verified file yet.
+        has_verified = not ((status == "approved" and rng.random() < 0.02)
+                            or (status == "draft" and rng.random() < 0.5))
+        tally[status] = tally.get(status, 0) + 1
+        tally[dates] = tally.get(dates, 0) + 1
+        tally["verified_current_revision"] = tally.get("verified_current_revision", 0) + int(
+            has_verified)
+        items.append(EvidenceItem(
+            organization=org, created_by=user, owner=user,
+            title=f"{rng.choice(TITLES)} n° {i + 1}",
+            description="Pièce générée par bench/checklist.py." if i % 4 == 0 else "",
+            kind="record" if rng.random() < 0.6 else "document", status=status,
+            effective_date=effective, valid_until=valid_until,
+            renewal_months=rng.choice((None, None, None, 12, 24, 36)),
+            approved_by=user if status in ("approved", "archived") else None,
+            approved_at=now if status in ("approved", "archived") else None,
+            archived_by=user if status == "archived" else None,
+            archived_at=now if status == "archived" else None,
+            archive_reason="Remplacée." if status == "archived" else "",
+        ))
+        verified.append(has_verified)
+    bar = tqdm(total=count * (3 + LINKS_PER_ITEM), desc=f"vault +{count}", unit="row",
+               leave=False, disable=None if progress else True, file=sys.stderr)
+    created = []
+    for chunk in range(0, len(items), 2000):
+        created += EvidenceItem.objects.bulk_create(items[chunk:chunk + 2000])
+        bar.update(len(items[chunk:chunk + 2000]))
+    revisions = [
+        Revision(evidence=item, number=1, created_by=user, is_current=ok,
+                 verification_status=(VerificationStatus.VERIFIED if ok
+                                      else VerificationStatus.PENDING),
+                 verified_at=now if ok else None)
+        for item, ok in zip(created, verified, strict=True)]
+    Revision.objects.bulk_create(revisions, batch_size=2000)
+    bar.update(len(revisions))
+    # One stored file per revision (no object in storage: the checklist reads the rows only).
+    # When the model has the integrity flag, 0.2 % of the files are marked altered.
+    flag = any(f.name == "integrity_error" for f in StoredFile._meta.get_fields())
+    files = []
+    for revision in revisions:
+        extra = {"integrity_error": True} if flag and rng.random() < 0.002 else {}
+        tally["altered_file"] = tally.get("altered_file", 0) + len(extra)
+        digest = f"{revision.evidence_id:064x}"
+        files.append(StoredFile(organization=org, revision=revision, name="preuve.pdf",
+                                mime_type="application/pdf", size=rng.randint(20_000, 900_000),
+                                sha256=digest, storage_key=f"o/{org.pk}/{digest}", **extra))
+    StoredFile.objects.bulk_create(files, batch_size=2000)
+    bar.update(len(files))
+    links = []
+    for item in created:
+        for requirement in rng.sample(setup.requirements, LINKS_PER_ITEM):
+            links.append(EvidenceLink(evidence=item, requirement=requirement, created_by=user))
+    EvidenceLink.objects.bulk_create(links, batch_size=4000)
+    bar.update(len(links))
+    bar.close()
+    with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would give
+        cursor.execute("ANALYZE")
+    return tally
+
+
+# --------------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class SizeResult:
+    size: int
+    links: int
+    adoption_links: dict  # code -> links of that referential
+    service: dict  # code -> Timing
+    api: dict  # code -> Timing
+    stages: dict  # name -> Timing (target adoption only)
+    response_bytes: int
+    evidence_shown: int
+    evidence_total: int
+    statuses: dict
+
+
+def measure(setup: Setup, size: int, args, tally_links: int) -> SizeResult:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import translation
+    from rest_framework.renderers import JSONRenderer
+
+    from checklists.models import Adoption, EvidenceLink
+    from checklists.services import checklist
+
+    progress = not args.no_progress
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        OtherLoad.backend_pid = cursor.fetchone()[0]
+    service, api, adoption_links = {}, {}, {}
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(setup.user)
+    target_body = None
+    for code, adoption in setup.adoptions.items():
+        adoption = Adoption.objects.select_related("organization", "referential").get(
+            pk=adoption.pk)
+        adoption_links[code] = EvidenceLink.objects.filter(
+            requirement__referential_id=adoption.referential_id).count()
+        url = f"/api/v1/adoptions/{adoption.pk}/checklist/"
+
+        def call_service(adoption=adoption):
+            with translation.override("fr"):
+                checklist.build(adoption)
+
+        def call_api(url=url):
+            response = client.get(url, HTTP_ACCEPT="application/json")
+            if response.status_code != 200:
+                raise SystemExit(f"GET {url}: HTTP {response.status_code} "
+                                 f"{response.content[:300]!r}")
+            return response
+
+        repeat = args.repeat if code == TARGET_CODE else max(5, args.repeat // 3)
+        service[code] = timed(call_service, repeat, args.warmup, progress=progress,
+                              label=f"{size} service {code}")
+        api[code] = timed(call_api, repeat, args.warmup, progress=progress,
+                          label=f"{size} API {code}")
+        if code == TARGET_CODE:
+            target_body = call_api().content
+
+    # Where the time goes, on the target adoption (medians of fewer runs).
+    adoption = Adoption.objects.select_related("organization", "referential").get(
+        pk=setup.adoptions[TARGET_CODE].pk)
+    sql = links_sql(adoption)
+    with translation.override("fr"):
+        built = checklist.build(adoption)
+    renderer = JSONRenderer()
+
+    def fetch_rows():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.fetchall()
+
+    def render():
+        renderer.render(built, "application/json", {})
+
+    stage_repeat = max(5, args.repeat // 3)
+
+    def stage(label, func):
+        return timed(func, stage_repeat, 1, progress=progress, label=f"{size} {label}")
+
+    with translation.override("fr"):
+        stages = {
+            "links query, fetchall (plain cursor)": stage("sql", fetch_rows),
+            "_evidence_facts (ORM iterator + EvidenceFacts)": stage(
+                "facts", lambda: checklist._evidence_facts(adoption.organization_id,
+                                                            adoption.referential_id)),
+            "evaluate (all queries + readiness rules)": stage(
+                "evaluate", lambda: checklist.evaluate(adoption)),
+            "build (evaluate + roll-ups + gates + dict)": stage(
+                "build", lambda: checklist.build(adoption)),
+            "JSON rendering of the build (DRF JSONRenderer)": stage("render", render),
+        }
+    body = json.loads(target_body)
+    statuses = body["counts"]
+    return SizeResult(
+        size=size, links=tally_links, adoption_links=adoption_links, service=service, api=api,
+        stages=stages, response_bytes=len(target_body),
+        evidence_shown=sum(len(item["evidence"]) for item in body["items"]),
+        evidence_total=sum(item["evidence_count"] for item in body["items"]),
+        statuses=statuses,
+    )
+
+
+def links_sql(adoption) -> str:
+    """The SQL of the links query of checklists.services.checklist._evidence_facts, as the
+    service runs it (captured, with its parameters inlined), to time and EXPLAIN it alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from checklists.services import checklist
+
+    with CaptureQueriesContext(connection) as queries:
+        checklist._evidence_facts(adoption.organization_id, adoption.referential_id)
+    candidates = [q["sql"] for q in queries.captured_queries
+                  if "checklists_evidencelink" in q["sql"]]
+    if not candidates:
+        raise SystemExit("cannot find the links query of _evidence_facts")
+    sql = max(candidates, key=len)
+    # A server-side cursor (QuerySet.iterator() on PostgreSQL) is logged as its DECLARE.
+    head, sep, tail = sql.partition(" CURSOR WITH HOLD FOR ")
+    if not sep:
+        head, sep, tail = sql.partition(" CURSOR WITHOUT HOLD FOR ")
+    return tail if sep and head.lstrip().upper().startswith("DECLARE") else sql
+
+
+def profile(setup: Setup, args) -> None:
+    """cProfile of the service and of the API on the target adoption, at the current size."""
+    from django.db import connection
+    from django.test import Client
+    from django.utils import translation
+
+    from checklists.models import Adoption
+    from checklists.services import checklist
+
+    adoption = Adoption.objects.select_related("organization", "referential").get(
+        pk=setup.adoptions[TARGET_CODE].pk)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(setup.user)
+    url = f"/api/v1/adoptions/{adoption.pk}/checklist/"
+    runs = 10
+    for label, func in (
+        ("service checklist.build", lambda: checklist.build(adoption)),
+        ("API GET checklist", lambda: client.get(url, HTTP_ACCEPT="application/json")),
+    ):
+        func()
+        profiler = cProfile.Profile()
+        with translation.override("fr"):
+            profiler.enable()
+            for _ in range(runs):
+                func()
+            profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs()
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(35)
+        print(f"\n== cProfile, {label}, {runs} runs (times are totals over the runs; "
+              "cProfile inflates Python function-call overhead)")
+        print(out.getvalue())
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + links_sql(adoption))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    print("== EXPLAIN (ANALYZE, BUFFERS) of the links query\n" + plan)
+
+
+def connect_cost(repeat: int = 20) -> Timing:
+    """Seconds to open a new database connection (paid per request when CONN_MAX_AGE=0; the
+    test client keeps the connection open, so the API figures do not include it)."""
+    from django.db import connection
+
+    timing = Timing()
+    for _ in range(repeat):
+        connection.close()
+        start = time.perf_counter()
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        timing.samples.append(time.perf_counter() - start)
+    return timing
+
+
+# ------------------------------------------------------------------------------------ report
+
+
+def machine_info() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                  if line.startswith("model name")), platform.processor() or "?")
+    meminfo = Path("/proc/meminfo").read_text()
+    mem_kb = next(int(line.split()[1]) for line in meminfo.splitlines()
+                  if line.startswith("MemTotal:"))
+    return {
+        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+        "cpu": model,
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "kernel": platform.release(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+    }
+
+
+def report(args, setup: Setup, results: list[SizeResult], connect: Timing) -> bool:
+    import django
+    import psycopg
+    import rest_framework
+    from django.db import connection
+
+    machine = machine_info()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server_version = cursor.fetchone()[0]
+    small, large = results[0], results[-1]
+    lines = [
+        "",
+        "== audit-prep checklist benchmark",
+        f"date    : {datetime.date.today().isoformat()}",
+        f"machine : {machine['nproc']} CPU, {machine['cpu']}, {machine['memory']} RAM, "
+        f"kernel {machine['kernel']}",
+        f"software: {machine['python']}, Django {django.get_version()}, DRF "
+        f"{rest_framework.VERSION}, psycopg {psycopg.__version__}, PostgreSQL {server_version} "
+        f"(127.0.0.1, same machine), DEBUG=true",
+        f"runs    : {args.warmup} warm-up + {args.repeat} timed (target adoption), "
+        f"{max(5, args.repeat // 3)} for the other adoptions and the stages",
+        "other load: CPUs kept busy by other processes (not this one, not its PostgreSQL "
+        "backend) during the timed runs; above about 0.3 the figures are inflated",
+        "",
+        "referentials (imported with import_library(load_library(path)), adopted):",
+    ]
+    total_nodes = total_assessable = 0
+    for name, code, nodes, assessable, seconds in setup.library_rows:
+        total_nodes += nodes
+        total_assessable += assessable
+        lines.append(f"  {name:32} {code:26} {nodes:4} requirements ({assessable:3} "
+                     f"assessable), import {ms(seconds):.0f} ms")
+    lines.append(f"  total: {total_nodes} requirements, {total_assessable} assessable; the "
+                 f"links are drawn over these {total_assessable}")
+    lines.append("")
+    header = ("| evidence items | links (all / ISO 9001) | measure | queries | median | p90 | "
+              "min | CPU of this process (median) | other load |")
+    lines += [header, "|---|---|---|---|---|---|---|---|---|"]
+    for result in results:
+        for kind, timings in (("(a) service build()", result.service),
+                              ("(b) API GET, JSON", result.api)):
+            t = timings[TARGET_CODE]
+            lines.append(
+                f"| {result.size:,} | {result.links:,} / {result.adoption_links[TARGET_CODE]:,} "
+                f"| {kind} | {t.queries} | {ms(t.median):.1f} ms | {ms(t.p90):.1f} ms | "
+                f"{ms(t.low):.1f} ms | {ms(t.cpu_median):.1f} ms | {t.other_load:.2f} CPU |")
+    lines.append("")
+    lines.append("other adoptions (medians, service / API):")
+    for result in results:
+        parts = [f"{code} ({result.adoption_links[code]:,} links): "
+                 f"{ms(result.service[code].median):.1f} / {ms(result.api[code].median):.1f} ms"
+                 for code in result.service]
+        lines.append(f"  {result.size:>6,} items: " + "; ".join(parts))
+    lines.append("")
+    lines.append("where the time goes, ISO 9001 adoption (medians):")
+    for result in results:
+        lines.append(f"  {result.size:,} items ({result.adoption_links[TARGET_CODE]:,} links "
+                     f"of the ISO 9001 referential; response {result.response_bytes / 1024:.0f}"
+                     f" KiB, {result.evidence_shown} evidence entries shown of "
+                     f"{result.evidence_total}; counts {result.statuses}):")
+        for name, t in result.stages.items():
+            lines.append(f"    {name:50} {ms(t.median):7.1f} ms")
+        api = result.api[TARGET_CODE].median
+        build = result.stages["build (evaluate + roll-ups + gates + dict)"].median
+        lines.append(f"    {'API total minus build (auth, DRF, JSON, middleware)':50} "
+                     f"{ms(api - build):7.1f} ms")
+    lines.append(f"  new database connection (per request when CONN_MAX_AGE=0, not in the API "
+                 f"figures): median {ms(connect.median):.1f} ms")
+
+    ok = True
+    rows = []
+    for kind, attr in (("(a) service", "service"), ("(b) API (target read here)", "api")):
+        s = getattr(small, attr)[TARGET_CODE]
+        g = getattr(large, attr)[TARGET_CODE]
+        ratio = g.median / s.median
+        same = g.queries == s.queries
+        rows.append((f"{kind}: queries {small.size:,} vs {large.size:,}",
+                     f"{s.queries} vs {g.queries}", "equal", same))
+        rows.append((f"{kind}: median ratio {large.size:,}/{small.size:,}", f"{ratio:.2f}",
+                     f"<= {RATIO_TARGET:g}", ratio <= RATIO_TARGET))
+        rows.append((f"{kind}: median at {large.size:,}", f"{ms(g.median):.1f} ms",
+                     f"<= {MEDIAN_TARGET_MS:g} ms", ms(g.median) <= MEDIAN_TARGET_MS))
+        if attr == "api":
+            ok = same and ratio <= RATIO_TARGET and ms(g.median) <= MEDIAN_TARGET_MS
+    width = max(len(r[0]) for r in rows)
+    lines += ["", f"| {'target'.ljust(width)} | value | target | result |", "|---|---|---|---|"]
+    for name, value, target, passed in rows:
+        lines.append(f"| {name.ljust(width)} | {value} | {target} | "
+                     f"{'PASS' if passed else 'FAIL'} |")
+    lines.append("")
+    lines.append(f"overall (read on the API): {'PASS' if ok else 'FAIL'}")
+    print("\n".join(lines))
+    return ok
+
+
+# -------------------------------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,10000",
+                        help="vault sizes (evidence items), ascending; the target compares the "
+                        "first and the last (100,10000)")
+    parser.add_argument("--repeat", type=int, default=30, help="timed runs (30)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed warm-up runs (3)")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL,
+                        help="PostgreSQL URL used to create and drop the throwaway database "
+                        f"({DEFAULT_ADMIN_URL})")
+    parser.add_argument("--library", action="append", type=Path,
+                        help="library file to import and adopt (repeatable; default: "
+                        + ", ".join(DEFAULT_LIBRARIES) + ")")
+    parser.add_argument("--quiet", type=float, default=0.3,
+                        help="before each timed block, wait until other processes use fewer "
+                        "than this many CPUs; redo a block they disturbed (0.3; 0 = never)")
+    parser.add_argument("--quiet-timeout", type=float, default=600,
+                        help="longest wait for --quiet, in seconds, per block (600); then "
+                        "measure anyway")
+    parser.add_argument("--seed", type=int, default=20261126, help="random seed of the vault")
+    parser.add_argument("--profile", action="store_true",
+                        help="after the largest size: cProfile of the service and of the API, "
+                        "and EXPLAIN ANALYZE of the links query")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database and the temporary DATA_DIR")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (off anyway when stderr is not a terminal)")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    except ValueError:
+        parser.error("--sizes: comma-separated integers")
+    if sizes != sorted(sizes) or len(set(sizes)) != len(sizes) or sizes[0] < 1 or len(sizes) < 2:
+        parser.error("--sizes: at least two distinct ascending positive sizes")
+    if args.repeat < 3 or args.warmup < 0:
+        parser.error("--repeat must be at least 3")
+    QUIET.update(threshold=args.quiet, timeout=args.quiet_timeout)
+    library_files = [p.resolve() for p in args.library] if args.library else [
+        LIBRARIES / name for name in DEFAULT_LIBRARIES]
+    if not any(load_code(p) == TARGET_CODE for p in library_files):
+        parser.error(f"one library must have code {TARGET_CODE!r} (the measured adoption)")
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below
+    name = f"audit_prep_bench_{secrets.token_hex(4)}"
+    database_url = with_database(args.admin_url, name)
+    data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-"))
+    (data_dir / "static").mkdir()
+    admin_execute(args.admin_url, f'CREATE DATABASE "{name}"')
+    log(f"database {redact(database_url)}, DATA_DIR {data_dir}")
+    ok = False
+    try:
+        configure_django(database_url, data_dir)
+        setup = prepare(library_files)
+        rng = random.Random(args.seed)
+        on = datetime.date.today()
+        results, grown, tally = [], 0, {}
+        for size in sizes:
+            started = time.perf_counter()
+            added = grow_vault(setup, grown, size - grown, rng, on,
+                               progress=not args.no_progress)
+            for key, value in added.items():
+                tally[key] = tally.get(key, 0) + value
+            grown = size
+            log(f"vault at {size} items in {time.perf_counter() - started:.1f} s: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+            gc.collect()
+            results.append(measure(setup, size, args, size * LINKS_PER_ITEM))
+            t = results[-1]
+            log(f"{size} items: service {ms(t.service[TARGET_CODE].median):.1f} ms, API "
+                f"{ms(t.api[TARGET_CODE].median):.1f} ms (medians)")
+        connect = connect_cost()
+        ok = report(args, setup, results, connect)
+        print("vault: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+        if args.profile:
+            profile(setup, args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if args.keep:
+            log(f"kept database {name} and {data_dir}")
+        else:
+            admin_execute(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(data_dir, ignore_errors=True)
+            log(f"dropped database {name}")
+    return 0 if ok else 1
+
+
+def load_code(path: Path) -> str | None:
+    """The `code` of a library file, without Django."""
+    sys.path.insert(0, str(REPO))
+    from checklists.library import load_library
+
+    return load_library(path).code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

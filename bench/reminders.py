@@ -1,0 +1,387 @@
+#!/usr/bin/env python
+"""Benchmark: one reminder run for 2,000 recipients and 100,000 due evidence items, on
+PostgreSQL.
+
+Targets (from the issue):
+
+* `workers.reminders.run()` takes at most 60 s and sends exactly 2,000 e-mails (one digest per
+  recipient);
+* a second run the same day sends 0 e-mails.
+
+Also checked, for information: two runs started at the same moment on the next day (two
+threads, two database connections, as two workers) send each newly due digest once.
+
+Run by hand, not part of the test suite::
+
+    .venv/bin/python bench/reminders.py [--users 2000] [--items-per-user 50] [--structures 50]
+                                        [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
+                                        [--keep]
+
+The script creates a throwaway PostgreSQL database (audit_prep_bench_reminders_<random>),
+migrates it, fills it with bulk inserts, measures, and drops it at the end (unless --keep).
+E-mails go to Django's in-memory backend (each message is still fully built as MIME).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+TARGET_SECONDS = 60.0
+ENGLISH_EVERY = 10  # one user in 10 prefers English
+# Phases of workers.reminders.run() timed separately; indented ones are part of the one above.
+PHASES = {"_close_obsolete": "close obsolete deliveries",
+          "_record_due": "ledger: due thresholds + deliveries",
+          "_create_deliveries": "  of which: re-read new rows, recipients, deliveries",
+          "_deliver": "digests: render, send, mark sent, notifications",
+          "_complete_reminders": "  of which: complete reminders"}
+TOP_PHASES = ("_close_obsolete", "_record_due", "_deliver")
+
+SCRUBBED_ENV = ("DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CACHE_URL", "DJANGO_SETTINGS_MODULE",
+                "MEDIA_ROOT", "STATIC_ROOT", "STORAGE_BACKEND", "CELERY_BROKER_URL",
+                "CELERY_TASK_ALWAYS_EAGER", "TIME_ZONE", "LOG_LEVEL", "EMAIL_URL", "SITE_URL")
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def with_database(url: str, name: str) -> str:
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_execute(admin_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def configure_django(database_url: str, data_dir: Path) -> None:
+    for name in SCRUBBED_ENV:
+        os.environ.pop(name, None)
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
+        "DJANGO_DEBUG": "true",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": "memory://",
+        "EMAIL_URL": "memory:",
+        "SITE_URL": "https://qualite.example.org",
+        "LOG_LEVEL": "WARNING",
+    })
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def populate(users: int, per_user: int, structures: int, today: datetime.date) -> dict:
+    """Structures, users (one quality manager per structure, the others contributors), and
+    `per_user` items per user due in 1..7 days, owned by the user."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from audit_prep.models import Membership, Organization, UserPreference
+    from evidence.models import EvidenceItem
+
+    now = timezone.now()
+    tag = secrets.token_hex(3)
+    orgs = Organization.objects.bulk_create(
+        [Organization(name=f"Structure {i:03d}", slug=f"bench-{tag}-{i}", kind="aci")
+         for i in range(structures)])
+    people = get_user_model().objects.bulk_create(
+        [get_user_model()(username=f"bench-{tag}-{i:05d}", email=f"u{i:05d}@example.org",
+                          first_name="Prénom", last_name=f"Nom {i}", password="!")
+         for i in range(users)], batch_size=2000)
+    Membership.objects.bulk_create(
+        [Membership(user=u, organization=orgs[i % structures],
+                    role="quality_manager" if i < structures else "contributor")
+         for i, u in enumerate(people)], batch_size=2000)
+    UserPreference.objects.bulk_create(
+        [UserPreference(user=u, language="en" if i % ENGLISH_EVERY == 0 else "fr",
+                        calendar_token=secrets.token_urlsafe(32))
+         for i, u in enumerate(people)], batch_size=2000)
+    titles = ("Attestation de formation SST", "Habilitation électrique", "Revue de direction",
+              "Contrat de mise à disposition", "Attestation d'assurance")
+    batch, count = [], 0
+    for i, user in enumerate(people):
+        for j in range(per_user):
+            batch.append(EvidenceItem(
+                organization=orgs[i % structures], owner=user, created_by=user,
+                title=f"{titles[j % len(titles)]} n°{j}", kind="document", status="approved",
+                approved_at=now, effective_date=today - datetime.timedelta(days=300),
+                valid_until=today + datetime.timedelta(days=1 + j % 7)))
+        if len(batch) >= 10000:
+            EvidenceItem.objects.bulk_create(batch, batch_size=5000)
+            count += len(batch)
+            batch = []
+    EvidenceItem.objects.bulk_create(batch, batch_size=5000)
+    count += len(batch)
+    due_tomorrow_owners = EvidenceItem.objects.filter(
+        valid_until=today + datetime.timedelta(days=1)).values("owner").distinct().count()
+    return {"structures": len(orgs), "users": len(people), "items": count,
+            "owners_due_tomorrow": due_tomorrow_owners}
+
+
+class Counter:
+    """Counts SQL statements (a light execute wrapper, no SQL kept in memory)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def instrument_phases(reminders) -> dict:
+    """Wrap the run's phases to time them (the run itself is unchanged)."""
+    timings = defaultdict(float)
+    for name in PHASES:
+        original = getattr(reminders, name)
+
+        def timed(*args, _original=original, _name=name, **kwargs):
+            start = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                timings[_name] += time.perf_counter() - start
+
+        setattr(reminders, name, timed)
+    return timings
+
+
+def timed_run(today):
+    from django.core import mail
+    from django.db import connection
+
+    from workers import reminders
+
+    mail.outbox = []
+    counter = Counter()
+    with connection.execute_wrapper(counter):
+        start = time.perf_counter()
+        result = reminders.run(today)
+        seconds = time.perf_counter() - start
+    return result, seconds, len(mail.outbox), counter.count
+
+
+def concurrent_runs(today):
+    """Two runs started together, each in its own thread with its own connection."""
+    from django.core import mail
+    from django.db import connection
+
+    from workers import reminders
+
+    mail.outbox = []
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def worker(index):
+        try:
+            barrier.wait()
+            results[index] = reminders.run(today)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - start, len(mail.outbox)
+
+
+def overdue_ledger_is_right(day, today) -> bool:
+    """After the run of `day`, every item has a reminder for its most urgent weekly threshold
+    (-7 x whole weeks overdue), escalated (default: from 14 days), with a sent delivery to its
+    owner and to its structure's quality manager; nothing more urgent."""
+    from evidence.models import EvidenceItem
+    from workers.models import Reminder, ReminderDelivery
+
+    ok = True
+    for offset in range(1, 8):
+        valid_until = today + datetime.timedelta(days=offset)
+        threshold = -7 * ((day - valid_until).days // 7)
+        items = EvidenceItem.objects.filter(valid_until=valid_until).count()
+        rows = Reminder.objects.filter(valid_until=valid_until, threshold=threshold)
+        ok &= rows.count() == items == rows.filter(escalated=True,
+                                                   completed_at__isnull=False).count()
+        ok &= not Reminder.objects.filter(valid_until=valid_until,
+                                          threshold__lt=threshold).exists()
+    deliveries = ReminderDelivery.objects.filter(reminder__threshold__lt=0)
+    ok &= not deliveries.filter(sent_at__isnull=True).exists()
+    owners = EvidenceItem.objects.exclude(owner__memberships__role="quality_manager").count()
+    ok &= deliveries.count() == 2 * owners + EvidenceItem.objects.count() - owners
+    return ok
+
+
+def machine() -> list[str]:
+    from django.db import connection
+
+    lines = [f"nproc {os.cpu_count()}"]
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in
+                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+        mem = next(line.split(":", 1)[1].strip() for line in
+                   Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+        lines += [f"cpu {cpu}", f"memory {mem}"]
+    except (OSError, StopIteration):
+        pass
+    lines.append(f"kernel {platform.release()}, Python {platform.python_version()}")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        lines.append(f"PostgreSQL {cursor.fetchone()[0]}")
+    import django
+
+    lines.append(f"Django {django.get_version()}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--items-per-user", type=int, default=50)
+    parser.add_argument("--structures", type=int, default=50)
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args()
+
+    name = f"audit_prep_bench_reminders_{secrets.token_hex(4)}"
+    admin_execute(args.admin_url, f'CREATE DATABASE "{name}"')
+    log(f"created database {name}")
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
+    try:
+        configure_django(with_database(args.admin_url, name), data_dir)
+        return measure(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if args.keep:
+            log(f"kept database {name}")
+        else:
+            admin_execute(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            log(f"dropped database {name}")
+
+
+def measure(args) -> int:
+    from django.core.management import call_command
+
+    from workers import reminders
+    from workers.models import Reminder, ReminderDelivery
+
+    today = datetime.date.today()
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    log(f"migrated in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    sizes = populate(args.users, args.items_per_user, args.structures, today)
+    log(f"populated {sizes} in {time.perf_counter() - started:.1f} s")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+    phases = instrument_phases(reminders)
+    first, first_s, first_mails, first_queries = timed_run(today)
+    first_phases = dict(phases)
+    phases.clear()
+    log(f"run 1: {first} in {first_s:.2f} s, {first_queries} queries")
+    ledger = Reminder.objects.count()
+    deliveries = ReminderDelivery.objects.count()
+    unsent = ReminderDelivery.objects.filter(sent_at__isnull=True).count()
+    second, second_s, second_mails, second_queries = timed_run(today)
+    log(f"run 2: {second} in {second_s:.2f} s, {second_queries} queries")
+    (a, b), third_s, third_mails = concurrent_runs(today + datetime.timedelta(days=1))
+    log(f"run 3 (two workers, next day): {a} | {b} in {third_s:.2f} s")
+
+    overdue_day = today + datetime.timedelta(days=30)
+    phases.clear()
+    fourth, fourth_s, fourth_mails, fourth_queries = timed_run(overdue_day)
+    log(f"run 4 (30 days later): {fourth} in {fourth_s:.2f} s, {fourth_queries} queries")
+    overdue_ok = overdue_ledger_is_right(overdue_day, today)
+
+    expected = args.users
+    checks = [
+        ("run 1 time", f"{first_s:.2f} s", f"<= {TARGET_SECONDS:.0f} s",
+         first_s <= TARGET_SECONDS),
+        ("run 1 e-mails", str(first_mails), f"== {expected}",
+         first_mails == expected == first.emails_sent),
+        ("run 2 (same day) e-mails", str(second_mails), "== 0", second_mails == 0),
+        ("run 3 (next day, 2 workers) e-mails", str(third_mails),
+         f"== {sizes['owners_due_tomorrow']}",
+         third_mails == sizes["owners_due_tomorrow"] and (a.locked or b.locked
+                                                           or not (a.emails_sent
+                                                                   and b.emails_sent))),
+        ("run 4 (30 days later) e-mails", str(fourth_mails), f"== {expected}",
+         fourth_mails == expected),
+        ("run 4 ledger: most urgent weekly threshold, escalated", "yes" if overdue_ok else "no",
+         "yes", overdue_ok),
+    ]
+    print()
+    print("Reminder run benchmark")
+    for line in machine():
+        print(f"  {line}")
+    print(f"  data: {sizes['structures']} structures, {sizes['users']} users, "
+          f"{sizes['items']} evidence items due in 1..7 days")
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    rows = [
+        ("run 1: wall time", f"{first_s:.2f} s"),
+        ("run 1: SQL statements", str(first_queries)),
+        ("run 1: ledger rows (reminders) created", f"{first.reminders_created} ({ledger} in "
+                                                   "table)"),
+        ("run 1: deliveries", f"{deliveries} ({unsent} unsent after the run)"),
+        ("run 1: e-mails / notifications", f"{first_mails} / {first.notifications}"),
+        ("run 1: throughput", f"{first_mails / first_s:.0f} digests/s, "
+                              f"{deliveries / first_s:.0f} lines/s"),
+        *((f"run 1: phase {label}", f"{first_phases.get(name, 0.0):.2f} s")
+          for name, label in PHASES.items()),
+        ("run 1: phase commit (deferred foreign keys) and lock, the rest",
+         f"{first_s - sum(first_phases.get(n, 0.0) for n in TOP_PHASES):.2f} s"),
+        ("run 2 (same day): wall time", f"{second_s:.2f} s"),
+        ("run 2: SQL statements / e-mails", f"{second_queries} / {second_mails}"),
+        ("run 3 (next day, 2 concurrent workers): wall time", f"{third_s:.2f} s"),
+        ("run 3: results", f"{a} | {b}"),
+        ("run 4 (30 days later: overdue 23-29 days, weekly + escalation): wall time",
+         f"{fourth_s:.2f} s"),
+        ("run 4: SQL statements / e-mails / ledger rows created",
+         f"{fourth_queries} / {fourth_mails} / {fourth.reminders_created}"),
+    ]
+    for label, value in rows:
+        print(f"| {label} | {value} |")
+    print()
+    print("| check | value | target | result |")
+    print("|---|---|---|---|")
+    failed = False
+    for label, value, target, ok in checks:
+        failed |= not ok
+        print(f"| {label} | {value} | {target} | {'PASS' if ok else 'FAIL'} |")
+    print()
+    print("FAIL" if failed else "PASS")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""The latest readiness of every structure x adopted referential, recomputed in the background
+and coalesced: a burst of changes costs one recomputation, not one per change.
+
+How it works
+------------
+* Every service that changes the vault or the tailoring sends `evidence.signals.vault_changed`
+  inside its transaction. `mark_dirty` (connected in `workers.apps`) marks the structure's
+  `ReadinessState` rows dirty, creating the missing ones, in the same transaction. Only when it
+  turned a row from clean to dirty does it enqueue `workers.recompute_readiness`, after commit
+  and with a short countdown; while a row is already dirty a recomputation is already on its
+  way, so the next changes enqueue nothing. The 5-minute beat runs the same task anyway, so a
+  lost message only delays the picture.
+* `recompute_dirty` (one worker at a time: job lock) reads each dirty row's `dirty_since` just
+  before computing it, and afterwards clears it only if it still holds that value
+  (compare-and-set). A change committed meanwhile has moved `dirty_since`, so the row stays
+  dirty and one more recomputation is enqueued.
+
+`dirty_since` keeps the time of the first change not yet computed; each later change advances
+it by one microsecond, so that the compare-and-set sees it. The marking first locks the
+structure's rows (SELECT ... FOR UPDATE): it waits for a recomputation writing them, then reads
+their committed values, so "was it clean?" and the update agree. Every writer of these rows
+(marking, recomputation, daily snapshots) locks them in primary-key order, so they never
+deadlock; the background jobs write their results in one short burst at the end of their
+transaction, so a request waits at most for that burst.
+
+Scores are stored in percent with two decimals, like `ReadinessSnapshot.score`.
+"""
+
+import datetime
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from checklists.models import Adoption, ReadinessSnapshot
+from checklists.services import checklist, snapshots
+
+from .locks import job_lock
+from .models import ReadinessState
+
+logger = logging.getLogger(__name__)
+
+RECOMPUTE_TASK = "workers.recompute_readiness"
+RECOMPUTE_COUNTDOWN = 10  # seconds: lets the rest of a burst land before the recomputation
+ONE_TICK = datetime.timedelta(microseconds=1)
+
+
+# --------------------------------------------------------------------------- marking dirty
+
+
+def send_recompute() -> None:
+    """Enqueue one recomputation (called after commit). A broker outage is logged, not raised:
+    the rows stay dirty and the beat runs the task every 5 minutes."""
+    from audit_prep.celery import app
+
+    try:
+        app.tasks[RECOMPUTE_TASK].apply_async(countdown=RECOMPUTE_COUNTDOWN)
+    except Exception:
+        logger.exception("could not enqueue %s; the beat will run it", RECOMPUTE_TASK)
+
+
+def mark_dirty(organization_id: int) -> int:
+    """Mark the readiness of every adoption of the structure dirty; returns how many rows turned
+    from clean to dirty (created ones included). Three or four statements, whatever the vault."""
+    now = timezone.now()
+    states = ReadinessState.objects.filter(organization_id=organization_id)
+    with transaction.atomic(savepoint=False):
+        # Lock the rows in primary-key order, as the recomputation writes them: no deadlock.
+        current = dict(states.select_for_update().order_by("pk")
+                       .values_list("referential_id", "dirty_since"))
+        newly = sum(1 for since in current.values() if since is None)
+        if current:
+            states.update(dirty_since=Case(When(dirty_since__isnull=True, then=Value(now)),
+                                           default=F("dirty_since") + ONE_TICK))
+        missing = sorted(set(Adoption.objects.filter(organization_id=organization_id)
+                             .values_list("referential_id", flat=True)) - current.keys())
+        if missing:
+            ReadinessState.objects.bulk_create(
+                [ReadinessState(organization_id=organization_id, referential_id=referential_id,
+                                dirty_since=now) for referential_id in missing],
+                ignore_conflicts=True,
+            )
+            newly += len(missing)
+        if newly:
+            transaction.on_commit(send_recompute, robust=True)
+    return newly
+
+
+def on_vault_changed(sender, organization_id: int, **kwargs) -> None:
+    """Receiver of `evidence.signals.vault_changed`."""
+    mark_dirty(organization_id)
+
+
+# ------------------------------------------------------------------------------ recomputing
+
+
+def _percent(score: float | None) -> Decimal | None:
+    return None if score is None else Decimal(str(round(score * 100, 2)))
+
+
+def _figures(adoption: Adoption | None, on: datetime.date | None = None) -> dict:
+    computed_at = timezone.now()
+    if adoption is None:  # the adoption is gone: nothing to show
+        return {"score": None, "counts": {}, "computed_at": computed_at}
+    data = checklist.build(adoption, on, order="clause")
+    return {"score": _percent(data["score"]), "counts": data["counts"],
+            "computed_at": computed_at}
+
+
+def _compute(state_id: int):
+    """(state id, dirty_since as read, figures), or None when the row is no longer dirty or the
+    computation failed (the row then stays dirty for the next run)."""
+    row = (ReadinessState.objects.filter(pk=state_id, dirty_since__isnull=False)
+           .values_list("organization_id", "referential_id", "dirty_since").first())
+    if row is None:
+        return None
+    organization_id, referential_id, seen = row
+    adoption = (Adoption.objects.select_related("organization", "referential")
+                .filter(organization_id=organization_id, referential_id=referential_id).first())
+    return state_id, seen, _figures(adoption)
+
+
+def recompute_dirty() -> int:
+    """Recompute every dirty readiness state; returns how many were computed. The results are
+    written together at the end (the rows are locked only for that short moment)."""
+    with job_lock("recompute_readiness") as acquired:
+        if not acquired:
+            return 0
+        pending = list(ReadinessState.objects.filter(dirty_since__isnull=False)
+                       .order_by("dirty_since", "pk").values_list("pk", flat=True))
+        results = []
+        for state_id in pending:
+            try:
+                with transaction.atomic():
+                    result = _compute(state_id)
+            except Exception:
+                logger.exception("readiness state %s: recomputation failed", state_id)
+                continue
+            if result is not None:
+                results.append(result)
+        changed_meanwhile = 0
+        for state_id, seen, figures in sorted(results, key=lambda result: result[0]):
+            # Compare-and-set: clear the flag only if no change came in since it was read.
+            if not ReadinessState.objects.filter(pk=state_id, dirty_since=seen).update(
+                    dirty_since=None, **figures):
+                ReadinessState.objects.filter(pk=state_id).update(**figures)
+                changed_meanwhile += 1
+        if changed_meanwhile:
+            transaction.on_commit(send_recompute, robust=True)
+    return len(results)
+
+
+# --------------------------------------------------------------------------- daily snapshots
+
+
+def take_daily_snapshots(today: datetime.date | None = None) -> int:
+    """Store the readiness snapshot of `today` (default: the local date) of every adoption that
+    has no daily snapshot for that date yet; returns how many were taken. Re-runs take none.
+
+    Only the workers' own snapshots (taken_by empty) count: a quality manager's snapshot, which
+    may be a projection to another date, does not replace the daily point of the trend. When
+    `today` is the actual date, the figures also refresh the readiness states, which otherwise
+    would only follow changes of the vault, not the passing of days (evidence expiring)."""
+    actual_today = timezone.localdate()
+    today = today or actual_today
+    already = ReadinessSnapshot.objects.filter(
+        organization_id=OuterRef("organization_id"), referential_id=OuterRef("referential_id"),
+        reference_date=today, taken_by__isnull=True,
+    )
+    with job_lock("daily_snapshots") as acquired:
+        if not acquired:
+            return 0
+        adoptions = (Adoption.objects.select_related("organization", "referential")
+                     .filter(~Exists(already)).order_by("pk"))
+        taken = []
+        started = timezone.now()
+        for adoption in adoptions:
+            try:
+                with transaction.atomic():
+                    taken.append(snapshots.take(None, adoption, today))
+            except Exception:
+                logger.exception("adoption %s: daily snapshot failed", adoption.pk)
+        if today == actual_today:
+            _refresh_states(taken, started)
+    return len(taken)
+
+
+def _refresh_states(taken: list[ReadinessSnapshot], started: datetime.datetime) -> None:
+    """Store the snapshots' figures as the latest readiness (rows in primary-key order), unless a
+    recomputation wrote fresher ones meanwhile. `dirty_since` is left alone: a pending change is
+    still to be computed."""
+    figures = {(s.organization_id, s.referential_id): {"score": s.score, "counts": s.counts,
+                                                       "computed_at": started} for s in taken}
+    existing = (ReadinessState.objects.filter(organization_id__in={key[0] for key in figures})
+                .order_by("pk").values_list("pk", "organization_id", "referential_id"))
+    older = Q(computed_at__isnull=True) | Q(computed_at__lt=started)
+    for state_id, *key in existing:
+        if (values := figures.pop(tuple(key), None)) is not None:
+            ReadinessState.objects.filter(older, pk=state_id).update(**values)
+    ReadinessState.objects.bulk_create(
+        [ReadinessState(organization_id=org, referential_id=ref, **values)
+         for (org, ref), values in sorted(figures.items())], ignore_conflicts=True)

@@ -1,0 +1,117 @@
+"""Expiry reminders: a ledger first, then one digest e-mail per recipient per run.
+
+`run(today)` works inside the "send_reminders" job lock (one run at a time, every worker):
+
+1. **Due thresholds, set-based.** For each distinct reminder policy, one query (read in pages
+   by primary key) finds the evidence whose most urgent due threshold has no ledger row yet
+   ("expires on or before today + N and not yet reminded for N"). Every due threshold more
+   urgent than those already recorded is inserted (bulk, ignore_conflicts: the unique
+   constraint is the backstop). Only the most urgent one is delivered; the others are recorded
+   as done, so a stopped beat or a new item already inside 7 days gives one line, never a burst
+   of stale ones. Thresholds less urgent than a recorded one are not back-filled (a lead time
+   added later): they could never be sent.
+2. **Recipients.** The rows just inserted are re-read from the ledger (this run's: above the
+   highest id before the run, not completed): the owner, when still an active member of the
+   structure, otherwise the structure's quality managers; from `escalate_after_days` overdue
+   on, the quality managers too (`Reminder.escalated`).
+3. **Delivery.** One digest per recipient covering all their open deliveries (failed ones of
+   earlier runs included), in their language, through one mail connection for the run, plus one
+   in-app notification for what is new. A reminder is completed once all its deliveries are.
+
+A delivery is closed when `sent_at` is set: an empty `last_error` means the mail server accepted
+it; one of `CLOSED_WITHOUT_EMAIL` says why no e-mail was sent (opt-out, inactive user, no
+address, evidence archived or renewed since). Opting out stops e-mails only: the in-app
+notification is still created. Inactive users get neither. A mail server failure leaves
+`sent_at` empty, adds an attempt and keeps the error: the next run (or the task's retry) sends
+it, once. The job's writes commit together when the lock is released, so a worker killed after
+sending but before the commit re-sends on the next run: at least once, never lost.
+
+The package: `ledger` records the due thresholds and the deliveries they call for (steps 1 and
+2), `digest` composes and sends the digests (step 3); `run` below runs them in the job lock. The
+steps are looked up here at run time (see `ledger.phase`), so that each can be wrapped in this
+package: bench/reminders.py times them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from ..locks import job_lock
+from .digest import (
+    MAX_CONSECUTIVE_FAILURES,
+    NOTIFICATION_KIND,
+    USER_CHUNK,
+    Item,
+    _deliver,
+    when_text,
+)
+from .ledger import (
+    CHUNK,
+    CLOSED_WITHOUT_EMAIL,
+    DEFERRED,
+    ID_CHUNK,
+    INACTIVE,
+    NO_EMAIL,
+    OBSOLETE,
+    OPT_OUT,
+    SENT,
+    DaysUntil,
+    _close_obsolete,
+    _Policies,
+    _record_due,
+    due_thresholds,
+)
+
+# Steps called from within another step: here too, so that they can be wrapped (`ledger.phase`).
+from .ledger import _complete_reminders as _complete_reminders  # isort: skip
+from .ledger import _create_deliveries as _create_deliveries  # isort: skip
+
+__all__ = [
+    "CHUNK", "CLOSED_WITHOUT_EMAIL", "DEFERRED", "ID_CHUNK", "INACTIVE", "JOB_NAME",
+    "MAX_CONSECUTIVE_FAILURES", "NOTIFICATION_KIND", "NO_EMAIL", "OBSOLETE", "OPT_OUT", "SENT",
+    "USER_CHUNK", "DaysUntil", "DeliveryFailed", "Item", "RunResult", "due_thresholds", "job_lock",
+    "run", "when_text",
+]
+
+JOB_NAME = "send_reminders"
+
+
+class DeliveryFailed(Exception):
+    """Some digests were refused by the mail server; they stay unsent for the next attempt."""
+
+
+@dataclass
+class RunResult:
+    reminders_created: int = 0
+    emails_sent: int = 0
+    failed: int = 0
+    skipped_opt_out: int = 0
+    skipped_other: int = 0  # inactive user or no e-mail address
+    notifications: int = 0
+    locked: bool = False  # another worker was running the job: nothing done
+
+    def __str__(self) -> str:
+        if self.locked:
+            return "reminders: another worker is running this job; nothing done"
+        return (f"reminders: {self.reminders_created} new, {self.emails_sent} e-mails sent, "
+                f"{self.failed} failed, {self.skipped_opt_out} opted out, "
+                f"{self.skipped_other} skipped (inactive or no address), "
+                f"{self.notifications} notifications")
+
+
+def run(today: datetime.date | None = None) -> RunResult:
+    """Record the reminders that became due by `today` (default: the local date) and send the
+    digests not sent yet. Safe to run any number of times, from any number of workers."""
+    today = today or timezone.localdate()
+    with job_lock(JOB_NAME) as held:
+        if not held:
+            return RunResult(locked=True)
+        result = RunResult()
+        now = timezone.now()
+        _close_obsolete(now)
+        result.reminders_created = _record_due(today, now, _Policies())
+        _deliver(today, now, result)
+        return result

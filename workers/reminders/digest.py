@@ -1,0 +1,238 @@
+"""The digests: one e-mail per recipient covering all their open deliveries, in their
+language, through one mail connection for the run, and one in-app notification for what is new.
+Step 3 of a run (see the package's docstring); templates in workers/templates/workers/."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import smtplib
+from dataclasses import dataclass
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import F
+from django.template.loader import get_template
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from audit_prep.models import Notification
+
+from ..models import ReminderDelivery
+from .ledger import (
+    CHUNK,
+    CLOSED_WITHOUT_EMAIL,
+    DEFERRED,
+    INACTIVE,
+    NO_EMAIL,
+    OPT_OUT,
+    SENT,
+    _chunks,
+    phase,
+)
+
+if TYPE_CHECKING:
+    from . import RunResult
+
+NOTIFICATION_KIND = "reminder_digest"
+USER_CHUNK = 250  # recipients whose digests are built per query
+MAX_CONSECUTIVE_FAILURES = 3  # mail server failures in a row before the rest is deferred
+
+
+@dataclass
+class Item:
+    evidence_id: int
+    title: str
+    organization_id: int
+    organization: str
+    valid_until: datetime.date
+    days_left: int
+    escalated: bool
+    fresh: bool  # first delivered in this run (in-app notification)
+    link: str
+    when: str = ""  # "expires in 5 days", in the recipient's language
+    validity: str = ""  # "valid until 9 March 2026", idem
+
+
+def when_text(days_left: int) -> str:
+    if days_left == 0:
+        return _("expires today")
+    if days_left > 0:
+        return ngettext("expires in %(days)d day", "expires in %(days)d days",
+                        days_left) % {"days": days_left}
+    return ngettext("expired %(days)d day ago", "expired %(days)d days ago",
+                    -days_left) % {"days": -days_left}
+
+
+def _items(rows, today: datetime.date) -> list[Item]:
+    """One line per evidence item (the most urgent of its open deliveries), sorted by
+    structure, then date."""
+    items: dict[int, Item] = {}
+    for (_pk, _user, attempts, error, _thr, valid_until, escalated, evidence_id, title,
+         org_id, org_name) in rows:
+        item = items.get(evidence_id)
+        fresh = attempts == 0 and not error
+        if item is None:
+            items[evidence_id] = Item(
+                evidence_id, title, org_id, org_name, valid_until,
+                (valid_until - today).days, escalated, fresh,
+                f"{settings.SITE_URL}/api/v1/evidence/{evidence_id}/")
+        else:
+            item.escalated |= escalated
+            item.fresh |= fresh
+    return sorted(items.values(), key=lambda i: (i.organization, i.organization_id,
+                                                 i.valid_until, i.title, i.evidence_id))
+
+
+class _Mailer:
+    """One connection for the run. After MAX_CONSECUTIVE_FAILURES server failures in a row
+    the remaining digests are deferred to the next attempt instead of timing out one by one."""
+
+    def __init__(self):
+        self.connection = get_connection(fail_silently=False)
+        self.opened = False
+        self.failures_in_a_row = 0
+
+    def send(self, message: EmailMultiAlternatives) -> str | None:
+        """None when the server accepted the message, else the error to record."""
+        if self.failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
+            return DEFERRED
+        try:
+            if not self.opened:
+                self.connection.open()
+                self.opened = True
+            message.connection = self.connection
+            if not self.connection.send_messages([message]):
+                raise smtplib.SMTPException("the mail server accepted no recipient")
+        except smtplib.SMTPRecipientsRefused as exc:  # this address only: keep going
+            return f"{type(exc).__name__}: {exc}"[:300]
+        except (smtplib.SMTPException, OSError) as exc:
+            self.failures_in_a_row += 1
+            self.close()
+            return f"{type(exc).__name__}: {exc}"[:300]
+        self.failures_in_a_row = 0
+        return None
+
+    def close(self):
+        if self.opened:
+            self.opened = False
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.connection.close()
+
+
+def _display_name(user: dict) -> str:
+    full = f"{user['first_name']} {user['last_name']}".strip()
+    return full or user["username"]
+
+
+def _digest(user: dict, items: list[Item], templates) -> EmailMultiAlternatives:
+    groups = [{"organization": name, "items": list(group)}
+              for name, group in groupby(items, key=lambda i: i.organization)]
+    context = {"name": _display_name(user), "groups": groups,
+               "escalated": _("escalated to the quality managers"),
+               "preferences_url": f"{settings.SITE_URL}/api/v1/me/preferences/"}
+    subject = ngettext("Reminder: %(count)d evidence item to renew",
+                       "Reminder: %(count)d evidence items to renew",
+                       len(items)) % {"count": len(items)}
+    message = EmailMultiAlternatives(
+        subject, templates[0].render(context), settings.DEFAULT_FROM_EMAIL, [user["email"]],
+        headers={"Auto-Submitted": "auto-generated"})
+    message.attach_alternative(templates[1].render(context), "text/html")
+    return message
+
+
+def _notification(user_id: int, items: list[Item]) -> Notification:
+    fresh = [i for i in items if i.fresh]
+    orgs = {i.organization_id for i in fresh}
+    org_id = orgs.pop() if len(orgs) == 1 else None
+    if len(fresh) == 1:
+        link = fresh[0].link
+    else:
+        link = f"{settings.SITE_URL}/api/v1/evidence/"
+        if org_id is not None:
+            link += f"?organization={org_id}"
+    title = ngettext("%(count)d evidence item to renew", "%(count)d evidence items to renew",
+                     len(fresh)) % {"count": len(fresh)}
+    body = "\n".join(
+        _("%(title)s (%(structure)s): %(when)s")
+        % {"title": i.title, "structure": i.organization, "when": i.when} for i in fresh)
+    return Notification(user_id=user_id, organization_id=org_id, kind=NOTIFICATION_KIND,
+                        title=title[:300], body=body, link=link[:500])
+
+
+def _deliver(today: datetime.date, now, result: RunResult) -> None:
+    open_deliveries = ReminderDelivery.objects.filter(sent_at__isnull=True)
+    user_ids = list(open_deliveries.order_by("user_id").values_list("user_id", flat=True)
+                    .distinct())
+    templates = (get_template("workers/reminder_digest.txt"),
+                 get_template("workers/reminder_digest.html"))
+    mailer = _Mailer()
+    try:
+        for chunk in _chunks(user_ids, USER_CHUNK):
+            _deliver_chunk(chunk, today, now, result, mailer, templates)
+    finally:
+        mailer.close()
+
+
+def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
+    users = {u["pk"]: u for u in get_user_model().objects.filter(pk__in=user_ids).values(
+        "pk", "email", "username", "first_name", "last_name", "is_active",
+        "preference__language", "preference__reminders_opt_out")}
+    rows = ReminderDelivery.objects.filter(sent_at__isnull=True, user_id__in=user_ids).order_by(
+        "user_id").values_list(
+        "pk", "user_id", "attempts", "last_error", "reminder__threshold",
+        "reminder__valid_until", "reminder__escalated", "reminder__evidence_id",
+        "reminder__evidence__title", "reminder__evidence__organization_id",
+        "reminder__evidence__organization__name")
+    outcome: dict[str, list[int]] = {}  # sent / closing reason / error -> user ids
+    notifications = []
+    languages = dict(settings.LANGUAGES)
+    phrases: dict[tuple, tuple[str, str]] = {}
+    for user_id, user_rows in groupby(rows, key=lambda r: r[1]):
+        user = users[user_id]
+        items = _items(user_rows, today)
+        language = user["preference__language"] or settings.LANGUAGE_CODE
+        with translation.override(language if language in languages else
+                                  settings.LANGUAGE_CODE):
+            for item in items:
+                key = (translation.get_language(), item.valid_until)
+                if key not in phrases:  # a few distinct dates per run: phrase each once
+                    phrases[key] = (when_text(item.days_left), _("valid until %(date)s") % {
+                        "date": formats.date_format(item.valid_until, "DATE_FORMAT")})
+                item.when, item.validity = phrases[key]
+            if user["is_active"] and any(i.fresh for i in items):
+                notifications.append(_notification(user_id, items))
+            if not user["is_active"]:
+                reason = INACTIVE
+            elif user["preference__reminders_opt_out"]:
+                reason = OPT_OUT
+            elif not user["email"]:
+                reason = NO_EMAIL
+            else:
+                reason = mailer.send(_digest(user, items, templates)) or SENT
+        outcome.setdefault(reason, []).append(user_id)
+
+    Notification.objects.bulk_create(notifications, batch_size=CHUNK)
+    result.notifications += len(notifications)
+    for reason, ids in outcome.items():
+        deliveries = ReminderDelivery.objects.filter(sent_at__isnull=True, user_id__in=ids)
+        if reason == SENT:
+            deliveries.update(sent_at=now, last_error="", attempts=F("attempts") + 1)
+            result.emails_sent += len(ids)
+        elif reason in CLOSED_WITHOUT_EMAIL:
+            deliveries.update(sent_at=now, last_error=reason)
+            if reason == OPT_OUT:
+                result.skipped_opt_out += len(ids)
+            else:
+                result.skipped_other += len(ids)
+        elif reason == DEFERRED:
+            deliveries.update(last_error=reason)
+            result.failed += len(ids)
+        else:
+            deliveries.update(last_error=reason, attempts=F("attempts") + 1)
+            result.failed += len(ids)
+    phase("_complete_reminders")(user_ids, now)
