@@ -1,16 +1,7 @@
-import argparse
-import datetime
-
 from django.core.management.base import BaseCommand
 
+from audit_prep.cli import iso_date
 from evidence import expiry
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from exc
 
 
 class Command(BaseCommand):
@@ -18,7 +9,7 @@ class Command(BaseCommand):
             "hourly refresh_expiry task does. Safe to run any number of times.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=_date, default=None,
+        parser.add_argument("--date", type=iso_date, default=None,
                             help="reference date, YYYY-MM-DD (default: today, local time)")
 
     def handle(self, *args, date, **options):

@@ -1,16 +1,7 @@
-import argparse
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 
+from audit_prep.cli import iso_date
 from workers import reminders
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from exc
 
 
 class Command(BaseCommand):
@@ -18,7 +9,7 @@ class Command(BaseCommand):
             "(what the periodic send_reminders task does). Safe to run again.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=_date, default=None,
+        parser.add_argument("--date", type=iso_date, default=None,
                             help="simulate this day (YYYY-MM-DD) instead of today")
 
     def handle(self, *args, **options):
