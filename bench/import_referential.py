@@ -22,56 +22,23 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import platform
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from common import REPO, django_env, log, migrate, setup_django, temporary_data_dir
+
 DEFAULT_FILE = REPO / "checklists" / "libraries" / "iso9001-2015.yaml"
 TARGET_SECONDS = 2.0
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def prepare_environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
-        "DJANGO_DEBUG": "true",
-        "DATA_DIR": str(data_dir),
-    })
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    else:
-        env.pop("DATABASE_URL", None)
-    return env
-
-
-def migrate(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, str(REPO / "manage.py"), "migrate", "--noinput", "-v0"],
-        cwd=REPO, env=env, check=True,
-    )
-
-
 def run(args: argparse.Namespace, data_dir: Path) -> bool:
-    env = prepare_environment(data_dir, args.database_url)
+    env = django_env(data_dir, args.database_url)
     log(f"migrating a fresh database ({'DATABASE_URL' if args.database_url else data_dir})")
     migrate(env)
-    os.environ.clear()
-    os.environ.update(env)
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    setup_django(env)
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
@@ -152,14 +119,9 @@ def main() -> int:
                         "system temporary directory)")
     args = parser.parse_args()
     args.file = args.file.resolve()
-    data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-", dir=args.workdir))
-    try:
+    with temporary_data_dir("audit-prep-bench-", workdir=args.workdir,
+                            keep=args.keep) as data_dir:
         return 0 if run(args, data_dir) else 1
-    finally:
-        if args.keep:
-            log(f"kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -32,50 +32,24 @@ import platform
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from common import cpu_model, django_env, log, migrate, setup_django, temporary_data_dir
+
 MIB = 1024 * 1024
 SCRUBBED_ENV = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "MEDIA_ROOT", "STORAGE_BACKEND",
                 "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "LOG_LEVEL",
                 "FILE_UPLOAD_TEMP_DIR", "UPLOAD_MAX_BYTES")
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 def prepare_environment(data_dir: Path, database_url: str | None, size: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
-        "DJANGO_DEBUG": "true",
-        "DATA_DIR": str(data_dir),
-        "STORAGE_BACKEND": "local",
+    return django_env(
+        data_dir, database_url, scrub=SCRUBBED_ENV, STORAGE_BACKEND="local",
         # Uploads only record the verification task (in memory): this process runs it, timed.
-        "CELERY_BROKER_URL": "memory://",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "LOG_LEVEL": "WARNING",
-        "UPLOAD_MAX_BYTES": str(max(50 * MIB, size + MIB)),
-    })
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-def setup_django(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, str(REPO / "manage.py"), "migrate", "--noinput", "-v0"],
-                   cwd=REPO, env=env, check=True)
-    os.environ.clear()
-    os.environ.update(env)
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+        CELERY_BROKER_URL="memory://", CELERY_TASK_ALWAYS_EAGER="false", LOG_LEVEL="WARNING",
+        UPLOAD_MAX_BYTES=str(max(50 * MIB, size + MIB)))
 
 
 def make_files(folder: Path, count: int, size: int, prefix: str) -> list[Path]:
@@ -162,16 +136,15 @@ def summary(seconds: list[float]) -> str:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "?")
-    return (f"{os.cpu_count()} vCPU {cpu}, Linux {platform.release()}, "
+    return (f"{os.cpu_count()} vCPU {cpu_model()}, Linux {platform.release()}, "
             f"CPython {platform.python_version()}")
 
 
 def run(args: argparse.Namespace, data_dir: Path) -> None:
     size = int(args.size_mb * MIB)
-    setup_django(prepare_environment(data_dir, args.database_url, size))
+    env = prepare_environment(data_dir, args.database_url, size)
+    migrate(env)
+    setup_django(env)
     from django.db import connection
 
     from evidence.models import StoredFile
@@ -240,14 +213,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.files < 1 or args.warmup < 1 or args.size_mb <= 0:
         parser.error("--files and --warmup must be at least 1, --size-mb positive")
-    data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-verify-", dir=args.workdir))
-    try:
+    with temporary_data_dir("audit-prep-bench-verify-", workdir=args.workdir,
+                            keep=args.keep) as data_dir:
         run(args, data_dir)
-    finally:
-        if args.keep:
-            log(f"kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 
