@@ -32,44 +32,42 @@ import gc
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import (
+    DEFAULT_ADMIN_URL,
+    REPO,
+    configure_django,
+    create_database,
+    drop_database,
+    log,
+    machine_info,
+    redact,
+    repo_on_path,
+    with_database,
+)
 from tqdm import tqdm
 
-REPO = Path(__file__).resolve().parent.parent
 LIBRARIES = REPO / "checklists" / "libraries"
 DEFAULT_LIBRARIES = ("iso9001-2015.yaml", "cedre-iso9001-template.yaml",
                      "ess-good-practice-guide.yaml")
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET_CODE = "iso9001"
 RATIO_TARGET = 3.0
 MEDIAN_TARGET_MS = 150.0
 LINKS_PER_ITEM = 2
 
-# Variables of the caller's shell that would change what is measured.
-SCRUBBED_ENV = ("DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CACHE_URL", "DJANGO_SETTINGS_MODULE",
-                "MEDIA_ROOT", "STATIC_ROOT", "STORAGE_BACKEND", "CELERY_BROKER_URL",
-                "CELERY_TASK_ALWAYS_EAGER", "TIME_ZONE", "LOG_LEVEL", "API_THROTTLE_USER",
-                "API_THROTTLE_ANON")
-
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def log(message: str) -> None:
-    tqdm.write(f"[bench] {message}", file=sys.stderr)
 
 
 def ms(seconds: float) -> float:
@@ -80,31 +78,6 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
-
-
-def with_database(url: str, name: str) -> str:
-    """`url` with its database name replaced by `name`."""
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def redact(url: str) -> str:
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        parts = parts._replace(netloc=netloc)
-    return urllib.parse.urlunsplit(parts)
-
-
-def admin_execute(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 # ------------------------------------------------------------------------ CPU contention
@@ -242,27 +215,6 @@ def timed(func, repeat: int, warmup: int, *, label: str, progress: bool) -> Timi
 
 
 # ------------------------------------------------------------------------------------- setup
-
-
-def configure_django(database_url: str, data_dir: Path) -> None:
-    for name in SCRUBBED_ENV:
-        os.environ.pop(name, None)
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
-        "DJANGO_DEBUG": "true",
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-        # 30+ requests a second from one user would hit the default 1200/minute throttle
-        # during --profile; the throttle still runs (same cost), it just never answers 429.
-        "API_THROTTLE_USER": "1000000/minute",
-    })
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 @dataclass
@@ -625,22 +577,6 @@ def connect_cost(repeat: int = 20) -> Timing:
 # ------------------------------------------------------------------------------------ report
 
 
-def machine_info() -> dict[str, str]:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                  if line.startswith("model name")), platform.processor() or "?")
-    meminfo = Path("/proc/meminfo").read_text()
-    mem_kb = next(int(line.split()[1]) for line in meminfo.splitlines()
-                  if line.startswith("MemTotal:"))
-    return {
-        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
-        "cpu": model,
-        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "kernel": platform.release(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-    }
-
-
 def report(args, setup: Setup, results: list[SizeResult], connect: Timing) -> bool:
     import django
     import psycopg
@@ -787,11 +723,14 @@ def main(argv=None) -> int:
     database_url = with_database(args.admin_url, name)
     data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-"))
     (data_dir / "static").mkdir()
-    admin_execute(args.admin_url, f'CREATE DATABASE "{name}"')
+    create_database(args.admin_url, name)
     log(f"database {redact(database_url)}, DATA_DIR {data_dir}")
     ok = False
     try:
-        configure_django(database_url, data_dir)
+        # 30+ requests a second from one user would hit the default 1200/minute throttle
+        # during --profile; the throttle still runs (same cost), it just never answers 429.
+        configure_django(database_url, data_dir, scrub=("API_THROTTLE_ANON",),
+                         API_THROTTLE_USER="1000000/minute")
         setup = prepare(library_files)
         rng = random.Random(args.seed)
         on = datetime.date.today()
@@ -822,7 +761,7 @@ def main(argv=None) -> int:
         if args.keep:
             log(f"kept database {name} and {data_dir}")
         else:
-            admin_execute(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(args.admin_url, name)
             shutil.rmtree(data_dir, ignore_errors=True)
             log(f"dropped database {name}")
     return 0 if ok else 1
@@ -830,7 +769,7 @@ def main(argv=None) -> int:
 
 def load_code(path: Path) -> str | None:
     """The `code` of a library file, without Django."""
-    sys.path.insert(0, str(REPO))
+    repo_on_path()
     from checklists.library import load_library
 
     return load_library(path).code

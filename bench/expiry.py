@@ -27,25 +27,33 @@ import os
 import platform
 import secrets
 import statistics
-import string
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from common import (
+    DEFAULT_ADMIN_URL,
+    REPO,
+    SCRUBBED_ENV,
+    create_database,
+    django_env,
+    drop_database,
+    log,
+    mem_total_kib,
+    migrate,
+    proc_value,
+    redact,
+    repo_on_path,
+    with_database,
+)
+
 RATIO_TARGET = 2.0
 RSS_TARGET_MB = 200.0
 TABLE = "evidence_evidenceitem"
 # Windows of the structures' reminder policies, in turn; None: no policy (default, 30 days).
 POLICY_CYCLE = (None, 60, 15, 30, None, 90, 7, None)
-
-# Variables of the caller's shell that would change what is measured.
-SCRUBBED_ENV = ("DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CACHE_URL", "DJANGO_SETTINGS_MODULE",
-                "MEDIA_ROOT", "STATIC_ROOT", "STORAGE_BACKEND", "CELERY_BROKER_URL",
-                "CELERY_TASK_ALWAYS_EAGER", "TIME_ZONE", "LOG_LEVEL", "PYTHONTRACEMALLOC")
 
 # One statement doing the same marking as evidence.expiry.refresh(): the state every
 # non-archived row should have, written only where it differs (so it writes the same rows).
@@ -64,26 +72,6 @@ WHERE w.id = e.organization_id AND e.status <> 'archived'
 """
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def with_database(url: str, name: str) -> str:
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def redact(url: str) -> str:
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
-    return urllib.parse.urlunsplit(parts)
-
-
 def status_kib(field: str, pid: str = "self") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -91,22 +79,11 @@ def status_kib(field: str, pid: str = "self") -> int:
     raise RuntimeError(f"{field} not in /proc/{pid}/status")
 
 
-def django_env(database_url: str, data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
-    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
-        "DJANGO_DEBUG": "false",  # as a production worker: no query log kept in memory
-        "DJANGO_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(50)),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
+def worker_env(database_url: str, data_dir: Path) -> dict:
+    # debug=False: as a production worker, no query log kept in memory.
+    return django_env(data_dir, database_url, scrub=(*SCRUBBED_ENV, "PYTHONTRACEMALLOC"),
+                      debug=False, CELERY_BROKER_URL="memory://", LOG_LEVEL="WARNING",
+                      PYTHONUNBUFFERED="1")
 
 
 # ------------------------------------------------------------------- the worker (subprocess)
@@ -115,7 +92,7 @@ def django_env(database_url: str, data_dir: Path) -> dict:
 def child(today: datetime.date) -> None:
     """Runs in a fresh process, like a Celery worker: set Django up, connect, then time one
     refresh and one re-run (which must change nothing); print the figures as JSON."""
-    sys.path.insert(0, str(REPO))
+    repo_on_path()
     import django
 
     django.setup()
@@ -164,8 +141,7 @@ def prepare(env: dict, rows: int, structures: int, today: datetime.date) -> dict
     import psycopg
 
     started = time.perf_counter()
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                   env=env, cwd=REPO, check=True)
+    migrate(env)
     log(f"migrated in {time.perf_counter() - started:.1f} s")
     with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)) as conn:
         user_id = conn.execute(
@@ -286,19 +262,10 @@ def differences(conn_url: str) -> int:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?")
-    mem_gib = status_meminfo_kib("MemTotal") / 1024 / 1024
+    cpu = proc_value("/proc/cpuinfo", "model name") or "?"
+    mem_gib = mem_total_kib() / 1024 / 1024
     return (f"{os.cpu_count()} vCPU {cpu}, {mem_gib:.1f} GiB RAM, Linux {platform.release()}, "
             f"CPython {platform.python_version()}")
-
-
-def status_meminfo_kib(field: str) -> int:
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 def main() -> int:
@@ -317,18 +284,15 @@ def main() -> int:
         child(datetime.date.fromisoformat(args.child))
         return 0
 
-    import psycopg
-
-    sys.path.insert(0, str(REPO))
+    repo_on_path()
     name = f"audit_prep_bench_expiry_{secrets.token_hex(4)}"
     database_url = with_database(args.admin_url, name)
     conn_url = database_url.replace("postgres://", "postgresql://", 1)
     admin_url = args.admin_url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    create_database(admin_url, name)
     log(f"created database {redact(database_url)}")
     data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-expiry-"))
-    env = django_env(database_url, data_dir)
+    env = worker_env(database_url, data_dir)
     failed = True
     try:
         import zoneinfo
@@ -372,8 +336,7 @@ def main() -> int:
         if args.keep:
             log(f"kept database {redact(database_url)}")
         else:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(admin_url, name)
             log(f"dropped database {name}")
     return 1 if failed else 0
 

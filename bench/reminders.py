@@ -37,8 +37,16 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from common import (
+    DEFAULT_ADMIN_URL,
+    configure_django,
+    create_database,
+    drop_database,
+    log,
+    proc_value,
+    with_database,
+)
+
 TARGET_SECONDS = 60.0
 ENGLISH_EVERY = 10  # one user in 10 prefers English
 # Phases of workers.reminders.run() timed separately; indented ones are part of the one above.
@@ -48,48 +56,6 @@ PHASES = {"_close_obsolete": "close obsolete deliveries",
           "_deliver": "digests: render, send, mark sent, notifications",
           "_complete_reminders": "  of which: complete reminders"}
 TOP_PHASES = ("_close_obsolete", "_record_due", "_deliver")
-
-SCRUBBED_ENV = ("DATABASE_URL", "DATABASE_CONN_MAX_AGE", "CACHE_URL", "DJANGO_SETTINGS_MODULE",
-                "MEDIA_ROOT", "STATIC_ROOT", "STORAGE_BACKEND", "CELERY_BROKER_URL",
-                "CELERY_TASK_ALWAYS_EAGER", "TIME_ZONE", "LOG_LEVEL", "EMAIL_URL", "SITE_URL")
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def with_database(url: str, name: str) -> str:
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def admin_execute(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def configure_django(database_url: str, data_dir: Path) -> None:
-    for name in SCRUBBED_ENV:
-        os.environ.pop(name, None)
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
-        "DJANGO_DEBUG": "true",
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": "memory://",
-        "EMAIL_URL": "memory:",
-        "SITE_URL": "https://qualite.example.org",
-        "LOG_LEVEL": "WARNING",
-    })
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 def populate(users: int, per_user: int, structures: int, today: datetime.date) -> dict:
@@ -239,13 +205,12 @@ def machine() -> list[str]:
 
     lines = [f"nproc {os.cpu_count()}"]
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in
-                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-        mem = next(line.split(":", 1)[1].strip() for line in
-                   Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+        cpu = proc_value("/proc/cpuinfo", "model name")
+        mem = proc_value("/proc/meminfo", "MemTotal")
+    except OSError:
+        cpu = mem = None
+    if cpu is not None and mem is not None:
         lines += [f"cpu {cpu}", f"memory {mem}"]
-    except (OSError, StopIteration):
-        pass
     lines.append(f"kernel {platform.release()}, Python {platform.python_version()}")
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -266,11 +231,12 @@ def main() -> int:
     args = parser.parse_args()
 
     name = f"audit_prep_bench_reminders_{secrets.token_hex(4)}"
-    admin_execute(args.admin_url, f'CREATE DATABASE "{name}"')
+    create_database(args.admin_url, name)
     log(f"created database {name}")
     data_dir = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
     try:
-        configure_django(with_database(args.admin_url, name), data_dir)
+        configure_django(with_database(args.admin_url, name), data_dir, EMAIL_URL="memory:",
+                         SITE_URL="https://qualite.example.org")
         return measure(args)
     finally:
         from django.db import connections
@@ -280,7 +246,7 @@ def main() -> int:
         if args.keep:
             log(f"kept database {name}")
         else:
-            admin_execute(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(args.admin_url, name)
             log(f"dropped database {name}")
 
 

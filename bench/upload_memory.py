@@ -22,27 +22,21 @@ import hashlib
 import http.client
 import json
 import os
-import platform
 import resource
 import secrets
-import shutil
 import signal
 import socket
 import statistics
-import string
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import REPO, django_env, log, machine_info, redact, repo_on_path, temporary_data_dir
 from tqdm import tqdm
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+repo_on_path()
 
 from tests.filemakers import make_large_pdf  # noqa: E402
 
@@ -54,10 +48,6 @@ HOST = "127.0.0.1"
 
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def log(message: str) -> None:
-    tqdm.write(f"[bench] {message}", file=sys.stderr)
 
 
 def free_port() -> int:
@@ -125,14 +115,6 @@ def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def redact(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        parts = parts._replace(netloc=netloc)
-    return urllib.parse.urlunsplit(parts)
-
-
 # ------------------------------------------------------------------------------------- setup
 
 SETUP_CODE = r"""
@@ -168,31 +150,16 @@ print("BENCH_SETUP " + json.dumps({{
 
 
 def server_env(data_dir: Path, database_url: str | None, size_bytes: int) -> dict:
-    env = dict(os.environ)
-    # Nothing from the caller's shell may change what is measured.
-    for name in ("DATABASE_URL", "MEDIA_ROOT", "STATIC_ROOT", "CELERY_BROKER_DIR", "CACHE_URL",
-                 "STORAGE_BACKEND", "DJANGO_SETTINGS_MODULE", "PYTHONTRACEMALLOC"):
-        env.pop(name, None)
-    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
-    upload_max = max(300 * MB, size_bytes + 16 * MB)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "audit_prep.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(50)),
-        "DJANGO_ALLOWED_HOSTS": HOST,
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATA_DIR": str(data_dir),
-        "STORAGE_BACKEND": "local",
-        "UPLOAD_MAX_BYTES": str(upload_max),
-        "CELERY_BROKER_URL": "memory://",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "FILE_UPLOAD_TEMP_DIR": str(data_dir / "upload-tmp"),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
+    # Nothing from the caller's shell may change what is measured. debug=False: production
+    # settings, served on HOST (127.0.0.1).
+    return django_env(
+        data_dir, database_url, debug=False,
+        scrub=("MEDIA_ROOT", "STATIC_ROOT", "CELERY_BROKER_DIR", "CACHE_URL", "STORAGE_BACKEND",
+               "DJANGO_SETTINGS_MODULE", "PYTHONTRACEMALLOC"),
+        STORAGE_BACKEND="local", UPLOAD_MAX_BYTES=str(max(300 * MB, size_bytes + 16 * MB)),
+        CELERY_BROKER_URL="memory://", CELERY_TASK_ALWAYS_EAGER="false",
+        FILE_UPLOAD_TEMP_DIR=str(data_dir / "upload-tmp"), LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1")
 
 
 def prepare_database(env: dict) -> dict:
@@ -382,25 +349,6 @@ def baseline(path: Path, copy_to: Path) -> tuple[float, float]:
 # ------------------------------------------------------------------------------------ report
 
 
-def machine_info(data_dir: Path) -> dict[str, str]:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                  if line.startswith("model name")), platform.processor() or "?")
-    meminfo = Path("/proc/meminfo").read_text()
-    mem_kb = next(int(line.split()[1]) for line in meminfo.splitlines()
-                  if line.startswith("MemTotal:"))
-    df = subprocess.run(["df", "-h", "--output=source,fstype,size,avail,target", str(data_dir)],
-                        capture_output=True, text=True).stdout.strip().splitlines()
-    return {
-        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
-        "cpu": model,
-        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "disk": df[-1] if df else "?",
-        "kernel": platform.release(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-    }
-
-
 def mb(kb: float) -> float:
     return kb / 1024
 
@@ -421,79 +369,76 @@ def main(argv=None) -> int:
         parser.error("--size-mb and --repeat must be positive")
 
     size = args.size_mb * MB
-    data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-", dir=args.workdir))
-    (data_dir / "upload-tmp").mkdir()
-    (data_dir / "static").mkdir()  # STATIC_ROOT: whitenoise warns when it is missing
-    source = data_dir / "src" / f"bench-{args.size_mb}mb.pdf"
-    warmup_file = data_dir / "src" / "warmup.pdf"
-    copy_to = data_dir / "copy.pdf"
-    env = server_env(data_dir, args.database_url, size)
-    server = Server(env, data_dir)
-    progress = not args.no_progress
-    try:
-        log(f"DATA_DIR {data_dir}")
-        started = time.perf_counter()
-        make_large_pdf(source, size)
-        make_large_pdf(warmup_file, 64 * 1024)
-        log(f"made {source.name} ({size} bytes) in {time.perf_counter() - started:.1f} s")
+    with temporary_data_dir("audit-prep-bench-", workdir=args.workdir,
+                            keep=args.keep) as data_dir:
+        (data_dir / "upload-tmp").mkdir()
+        (data_dir / "static").mkdir()  # STATIC_ROOT: whitenoise warns when it is missing
+        source = data_dir / "src" / f"bench-{args.size_mb}mb.pdf"
+        warmup_file = data_dir / "src" / "warmup.pdf"
+        copy_to = data_dir / "copy.pdf"
+        env = server_env(data_dir, args.database_url, size)
+        server = Server(env, data_dir)
+        progress = not args.no_progress
+        try:
+            log(f"DATA_DIR {data_dir}")
+            started = time.perf_counter()
+            make_large_pdf(source, size)
+            make_large_pdf(warmup_file, 64 * 1024)
+            log(f"made {source.name} ({size} bytes) in {time.perf_counter() - started:.1f} s")
 
-        info = prepare_database(env)
-        server.start()
-        log(f"gunicorn master {server.process.pid}, worker {server.worker_pid}, "
-            f"port {server.port}")
-        status, raw = server.request(
-            "POST", "/api/v1/auth/token/",
-            body=json.dumps({"username": info["username"], "password": info["password"]}),
-            headers={"Content-Type": "application/json"},
-        )
-        if status != 200:
-            raise SystemExit(f"token: HTTP {status} {raw[:300]!r}")
-        token = json.loads(raw)["token"]
+            info = prepare_database(env)
+            server.start()
+            log(f"gunicorn master {server.process.pid}, worker {server.worker_pid}, "
+                f"port {server.port}")
+            status, raw = server.request(
+                "POST", "/api/v1/auth/token/",
+                body=json.dumps({"username": info["username"], "password": info["password"]}),
+                headers={"Content-Type": "application/json"},
+            )
+            if status != 200:
+                raise SystemExit(f"token: HTTP {status} {raw[:300]!r}")
+            token = json.loads(raw)["token"]
 
-        warm = upload(server, token, info["evidence"], warmup_file, progress=False)
-        if warm.status != 201:
-            raise SystemExit(f"warm-up upload: HTTP {warm.status} {warm.payload}\n"
-                             f"{server.tail()}")
-        baseline_rss = proc_status(server.worker_pid)["VmRSS"]
-        hwm_resettable = reset_peak_rss(server.worker_pid)
-        if not hwm_resettable:
-            log("cannot reset VmHWM (clear_refs); peaks are cumulative since worker start")
+            warm = upload(server, token, info["evidence"], warmup_file, progress=False)
+            if warm.status != 201:
+                raise SystemExit(f"warm-up upload: HTTP {warm.status} {warm.payload}\n"
+                                 f"{server.tail()}")
+            baseline_rss = proc_status(server.worker_pid)["VmRSS"]
+            hwm_resettable = reset_peak_rss(server.worker_pid)
+            if not hwm_resettable:
+                log("cannot reset VmHWM (clear_refs); peaks are cumulative since worker start")
 
-        uploads: list[UploadResult] = []
-        baselines: list[tuple[float, float]] = []
-        rounds = tqdm(range(args.repeat), desc="rounds", unit="round",
-                      disable=None if progress else True, file=sys.stderr)
-        for number in rounds:
-            mutate(source, number)
-            expected = sha256_of(source)  # also leaves the file in the page cache for both
-            baselines.append(baseline(source, copy_to))
-            result = upload(server, token, info["evidence"], source, progress=progress,
-                            label=f"upload {number + 1}/{args.repeat}")
-            files = result.payload.get("files") or [{}]
-            if result.status != 201:
-                raise SystemExit(f"upload {number + 1}: HTTP {result.status} {result.payload}"
-                                 f"\n{server.tail()}")
-            if files[0].get("sha256") != expected or files[0].get("size") != size:
-                raise SystemExit(f"upload {number + 1}: server reports {files[0]}, "
-                                 f"expected sha256 {expected} and size {size}")
-            uploads.append(result)
-            log(f"round {number + 1}: upload {result.seconds:.2f} s (body sent at "
-                f"{result.sent_seconds:.2f} s), sha256sum {baselines[-1][0]:.2f} s + cp "
-                f"{baselines[-1][1]:.2f} s, worker RSS {mb(result.rss_before_kb):.1f} -> peak "
-                f"{mb(result.hwm_after_kb):.1f} MiB (after {mb(result.rss_after_kb):.1f})")
+            uploads: list[UploadResult] = []
+            baselines: list[tuple[float, float]] = []
+            rounds = tqdm(range(args.repeat), desc="rounds", unit="round",
+                          disable=None if progress else True, file=sys.stderr)
+            for number in rounds:
+                mutate(source, number)
+                expected = sha256_of(source)  # also leaves the file in the page cache for both
+                baselines.append(baseline(source, copy_to))
+                result = upload(server, token, info["evidence"], source, progress=progress,
+                                label=f"upload {number + 1}/{args.repeat}")
+                files = result.payload.get("files") or [{}]
+                if result.status != 201:
+                    raise SystemExit(f"upload {number + 1}: HTTP {result.status} {result.payload}"
+                                     f"\n{server.tail()}")
+                if files[0].get("sha256") != expected or files[0].get("size") != size:
+                    raise SystemExit(f"upload {number + 1}: server reports {files[0]}, "
+                                     f"expected sha256 {expected} and size {size}")
+                uploads.append(result)
+                log(f"round {number + 1}: upload {result.seconds:.2f} s (body sent at "
+                    f"{result.sent_seconds:.2f} s), sha256sum {baselines[-1][0]:.2f} s + cp "
+                    f"{baselines[-1][1]:.2f} s, worker RSS {mb(result.rss_before_kb):.1f} -> peak "
+                    f"{mb(result.hwm_after_kb):.1f} MiB (after {mb(result.rss_after_kb):.1f})")
 
-        report(args, size, info, server, data_dir, baseline_rss, hwm_resettable, uploads,
-               baselines)
-        ok = (statistics.median(u.seconds for u in uploads)
-              / statistics.median(h + c for h, c in baselines) <= RATIO_TARGET
-              and peak_growth(uploads, baseline_rss) <= MEMORY_TARGET_MB)
-        return 0 if ok else 1
-    finally:
-        server.stop()
-        if args.keep:
-            log(f"kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            report(args, size, info, server, data_dir, baseline_rss, hwm_resettable, uploads,
+                   baselines)
+            ok = (statistics.median(u.seconds for u in uploads)
+                  / statistics.median(h + c for h, c in baselines) <= RATIO_TARGET
+                  and peak_growth(uploads, baseline_rss) <= MEMORY_TARGET_MB)
+            return 0 if ok else 1
+        finally:
+            server.stop()
 
 
 def peak_growth(uploads: list[UploadResult], baseline_rss_kb: int) -> float:
@@ -506,7 +451,7 @@ def report(args, size, info, server, data_dir, baseline_rss, hwm_resettable, upl
     import django
     import gunicorn
 
-    machine = machine_info(data_dir)
+    machine = machine_info(disk_of=data_dir)
     up = [u.seconds for u in uploads]
     sent = [u.sent_seconds for u in uploads]
     hashes = [h for h, _ in baselines]
