@@ -42,6 +42,16 @@ class RequestIdMiddleware:
 
 
 class RequestIdLogFilter(logging.Filter):
+    """Adds `request_id` and, inside a Celery task, `task_id` to every log record."""
+
     def filter(self, record):
         record.request_id = current_request_id() or "-"
+        record.task_id = "-"
+        try:
+            from celery import current_task
+
+            if current_task and current_task.request.id:
+                record.task_id = current_task.request.id
+        except Exception:  # noqa: BLE001 - logging must never fail
+            record.task_id = "-"
         return True

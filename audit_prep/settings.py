@@ -264,7 +264,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "audit_prep.request_id.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s task "
+            "%(task_id)s] %(message)s"
+        }
     },
     "handlers": {
         "console": {
