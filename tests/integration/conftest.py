@@ -10,6 +10,8 @@ in a new process group, with an environment pointing at the live test database (
 pytest-django gave it, so xdist's per-process databases work too), at a shared local evidence
 store (MEDIA_ROOT) and at a Redis database that this session claimed for itself. It waits until
 the worker answers a control ping, and always stops it (SIGQUIT, then SIGKILL to its group).
+`running_worker(request, env_overrides)` does the same for a module fixture that needs another
+worker environment (test_worker_s3.py: the evidence store on moto's S3 server).
 
 Isolation on a Redis shared by several engineers and xdist processes: each module claims one of
 the databases 8..15 with ``SET audit-prep-it:claim <token> NX EX`` and flushes it in the same
@@ -209,7 +211,8 @@ class Worker:
         raise AssertionError(f"task {task_id} not seen active on {self.nodename}\n{self.log()}")
 
 
-def _start_worker(claim: RedisClaim, store: Path, log_path: Path) -> Worker:
+def _start_worker(claim: RedisClaim, store: Path, log_path: Path,
+                  env_overrides: dict[str, str] | None = None) -> Worker:
     from celery import Celery
 
     nodename = f"it-{claim.token}@{os.uname().nodename}"
@@ -226,6 +229,7 @@ def _start_worker(claim: RedisClaim, store: Path, log_path: Path) -> Worker:
         "CELERY_BROKER_URL": claim.url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "LOG_LEVEL": "INFO",
+        **(env_overrides or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "audit_prep", "worker", "--pool=prefork",
@@ -279,9 +283,10 @@ def _stop_worker(worker: Worker) -> None:
         worker.control_app.close()
 
 
-@pytest.fixture(scope="module")
-def celery_worker(request, redis_server, django_db_setup) -> Iterator[Worker]:
-    """A real Celery worker on a claimed Redis database and the live test database."""
+@contextlib.contextmanager
+def running_worker(request, env_overrides: dict[str, str] | None = None) -> Iterator[Worker]:
+    """Start a real Celery worker on a claimed Redis database and the live test database; stop
+    it on exit. `env_overrides` is added to its environment (e.g. STORAGE_BACKEND=s3)."""
     if not on_postgresql():
         pytest.skip("the worker fixtures need PostgreSQL")
     failed_before = request.session.testsfailed
@@ -290,7 +295,7 @@ def celery_worker(request, redis_server, django_db_setup) -> Iterator[Worker]:
     workdir = Path(tempfile.mkdtemp(prefix=f"audit-prep-it-{token}-"))
     store = workdir / "store"
     store.mkdir()
-    worker = _start_worker(claim, store, workdir / "worker.log")
+    worker = _start_worker(claim, store, workdir / "worker.log", env_overrides)
     try:
         _wait_ready(worker)
     except RuntimeError as exc:
@@ -307,6 +312,13 @@ def celery_worker(request, redis_server, django_db_setup) -> Iterator[Worker]:
             sys.stderr.write(f"\n--- Celery worker log ({worker.log_path}) ---\n{worker.log()}\n")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def celery_worker(request, redis_server, django_db_setup) -> Iterator[Worker]:
+    """A real Celery worker on a claimed Redis database and the live test database."""
+    with running_worker(request) as worker:
+        yield worker
 
 
 def reset_broker_pools(app) -> None:
