@@ -16,7 +16,9 @@ Django's test client (session login, middleware, DRF, JSON rendering). The targe
 Run by hand, not part of the test suite::
 
     .venv/bin/python bench/checklist.py [--sizes 100,10000] [--repeat 30] [--warmup 3]
-                                        [--admin-url URL] [--profile] [--keep]
+                                        [--admin-url URL] [--library FILE ...] [--seed N]
+                                        [--quiet 0.3] [--quiet-timeout 600]
+                                        [--profile] [--keep] [--no-progress]
 
 The script creates a throwaway PostgreSQL database (audit_prep_bench_<random>), migrates it,
 imports the referential libraries, grows the vault and drops the database at the end (unless

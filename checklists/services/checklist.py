@@ -8,12 +8,12 @@ the pure functions of `checklists.readiness`.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, ExpressionWrapper, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from evidence.models import Revision, StoredFile, VerificationStatus
+from evidence.models import StoredFile, VerificationStatus
 
 from .. import readiness
 from ..models import Adoption, Applicability, EvidenceLink, Requirement
@@ -66,27 +66,39 @@ def _localized(obj, field: str) -> str:
 
 
 def _evidence_facts(organization_id: int, referential_id: int):
-    current_verified = Revision.objects.filter(
-        evidence_id=OuterRef("evidence_id"), is_current=True,
-        verification_status=VerificationStatus.VERIFIED,
-    )
-    current_altered = StoredFile.objects.filter(
-        revision__evidence_id=OuterRef("evidence_id"), revision__is_current=True,
-        integrity_error=True,
-    )
+    # The current revision is joined (at most one per evidence: a partial unique constraint)
+    # rather than probed with correlated EXISTS, whose cost estimate makes PostgreSQL JIT-compile
+    # the query; no ORDER BY, and a plain fetch (a server-side cursor buys nothing here).
+    altered_revisions = StoredFile.objects.filter(integrity_error=True).values("revision_id")
     rows = (
         EvidenceLink.objects.filter(
             requirement__referential_id=referential_id,
             evidence__organization_id=organization_id,
         )
-        .annotate(verified=Exists(current_verified), altered=Exists(current_altered))
+        .annotate(
+            current=FilteredRelation(
+                "evidence__revisions", condition=Q(evidence__revisions__is_current=True)
+            ),
+            verified=ExpressionWrapper(
+                Q(current__verification_status=VerificationStatus.VERIFIED),
+                output_field=BooleanField(),
+            ),
+            altered=ExpressionWrapper(
+                Q(current__id__in=altered_revisions), output_field=BooleanField()
+            ),
+        )
+        .order_by()
         .values_list("requirement_id", "evidence_id", "evidence__title", "evidence__status",
                      "evidence__kind", "evidence__effective_date", "evidence__valid_until",
                      "verified", "altered")
     )
     by_requirement: dict[int, list[readiness.EvidenceFacts]] = {}
-    for requirement_id, *facts in rows.iterator(chunk_size=5000):
-        by_requirement.setdefault(requirement_id, []).append(readiness.EvidenceFacts(*facts))
+    make = readiness.EvidenceFacts
+    for requirement_id, evidence_id, title, status, kind, effective, valid_until, verified, \
+            altered in rows:
+        by_requirement.setdefault(requirement_id, []).append(make(
+            evidence_id, title, status, kind, effective, valid_until, bool(verified),
+            bool(altered)))
     return by_requirement
 
 
