@@ -478,9 +478,10 @@ def measure(setup: Setup, size: int, args, tally_links: int) -> SizeResult:
     with translation.override("fr"):
         stages = {
             "links query, fetchall (plain cursor)": stage("sql", fetch_rows),
-            "_evidence_facts (ORM iterator + EvidenceFacts)": stage(
-                "facts", lambda: checklist._evidence_facts(adoption.organization_id,
-                                                            adoption.referential_id)),
+            "_linked_evidence (first 10 + per-state totals)": stage(
+                "facts", lambda: checklist._linked_evidence(
+                    adoption.organization_id, adoption.referential_id,
+                    datetime.date.today(), adoption.warning_days)),
             "evaluate (all queries + readiness rules)": stage(
                 "evaluate", lambda: checklist.evaluate(adoption)),
             "build (evaluate + roll-ups + gates + dict)": stage(
@@ -499,19 +500,20 @@ def measure(setup: Setup, size: int, args, tally_links: int) -> SizeResult:
 
 
 def links_sql(adoption) -> str:
-    """The SQL of the links query of checklists.services.checklist._evidence_facts, as the
-    service runs it (captured, with its parameters inlined), to time and EXPLAIN it alone."""
+    """The SQL of the largest links query of checklists.services.checklist._linked_evidence, as
+    the service runs it (captured, with its parameters inlined), to time and EXPLAIN it alone."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from checklists.services import checklist
 
     with CaptureQueriesContext(connection) as queries:
-        checklist._evidence_facts(adoption.organization_id, adoption.referential_id)
+        checklist._linked_evidence(adoption.organization_id, adoption.referential_id,
+                                   datetime.date.today(), adoption.warning_days)
     candidates = [q["sql"] for q in queries.captured_queries
                   if "checklists_evidencelink" in q["sql"]]
     if not candidates:
-        raise SystemExit("cannot find the links query of _evidence_facts")
+        raise SystemExit("cannot find the links query of _linked_evidence")
     sql = max(candidates, key=len)
     # A server-side cursor (QuerySet.iterator() on PostgreSQL) is logged as its DECLARE.
     head, sep, tail = sql.partition(" CURSOR WITH HOLD FOR ")

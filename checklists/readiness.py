@@ -90,12 +90,47 @@ class AssessedEvidence:
 
 
 @dataclass
+class StateSummary:
+    """What the decision needs of all the linked evidence in one state: how many, the latest
+    validity end (`open_ended` when one has none), whether one was cut by the requirement's
+    renewal period, and the latest effective date per evidence kind."""
+
+    count: int = 0
+    latest_end: datetime.date | None = None
+    open_ended: bool = False
+    renewal_cut: bool = False
+    latest_effective: dict[str, datetime.date] = field(default_factory=dict)
+
+    def add(self, end, renewal_cut: bool, kind: str, effective, count: int = 1) -> None:
+        self.count += count
+        if end is None:
+            self.open_ended = True
+        elif self.latest_end is None or end > self.latest_end:
+            self.latest_end = end
+        self.renewal_cut = self.renewal_cut or renewal_cut
+        if effective is not None and (kind not in self.latest_effective
+                                      or effective > self.latest_effective[kind]):
+            self.latest_effective[kind] = effective
+
+    @property
+    def valid_until(self) -> datetime.date | None:
+        return None if self.open_ended else self.latest_end
+
+
+@dataclass
 class Assessment:
     requirement: RequirementFacts
     status: Status
     reason: str
     valid_until: datetime.date | None = None
     evidence: list[AssessedEvidence] = field(default_factory=list)
+    # All linked evidence, when `evidence` holds only the first ones (see checklist service).
+    evidence_count: int | None = None
+    summaries: dict[EvidenceState, StateSummary] = field(default_factory=dict)
+
+    @property
+    def linked(self) -> int:
+        return len(self.evidence) if self.evidence_count is None else self.evidence_count
 
 
 @functools.lru_cache(maxsize=16384)
@@ -139,35 +174,52 @@ def _latest(items: list[AssessedEvidence]) -> datetime.date | None:
     return None if any(end is None for end in ends) else max(ends, default=None)
 
 
+def summarize(assessed: list[AssessedEvidence]) -> dict[EvidenceState, StateSummary]:
+    summaries: dict[EvidenceState, StateSummary] = {}
+    for item in assessed:
+        cut = item.valid_end is not None and (item.facts.valid_until is None
+                                              or item.valid_end < item.facts.valid_until)
+        summaries.setdefault(item.state, StateSummary()).add(
+            item.valid_end, cut, item.facts.kind, item.facts.effective_date)
+    return summaries
+
+
+def decide(requirement: RequirementFacts, summaries: dict[EvidenceState, StateSummary]
+           ) -> tuple[Status, str, datetime.date | None]:
+    """Status, reason and validity end of a requirement from its evidence per state."""
+    if requirement.excluded:
+        return Status.NOT_APPLICABLE, "excluded", None
+    if EvidenceState.VALID in summaries:
+        return Status.COVERED, "valid", summaries[EvidenceState.VALID].valid_until
+    if EvidenceState.EXPIRING in summaries:
+        return (Status.EXPIRING, "expires_within_window",
+                summaries[EvidenceState.EXPIRING].valid_until)
+    if EvidenceState.EXPIRED in summaries:
+        expired = summaries[EvidenceState.EXPIRED]
+        reason = ("renewal_period_elapsed" if requirement.renewal_months and expired.renewal_cut
+                  else "validity_ended")
+        return Status.EXPIRED, reason, expired.valid_until
+    for state in _PENDING_STATES:
+        if state in summaries:
+            return Status.PENDING, state.value, None
+    return Status.MISSING, "only_archived_evidence" if summaries else "no_evidence", None
+
+
+def sort_key(item: AssessedEvidence) -> tuple:
+    """Most useful evidence first: by state, then the latest validity end (open-ended first)."""
+    return (_STATE_RANK[item.state], -(item.valid_end or datetime.date.max).toordinal())
+
+
 def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFacts],
                        on: datetime.date, warning_days: int = 30) -> Assessment:
     """The status of one requirement on date `on`, with the reason and the evidence states."""
     assessed = [assess_evidence(e, requirement.renewal_months, on, warning_days)
                 for e in evidence]
-    assessed.sort(key=lambda a: (_STATE_RANK[a.state],
-                                 -(a.valid_end or datetime.date.max).toordinal()))
-    if requirement.excluded:
-        return Assessment(requirement, Status.NOT_APPLICABLE, "excluded", evidence=assessed)
-    by_state: dict[EvidenceState, list[AssessedEvidence]] = {}
-    for item in assessed:
-        by_state.setdefault(item.state, []).append(item)
-    if by_state.get(EvidenceState.VALID):
-        return Assessment(requirement, Status.COVERED, "valid",
-                          _latest(by_state[EvidenceState.VALID]), assessed)
-    if by_state.get(EvidenceState.EXPIRING):
-        return Assessment(requirement, Status.EXPIRING, "expires_within_window",
-                          _latest(by_state[EvidenceState.EXPIRING]), assessed)
-    if by_state.get(EvidenceState.EXPIRED):
-        reason = ("renewal_period_elapsed" if requirement.renewal_months and any(
-            item.facts.valid_until is None or item.valid_end < item.facts.valid_until
-            for item in by_state[EvidenceState.EXPIRED]) else "validity_ended")
-        return Assessment(requirement, Status.EXPIRED, reason,
-                          _latest(by_state[EvidenceState.EXPIRED]), assessed)
-    for state in _PENDING_STATES:
-        if by_state.get(state):
-            return Assessment(requirement, Status.PENDING, state.value, evidence=assessed)
-    reason = "only_archived_evidence" if assessed else "no_evidence"
-    return Assessment(requirement, Status.MISSING, reason, evidence=assessed)
+    assessed.sort(key=sort_key)
+    summaries = summarize(assessed)
+    status, reason, valid_until = decide(requirement, summaries)
+    return Assessment(requirement, status, reason, valid_until, assessed,
+                      summaries=summaries)
 
 
 def roll_up(requirement: RequirementFacts, children: list[Assessment]) -> Assessment:
@@ -219,16 +271,14 @@ def _in_subtree(ref_id: str, root: str) -> bool:
     return ref_id == root or ref_id.startswith(root + ".")
 
 
-def _usable(item: AssessedEvidence) -> bool:
-    return item.state not in (EvidenceState.INTEGRITY_ERROR, EvidenceState.ARCHIVED,
-                              EvidenceState.UNAPPROVED,
-                              EvidenceState.UNVERIFIED, EvidenceState.NOT_YET_EFFECTIVE)
+_USABLE_STATES = (EvidenceState.VALID, EvidenceState.EXPIRING, EvidenceState.EXPIRED)
 
 
 def _latest_record_date(assessments, root: str, kinds=("record", "document")):
-    dates = [item.facts.effective_date for a in assessments
-             if _in_subtree(a.requirement.ref_id, root) for item in a.evidence
-             if _usable(item) and item.facts.kind in kinds]
+    dates = [summary.latest_effective[kind] for a in assessments
+             if _in_subtree(a.requirement.ref_id, root)
+             for state, summary in a.summaries.items() if state in _USABLE_STATES
+             for kind in kinds if kind in summary.latest_effective]
     return max(dates, default=None)
 
 

@@ -231,6 +231,8 @@ class StoredFile(models.Model):
         indexes = [
             models.Index(fields=["organization", "sha256"]),
             models.Index(fields=["storage_key"]),
+            models.Index(fields=["revision"], condition=Q(integrity_error=True),
+                         name="storedfile_integrity_errors"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0), name="storedfile_size_positive"),

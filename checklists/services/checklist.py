@@ -8,7 +8,21 @@ the pure functions of `checklists.readiness`.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, FilteredRelation, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    Q,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Least, RowNumber
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +31,12 @@ from evidence.models import StoredFile, VerificationStatus
 
 from .. import readiness
 from ..models import Adoption, Applicability, EvidenceLink, Requirement
+from ..sql import AddMonths
 
 EVIDENCE_SHOWN_PER_REQUIREMENT = 10
+STATES = list(readiness.EvidenceState)
+_UNVERIFIED_OR_WORSE = (readiness.EvidenceState.UNVERIFIED,
+                        readiness.EvidenceState.INTEGRITY_ERROR)
 
 GATE_LABELS = {
     "management_review": _("Management review (9.3) within the last 12 months"),
@@ -65,12 +83,17 @@ def _localized(obj, field: str) -> str:
     return getattr(obj, f"{field}_{'en' if language == 'en' else 'fr'}")
 
 
-def _evidence_facts(organization_id: int, referential_id: int):
-    # The current revision is joined (at most one per evidence: a partial unique constraint)
-    # rather than probed with correlated EXISTS, whose cost estimate makes PostgreSQL JIT-compile
-    # the query; no ORDER BY, and a plain fetch (a server-side cursor buys nothing here).
+def _links(organization_id: int, referential_id: int, on: datetime.date, warning_days: int):
+    """The structure's links to the referential, each with its evidence state on `on` computed
+    in the query by the same rule as `readiness.assess_evidence` (a test keeps them equal).
+
+    The current revision is joined (at most one per evidence: a partial unique constraint)
+    rather than probed with correlated EXISTS, whose cost makes PostgreSQL JIT-compile."""
     altered_revisions = StoredFile.objects.filter(integrity_error=True).values("revision_id")
-    rows = (
+    valid_until = F("evidence__valid_until")
+    rank = {state.value: index for index, state in enumerate(STATES)}
+    warning_end = on + datetime.timedelta(days=warning_days)
+    return (
         EvidenceLink.objects.filter(
             requirement__referential_id=referential_id,
             evidence__organization_id=organization_id,
@@ -79,27 +102,78 @@ def _evidence_facts(organization_id: int, referential_id: int):
             current=FilteredRelation(
                 "evidence__revisions", condition=Q(evidence__revisions__is_current=True)
             ),
-            verified=ExpressionWrapper(
+            verified=Coalesce(ExpressionWrapper(
                 Q(current__verification_status=VerificationStatus.VERIFIED),
-                output_field=BooleanField(),
+                output_field=BooleanField()), Value(False)),
+            altered=Coalesce(ExpressionWrapper(
+                Q(current__id__in=altered_revisions), output_field=BooleanField()),
+                Value(False)),
+            renewal_end=AddMonths(F("evidence__effective_date"), F("requirement__renewal_months")),
+            valid_end=Least(Coalesce(valid_until, F("renewal_end")),
+                            Coalesce(F("renewal_end"), valid_until)),
+            # The state as its rank in readiness.EvidenceState (one CASE: referring to another
+            # annotation would repeat its SQL in every branch).
+            rank=Case(
+                When(altered=True, then=Value(rank["integrity_error"])),
+                When(evidence__status="archived", then=Value(rank["archived"])),
+                When(~Q(evidence__status="approved"), then=Value(rank["unapproved"])),
+                When(verified=False, then=Value(rank["unverified"])),
+                When(evidence__effective_date__gt=on, then=Value(rank["not_yet_effective"])),
+                # valid_end = LEAST(valid_until, renewal_end): compare each side instead.
+                When(Q(evidence__valid_until__lt=on) | Q(renewal_end__lt=on),
+                     then=Value(rank["expired"])),
+                When(Q(evidence__valid_until__lte=warning_end) | Q(renewal_end__lte=warning_end),
+                     then=Value(rank["expiring"])),
+                default=Value(rank["valid"]), output_field=IntegerField(),
             ),
-            altered=ExpressionWrapper(
-                Q(current__id__in=altered_revisions), output_field=BooleanField()
-            ),
+            renewal_cut=ExpressionWrapper(
+                Q(renewal_end__isnull=False)
+                & (Q(evidence__valid_until__isnull=True) | Q(renewal_end__lt=valid_until)),
+                output_field=BooleanField()),
         )
         .order_by()
-        .values_list("requirement_id", "evidence_id", "evidence__title", "evidence__status",
-                     "evidence__kind", "evidence__effective_date", "evidence__valid_until",
-                     "verified", "altered")
     )
-    by_requirement: dict[int, list[readiness.EvidenceFacts]] = {}
-    make = readiness.EvidenceFacts
-    for requirement_id, evidence_id, title, status, kind, effective, valid_until, verified, \
-            altered in rows:
-        by_requirement.setdefault(requirement_id, []).append(make(
-            evidence_id, title, status, kind, effective, valid_until, bool(verified),
-            bool(altered)))
-    return by_requirement
+
+
+def _linked_evidence(organization_id: int, referential_id: int, on: datetime.date,
+                     warning_days: int):
+    """Per requirement: the first evidence to show, and summaries per state of all of it.
+    Two queries whatever the number of links; only the shown rows come back one by one."""
+    links = _links(organization_id, referential_id, on, warning_days)
+    shown: dict[int, list[readiness.AssessedEvidence]] = {}
+    first = links.annotate(position=Window(
+        RowNumber(), partition_by=[F("requirement_id")],
+        order_by=[F("rank").asc(), F("valid_end").desc(nulls_first=True),
+                  F("evidence_id").desc()],
+    )).filter(position__lte=EVIDENCE_SHOWN_PER_REQUIREMENT).order_by(
+        "requirement_id", "position").values_list(
+        "requirement_id", "evidence_id", "evidence__title", "evidence__status",
+        "evidence__kind", "evidence__effective_date", "evidence__valid_until", "rank",
+        "valid_end")
+    for (requirement_id, evidence_id, title, status, kind, effective, until, state_rank,
+         valid_end) in first:
+        state = STATES[state_rank]
+        # The two flags are decided before any later state, so the state tells them back.
+        facts = readiness.EvidenceFacts(
+            evidence_id, title, status, kind, effective, until,
+            has_verified_revision=state not in _UNVERIFIED_OR_WORSE,
+            integrity_error=state == readiness.EvidenceState.INTEGRITY_ERROR)
+        shown.setdefault(requirement_id, []).append(
+            readiness.AssessedEvidence(facts, state, valid_end))
+    summaries: dict[int, dict[readiness.EvidenceState, readiness.StateSummary]] = {}
+    totals = links.values("requirement_id", "rank", "evidence__kind").annotate(
+        count=Count("pk"), latest_end=Max("valid_end"),
+        open_ended=Count("pk", filter=Q(valid_end__isnull=True)),
+        cut=Count("pk", filter=Q(renewal_cut=True)),
+        latest_effective=Max("evidence__effective_date"),
+    ).values_list("requirement_id", "rank", "evidence__kind", "count", "latest_end",
+                  "open_ended", "cut", "latest_effective")
+    for requirement_id, state_rank, kind, count, latest_end, open_ended, cut, effective in totals:
+        summary = summaries.setdefault(requirement_id, {}).setdefault(
+            STATES[state_rank], readiness.StateSummary())
+        summary.add(latest_end, bool(cut), kind, effective, count=count)
+        summary.open_ended = summary.open_ended or bool(open_ended)
+    return shown, summaries
 
 
 def evaluate(adoption: Adoption, on: datetime.date | None = None):
@@ -115,7 +189,8 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
             requirement__referential_id=adoption.referential_id,
         ).values_list("requirement_id", "justification")
     )
-    facts = _evidence_facts(adoption.organization_id, adoption.referential_id)
+    shown, summaries = _linked_evidence(adoption.organization_id, adoption.referential_id, on,
+                                        adoption.warning_days)
     by_id = {r.pk: r for r in requirements}
     rows = []
     for requirement in requirements:
@@ -127,9 +202,11 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
             renewal_months=requirement.renewal_months, mandatory=requirement.mandatory,
             assessable=requirement.assessable, excluded=requirement.pk in exclusions,
         )
-        assessment = readiness.assess_requirement(
-            subject, facts.get(requirement.pk, []), on, adoption.warning_days
-        )
+        states = summaries.get(requirement.pk, {})
+        status, reason, valid_until = readiness.decide(subject, states)
+        assessment = readiness.Assessment(
+            subject, status, reason, valid_until, shown.get(requirement.pk, []),
+            evidence_count=sum(summary.count for summary in states.values()), summaries=states)
         rows.append(ChecklistRow(requirement, chapter, assessment,
                                  exclusions.get(requirement.pk, "")))
     _roll_up_parents(rows)
@@ -145,7 +222,7 @@ def _roll_up_parents(rows: list[ChecklistRow]) -> None:
     for row in sorted(rows, key=lambda r: -r.requirement.depth):
         kids = children.get(row.requirement.pk)
         assessment = row.assessment
-        if (kids and row.requirement.assessable and not assessment.evidence
+        if (kids and row.requirement.assessable and not assessment.linked
                 and assessment.status != readiness.Status.NOT_APPLICABLE):
             row.assessment = readiness.roll_up(assessment.requirement,
                                                [kid.assessment for kid in kids])
@@ -197,8 +274,8 @@ def _item(row: ChecklistRow) -> dict:
         "status": assessment.status.value, "status_label": str(assessment.status.label),
         "reason": assessment.reason, "reason_label": str(REASON_LABELS[assessment.reason]),
         "valid_until": assessment.valid_until, "justification": row.justification,
-        "evidence_count": len(assessment.evidence),
-        "integrity_error": any(item.facts.integrity_error for item in assessment.evidence),
+        "evidence_count": assessment.linked,
+        "integrity_error": readiness.EvidenceState.INTEGRITY_ERROR in assessment.summaries,
         "evidence": [_evidence_item(item)
                      for item in assessment.evidence[:EVIDENCE_SHOWN_PER_REQUIREMENT]],
     }
