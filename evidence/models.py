@@ -35,6 +35,16 @@ class ExpiryState(models.TextChoices):
     EXPIRED = "expired", _("expired")
 
 
+class FileCheck(models.TextChoices):
+    """Where the files of an item's current revision stand; kept by the verification pipeline
+    and the integrity sweep through `evidence.file_checks.refresh_file_check`, so that the
+    checklist reads it without joining revisions and files."""
+
+    PENDING = "pending", _("no verified file yet")
+    VERIFIED = "verified", _("files verified")
+    ALTERED = "altered", _("a file is altered or missing")
+
+
 class Tag(models.Model):
     """A free tag, unique by name within a structure."""
 
@@ -83,6 +93,10 @@ class EvidenceItem(models.Model):
         _("expiry"), max_length=10, choices=ExpiryState.choices, default=ExpiryState.NONE,
         blank=True,
     )
+    file_check = models.CharField(
+        _("file check"), max_length=10, choices=FileCheck.choices, default=FileCheck.PENDING,
+        editable=False,
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="evidence_items")
 
     created_by = models.ForeignKey(
@@ -117,6 +131,9 @@ class EvidenceItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(expiry_state__in=ExpiryState.values), name="evidence_expiry_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(file_check__in=FileCheck.values), name="evidence_file_check_valid"
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("effective_date")),

@@ -33,6 +33,7 @@ from audit_prep import audit
 from audit_prep.models import Membership, Notification
 from audit_prep.roles import Role
 
+from .file_checks import refresh_file_check
 from .filetypes import RejectionReason
 from .models import Revision, StoredFile, VerificationStatus
 from .signals import vault_changed
@@ -196,11 +197,16 @@ def _problem(stored_file: StoredFile) -> tuple[RejectionReason | None, dict]:
     return None, found
 
 
+def _refresh_evidence_of(stored_file: StoredFile) -> None:
+    refresh_file_check(Revision.objects.filter(pk=stored_file.revision_id).values("evidence_id"))
+
+
 def _flag(stored_file: StoredFile, problem: RejectionReason, found: dict, now) -> bool:
     """Mark a file altered or missing; True when newly flagged (then audited and alerted)."""
     with transaction.atomic():
         newly = StoredFile.objects.filter(pk=stored_file.pk, integrity_error=False).update(
             integrity_error=True, last_checked_at=now)
+        _refresh_evidence_of(stored_file)
         if not newly:
             StoredFile.objects.filter(pk=stored_file.pk).update(last_checked_at=now)
             return False
@@ -216,6 +222,7 @@ def _clear(stored_file: StoredFile, found: dict, now) -> bool:
     with transaction.atomic():
         restored = StoredFile.objects.filter(pk=stored_file.pk, integrity_error=True).update(
             integrity_error=False, last_checked_at=now)
+        _refresh_evidence_of(stored_file)
         if not restored:
             StoredFile.objects.filter(pk=stored_file.pk).update(last_checked_at=now)
             return False

@@ -27,6 +27,7 @@ from django.utils import timezone
 from audit_prep import audit
 
 from . import storage, text_extraction
+from .file_checks import refresh_file_check
 from .filetypes import RejectionReason, same_type, sniff
 from .models import Revision, StoredFile, VerificationStatus
 from .signals import vault_changed
@@ -189,6 +190,7 @@ def _decide(revision_id: int, checks: list[FileCheck]) -> str:
             _mark_rejected(revision, reason)
         revision.save(update_fields=["verification_status", "is_current", "verified_at",
                                      "rejection_reason"])
+        refresh_file_check([revision.evidence_id])
         audit.record(None, f"revision.{revision.verification_status}", revision,
                      after={"reason": revision.rejection_reason or None,
                             "current": revision.is_current,

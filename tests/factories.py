@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 
 from audit_prep.models import Membership, Organization
 from audit_prep.roles import Role
-from evidence.models import EvidenceItem, EvidenceKind
+from evidence.file_checks import refresh_file_check
+from evidence.models import EvidenceItem, EvidenceKind, Revision, StoredFile, VerificationStatus
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -45,3 +46,20 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     kind = EvidenceKind.DOCUMENT
     effective_date = datetime.date(2026, 1, 15)
     created_by = factory.SubFactory(UserFactory)
+
+
+def evidence_with_file(organization, user, *, current=True, integrity_error=False, **fields):
+    """Evidence with one verified revision holding one stored file (no object in storage), and
+    its `file_check` derived as the verification pipeline and the integrity sweep keep it."""
+    evidence = EvidenceFactory(organization=organization, created_by=user, **fields)
+    revision = Revision.objects.create(evidence=evidence, number=1, created_by=user,
+                                       is_current=current,
+                                       verification_status=VerificationStatus.VERIFIED)
+    StoredFile.objects.create(organization=organization, revision=revision, name="f.pdf",
+                              size=1, mime_type="application/pdf",
+                              sha256=f"{evidence.pk:064d}",
+                              storage_key=f"o/{organization.pk}/{evidence.pk}",
+                              integrity_error=integrity_error)
+    refresh_file_check([evidence.pk])
+    evidence.refresh_from_db(fields=["file_check"])
+    return evidence

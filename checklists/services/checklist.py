@@ -8,26 +8,23 @@ the pure functions of `checklists.readiness`.
 import datetime
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     IntegerField,
-    Max,
     Q,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, Least, RowNumber
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from evidence.models import StoredFile, VerificationStatus
+from evidence.models import EvidenceItem, FileCheck
 
 from .. import readiness
 from ..models import Adoption, Applicability, EvidenceLink, Requirement
@@ -87,9 +84,8 @@ def _links(organization_id: int, referential_id: int, on: datetime.date, warning
     """The structure's links to the referential, each with its evidence state on `on` computed
     in the query by the same rule as `readiness.assess_evidence` (a test keeps them equal).
 
-    The current revision is joined (at most one per evidence: a partial unique constraint)
-    rather than probed with correlated EXISTS, whose cost makes PostgreSQL JIT-compile."""
-    altered_revisions = StoredFile.objects.filter(integrity_error=True).values("revision_id")
+    The files' state is read from `EvidenceItem.file_check`, kept by the verification pipeline
+    and the integrity sweep, so that no revision or file is joined per link."""
     valid_until = F("evidence__valid_until")
     rank = {state.value: index for index, state in enumerate(STATES)}
     warning_end = on + datetime.timedelta(days=warning_days)
@@ -99,25 +95,16 @@ def _links(organization_id: int, referential_id: int, on: datetime.date, warning
             evidence__organization_id=organization_id,
         )
         .annotate(
-            current=FilteredRelation(
-                "evidence__revisions", condition=Q(evidence__revisions__is_current=True)
-            ),
-            verified=Coalesce(ExpressionWrapper(
-                Q(current__verification_status=VerificationStatus.VERIFIED),
-                output_field=BooleanField()), Value(False)),
-            altered=Coalesce(ExpressionWrapper(
-                Q(current__id__in=altered_revisions), output_field=BooleanField()),
-                Value(False)),
             renewal_end=AddMonths(F("evidence__effective_date"), F("requirement__renewal_months")),
             valid_end=Least(Coalesce(valid_until, F("renewal_end")),
                             Coalesce(F("renewal_end"), valid_until)),
             # The state as its rank in readiness.EvidenceState (one CASE: referring to another
             # annotation would repeat its SQL in every branch).
             rank=Case(
-                When(altered=True, then=Value(rank["integrity_error"])),
+                When(evidence__file_check=FileCheck.ALTERED, then=Value(rank["integrity_error"])),
                 When(evidence__status="archived", then=Value(rank["archived"])),
                 When(~Q(evidence__status="approved"), then=Value(rank["unapproved"])),
-                When(verified=False, then=Value(rank["unverified"])),
+                When(evidence__file_check=FileCheck.PENDING, then=Value(rank["unverified"])),
                 When(evidence__effective_date__gt=on, then=Value(rank["not_yet_effective"])),
                 # valid_end = LEAST(valid_until, renewal_end): compare each side instead.
                 When(Q(evidence__valid_until__lt=on) | Q(renewal_end__lt=on),
@@ -135,44 +122,73 @@ def _links(organization_id: int, referential_id: int, on: datetime.date, warning
     )
 
 
+# One statement: the links with their state (the ORM-compiled `_links`, as a CTE that
+# PostgreSQL 12+ and SQLite 3.35+ compute once since it is read twice), then the first evidence
+# per requirement (window) with their titles, and per-state totals (aggregate).
+_LINKED_EVIDENCE_SQL = """
+WITH links (requirement_id, evidence_id, kind, effective_date, state_rank, valid_end,
+            renewal_cut) AS ({links})
+SELECT 0, shown.requirement_id, shown.position, shown.evidence_id, item.title, item.status,
+       item.kind, item.effective_date, item.valid_until, shown.state_rank, shown.valid_end,
+       NULL, NULL, NULL
+FROM (SELECT requirement_id, evidence_id, state_rank, valid_end,
+             ROW_NUMBER() OVER (PARTITION BY requirement_id ORDER BY state_rank,
+                                valid_end DESC NULLS FIRST, evidence_id DESC) AS position
+      FROM links) shown
+JOIN {evidence_table} item ON item.id = shown.evidence_id
+WHERE shown.position <= %s
+UNION ALL
+SELECT 1, requirement_id, NULL, NULL, NULL, NULL, kind, MAX(effective_date), NULL, state_rank,
+       MAX(valid_end), COUNT(*), COUNT(CASE WHEN valid_end IS NULL THEN 1 END),
+       COUNT(CASE WHEN renewal_cut THEN 1 END)
+FROM links GROUP BY requirement_id, state_rank, kind
+ORDER BY 1, 2, 3
+"""
+
+
+def _as_date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _same(value):
+    return value
+
+
 def _linked_evidence(organization_id: int, referential_id: int, on: datetime.date,
                      warning_days: int):
     """Per requirement: the first evidence to show, and summaries per state of all of it.
-    Two queries whatever the number of links; only the shown rows come back one by one."""
-    links = _links(organization_id, referential_id, on, warning_days)
+    One query whatever the number of links; only the shown rows come back one by one."""
+    links = _links(organization_id, referential_id, on, warning_days).values_list(
+        "requirement_id", "evidence_id", "evidence__kind", "evidence__effective_date", "rank",
+        "valid_end", "renewal_cut")
+    connection = connections[links.db]
+    links_sql, params = links.query.get_compiler(connection=connection).as_sql()
+    sql = _LINKED_EVIDENCE_SQL.format(
+        links=links_sql, evidence_table=connection.ops.quote_name(EvidenceItem._meta.db_table))
+    # SQLite hands computed dates back as ISO strings.
+    as_date = _as_date if connection.vendor == "sqlite" else _same
     shown: dict[int, list[readiness.AssessedEvidence]] = {}
-    first = links.annotate(position=Window(
-        RowNumber(), partition_by=[F("requirement_id")],
-        order_by=[F("rank").asc(), F("valid_end").desc(nulls_first=True),
-                  F("evidence_id").desc()],
-    )).filter(position__lte=EVIDENCE_SHOWN_PER_REQUIREMENT).order_by(
-        "requirement_id", "position").values_list(
-        "requirement_id", "evidence_id", "evidence__title", "evidence__status",
-        "evidence__kind", "evidence__effective_date", "evidence__valid_until", "rank",
-        "valid_end")
-    for (requirement_id, evidence_id, title, status, kind, effective, until, state_rank,
-         valid_end) in first:
-        state = STATES[state_rank]
-        # The two flags are decided before any later state, so the state tells them back.
-        facts = readiness.EvidenceFacts(
-            evidence_id, title, status, kind, effective, until,
-            has_verified_revision=state not in _UNVERIFIED_OR_WORSE,
-            integrity_error=state == readiness.EvidenceState.INTEGRITY_ERROR)
-        shown.setdefault(requirement_id, []).append(
-            readiness.AssessedEvidence(facts, state, valid_end))
     summaries: dict[int, dict[readiness.EvidenceState, readiness.StateSummary]] = {}
-    totals = links.values("requirement_id", "rank", "evidence__kind").annotate(
-        count=Count("pk"), latest_end=Max("valid_end"),
-        open_ended=Count("pk", filter=Q(valid_end__isnull=True)),
-        cut=Count("pk", filter=Q(renewal_cut=True)),
-        latest_effective=Max("evidence__effective_date"),
-    ).values_list("requirement_id", "rank", "evidence__kind", "count", "latest_end",
-                  "open_ended", "cut", "latest_effective")
-    for requirement_id, state_rank, kind, count, latest_end, open_ended, cut, effective in totals:
-        summary = summaries.setdefault(requirement_id, {}).setdefault(
-            STATES[state_rank], readiness.StateSummary())
-        summary.add(latest_end, bool(cut), kind, effective, count=count)
-        summary.open_ended = summary.open_ended or bool(open_ended)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, EVIDENCE_SHOWN_PER_REQUIREMENT))
+        rows = cursor.fetchall()
+    for (part, requirement_id, _position, evidence_id, title, status, kind, effective, until,
+         state_rank, valid_end, count, open_ended, cut) in rows:
+        state = STATES[state_rank]
+        effective, valid_end = as_date(effective), as_date(valid_end)
+        if part == 0:
+            # The two flags are decided before any later state, so the state tells them back.
+            facts = readiness.EvidenceFacts(
+                evidence_id, title, status, kind, effective, as_date(until),
+                has_verified_revision=state not in _UNVERIFIED_OR_WORSE,
+                integrity_error=state == readiness.EvidenceState.INTEGRITY_ERROR)
+            shown.setdefault(requirement_id, []).append(
+                readiness.AssessedEvidence(facts, state, valid_end))
+        else:
+            summary = summaries.setdefault(requirement_id, {}).setdefault(
+                state, readiness.StateSummary())
+            summary.add(valid_end, bool(cut), kind, effective, count=count)
+            summary.open_ended = summary.open_ended or bool(open_ended)
     return shown, summaries
 
 

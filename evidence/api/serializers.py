@@ -83,12 +83,13 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
         fields = [
             "id", "organization", "title", "description", "kind", "status", "owner",
             "effective_date", "period_start", "period_end", "renewal_months", "valid_until",
-            "retention_until", "tags", "current_revision", "revision_count",
+            "retention_until", "tags", "current_revision", "revision_count", "file_check",
             "created_by", "created_at", "updated_at", "approved_by", "approved_at",
             "archived_by", "archived_at", "archive_reason",
         ]
         read_only_fields = [
             "status", "created_at", "updated_at", "approved_at", "archived_at", "archive_reason",
+            "file_check",
         ]
 
     def get_current_revision(self, obj) -> dict | None:

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from audit_prep.models import AuditEvent
 from audit_prep.roles import Role
 from checklists.models import Adoption, Applicability, EvidenceLink, ReadinessSnapshot
-from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
-from tests.factories import EvidenceFactory
+from evidence.file_checks import refresh_file_check
+from evidence.models import EvidenceItem, Revision, VerificationStatus
+from tests.factories import EvidenceFactory, evidence_with_file
 
 from .conftest import make_referential
 
@@ -33,15 +34,8 @@ def api(client_for, qm):
 
 def approved_evidence(org, user, title, **fields):
     """Approved evidence with a verified current revision."""
-    evidence = EvidenceFactory(organization=org, created_by=user, title=title, status="approved",
-                               approved_at=NOW, **fields)
-    revision = Revision.objects.create(evidence=evidence, number=1, created_by=user,
-                                       is_current=True,
-                                       verification_status=VerificationStatus.VERIFIED)
-    StoredFile.objects.create(organization=org, revision=revision, name="f.pdf", size=1,
-                              mime_type="application/pdf", sha256=f"{evidence.pk:064d}",
-                              storage_key=f"o/{org.pk}/{evidence.pk}")
-    return evidence
+    return evidence_with_file(org, user, title=title, status="approved", approved_at=NOW,
+                              **fields)
 
 
 def link(api, evidence, requirement, **extra):
@@ -325,6 +319,7 @@ def _grow_vault(org, user, referentials, evidence_count, links_per_evidence=2):
     Revision.objects.bulk_create(
         Revision(evidence=item, number=1, created_by=user, is_current=True,
                  verification_status=VerificationStatus.VERIFIED) for item in items)
+    refresh_file_check([item.pk for item in items])
     EvidenceLink.objects.bulk_create(
         EvidenceLink(evidence=item, requirement=requirements[(i * links_per_evidence + k)
                                                              % len(requirements)],

@@ -12,8 +12,7 @@ from checklists import readiness
 from checklists.models import EvidenceLink
 from checklists.readiness import EvidenceFacts, EvidenceState, RequirementFacts, Status
 from checklists.services import checklist
-from evidence.models import Revision, StoredFile, VerificationStatus
-from tests.factories import EvidenceFactory
+from tests.factories import evidence_with_file
 
 TODAY = datetime.date(2026, 11, 26)
 WINDOW = 30
@@ -97,15 +96,9 @@ def frozen():
 
 
 def linked_evidence(org, user, requirement, title, *, integrity_error=False, current=True):
-    item = EvidenceFactory(organization=org, created_by=user, title=title, status="approved",
-                           approved_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
-    revision = Revision.objects.create(evidence=item, number=1, created_by=user,
-                                       is_current=current,
-                                       verification_status=VerificationStatus.VERIFIED)
-    StoredFile.objects.create(organization=org, revision=revision, name="f.pdf", size=1,
-                              mime_type="application/pdf", sha256=f"{item.pk:064d}",
-                              storage_key=f"o/{org.pk}/{item.pk}",
-                              integrity_error=integrity_error)
+    item = evidence_with_file(org, user, current=current, integrity_error=integrity_error,
+                              title=title, status="approved",
+                              approved_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
     EvidenceLink.objects.create(evidence=item, requirement=requirement, created_by=user)
     return item
 

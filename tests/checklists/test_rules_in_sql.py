@@ -8,6 +8,7 @@ import random
 from checklists import readiness
 from checklists.models import Adoption, EvidenceLink
 from checklists.services import checklist
+from evidence.file_checks import refresh_file_check
 from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
 from tests.factories import EvidenceFactory
 
@@ -47,6 +48,8 @@ def _vault(org, user, requirements, size=160, seed=7):
         for requirement in rng.sample(requirements, rng.choice([0, 1, 1, 2])):
             EvidenceLink.objects.get_or_create(evidence=evidence, requirement=requirement,
                                                defaults={"created_by": user})
+    # As verification and the integrity sweep keep it; the reference below reads the revisions.
+    refresh_file_check()
 
 
 def _python_reference(adoption, requirement, on):

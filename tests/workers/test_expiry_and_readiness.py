@@ -15,11 +15,11 @@ from audit_prep.celery import app
 from checklists.models import Adoption, ReadinessSnapshot
 from checklists.services import checklist, links, snapshots, tailoring
 from evidence import expiry
-from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
+from evidence.models import EvidenceItem
 from evidence.services import evidence as evidence_services
 from evidence.signals import vault_changed
 from tests.checklists.conftest import make_referential
-from tests.factories import EvidenceFactory, OrganizationFactory
+from tests.factories import EvidenceFactory, OrganizationFactory, evidence_with_file
 from workers import readiness_state
 from workers.models import ReadinessState, ReminderPolicy
 
@@ -174,15 +174,8 @@ def sent():
 
 
 def approved_evidence(org, user, title="Preuve", **fields):
-    evidence = EvidenceFactory(organization=org, created_by=user, title=title, status="approved",
-                               approved_at=NOW, **fields)
-    revision = Revision.objects.create(evidence=evidence, number=1, created_by=user,
-                                       is_current=True,
-                                       verification_status=VerificationStatus.VERIFIED)
-    StoredFile.objects.create(organization=org, revision=revision, name="f.pdf", size=1,
-                              mime_type="application/pdf", sha256=f"{evidence.pk:064d}",
-                              storage_key=f"o/{org.pk}/{evidence.pk}")
-    return evidence
+    return evidence_with_file(org, user, title=title, status="approved", approved_at=NOW,
+                              **fields)
 
 
 def state_of(adoption):

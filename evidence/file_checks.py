@@ -1,0 +1,30 @@
+"""The `file_check` of evidence items: derived from their current revision and its files.
+
+Every change to what is current or to a file's integrity flag calls `refresh_file_check` in the
+same transaction; `tests/evidence/test_file_check.py` keeps the column equal to its definition."""
+
+from django.db.models import Case, Exists, OuterRef, Value, When
+
+from .models import EvidenceItem, FileCheck, Revision, StoredFile
+
+
+def file_check_expression():
+    """The file check of an evidence row, computed from its revisions and files."""
+    current = Revision.objects.filter(evidence_id=OuterRef("pk"), is_current=True)
+    altered = StoredFile.objects.filter(revision__evidence_id=OuterRef("pk"),
+                                        revision__is_current=True, integrity_error=True)
+    return Case(
+        When(Exists(altered), then=Value(FileCheck.ALTERED)),
+        When(Exists(current), then=Value(FileCheck.VERIFIED)),
+        default=Value(FileCheck.PENDING),
+    )
+
+
+def refresh_file_check(evidence_ids=None) -> int:
+    """Recompute `file_check` for these evidence items (all of them when None), writing only
+    the rows whose value changes; returns how many changed."""
+    items = EvidenceItem.objects.all()
+    if evidence_ids is not None:
+        items = items.filter(pk__in=evidence_ids)
+    expression = file_check_expression()
+    return items.exclude(file_check=expression).update(file_check=expression)
