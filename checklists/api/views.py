@@ -143,8 +143,9 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         response = HttpResponse(content_type=content_type)
         writer(data, response)
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(data, fmt)}"'
-        audit.record(request.user, "checklist.export", adoption,
-                     after={"format": fmt, "reference_date": data["reference_date"]})
+        if request.method != "HEAD":  # a HEAD transfers nothing: not an export
+            audit.record(request.user, "checklist.export", adoption,
+                         after={"format": fmt, "reference_date": data["reference_date"]})
         return response
 
     @action(detail=True, methods=["get"])

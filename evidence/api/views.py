@@ -156,7 +156,7 @@ class StoredFileViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     def download(self, request, pk=None):
         """The file's bytes (local disk) or a redirect to a short-lived signed URL (S3)."""
         stored = self.get_object()
-        services.record_download(request.user, stored)
+        services.record_download(request.user, stored, transfers=request.method != "HEAD")
         if storage.is_s3():
             url = storage.presigned_download_url(stored.storage_key, stored.name, stored.mime_type)
             return HttpResponseRedirect(url)

@@ -4,9 +4,12 @@ from audit_prep.roles import Action
 from ..models import StoredFile
 
 
-def record_download(actor, stored_file: StoredFile) -> None:
-    """Check the right to download and log it in the audit trail."""
+def record_download(actor, stored_file: StoredFile, *, transfers: bool = True) -> None:
+    """Check the right to download and log the download in the audit trail; a request that
+    transfers nothing (HEAD) is checked but not logged."""
     access.require(actor, Action.DOWNLOAD, stored_file.organization_id)
+    if not transfers:
+        return
     audit.record(
         actor,
         "file.download",
