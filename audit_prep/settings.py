@@ -222,6 +222,8 @@ SCHEDULE_OVERRIDES = {
     if (value := env.str(f"SCHEDULE_{name.upper()}", "", validate=Regexp(f"{_CRON}|^$")))
 }
 STUCK_REVISION_MINUTES = env.int("STUCK_REVISION_MINUTES", 15, validate=Range(min=1))
+# Attempts that crash or whose worker dies (not store outages) before a revision is rejected.
+VERIFICATION_MAX_ATTEMPTS = env.int("VERIFICATION_MAX_ATTEMPTS", 5, validate=Range(min=1))
 REHASH_SAMPLE_SIZE = env.int("REHASH_SAMPLE_SIZE", 200, validate=Range(min=0))
 ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", 24, validate=Range(min=1))
 

@@ -60,6 +60,9 @@ class RejectionReason(models.TextChoices):
     CORRUPT = "file_corrupt", _("The file is damaged and cannot be read.")
     HASH_MISMATCH = "hash_mismatch", _("The stored file no longer matches its fingerprint.")
     MISSING_OBJECT = "stored_object_missing", _("The stored file cannot be found.")
+    VERIFICATION_FAILED = "verification_failed", _(
+        "The file could not be checked, even after several attempts; upload it again."
+    )
 
 
 class FileRejected(Exception):

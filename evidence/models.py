@@ -190,6 +190,8 @@ class Revision(models.Model):
         max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
     )
     rejection_reason = models.CharField(max_length=40, blank=True, default="")
+    # Counted before each verification attempt; a crash or a killed worker leaves it counted.
+    verification_attempts = models.PositiveSmallIntegerField(default=0)
     is_current = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

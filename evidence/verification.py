@@ -21,7 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit_prep import audit
@@ -177,8 +179,9 @@ def _mark_rejected(revision: Revision, reason: RejectionReason) -> None:
     revision.rejection_reason = reason.value
 
 
-def _decide(revision_id: int, checks: list[FileCheck]) -> str:
-    reason = next((check.reason for check in checks if check.reason), None)
+def _decide(revision_id: int, checks: list[FileCheck],
+            reason: RejectionReason | None = None) -> str:
+    reason = reason or next((check.reason for check in checks if check.reason), None)
     with transaction.atomic():
         revision = (Revision.objects.select_for_update(of=("self",))
                     .select_related("evidence").get(pk=revision_id))
@@ -199,16 +202,38 @@ def _decide(revision_id: int, checks: list[FileCheck]) -> str:
     return revision.verification_status
 
 
+def _count_attempt(revision_id: int, step: int = 1) -> int:
+    """Add `step` to the revision's attempts, committed at once (autocommit) so that a crash or
+    a killed worker still counts; returns the attempts so far."""
+    pending = Revision.objects.filter(pk=revision_id,
+                                      verification_status=VerificationStatus.PENDING)
+    # The filter keeps the count from going below zero when an attempt is taken back.
+    pending.filter(verification_attempts__gte=-step).update(
+        verification_attempts=F("verification_attempts") + step)
+    return pending.values_list("verification_attempts", flat=True).first() or 0
+
+
 def verify_revision(revision_id: int) -> str:
-    """Verify a pending revision; returns its status ("missing" for an unknown id)."""
+    """Verify a pending revision; returns its status ("missing" for an unknown id). After
+    VERIFICATION_MAX_ATTEMPTS attempts that crashed or died with their worker, the revision is
+    rejected (`verification_failed`) instead of being tried forever."""
     revision = Revision.objects.filter(pk=revision_id).first()
     if revision is None or revision.verification_status != VerificationStatus.PENDING:
         return revision.verification_status if revision else "missing"
+    if _count_attempt(revision_id) > settings.VERIFICATION_MAX_ATTEMPTS:
+        status = _decide(revision_id, [], RejectionReason.VERIFICATION_FAILED)
+        logger.error("revision %s: verification gave up after %s attempts", revision_id,
+                     settings.VERIFICATION_MAX_ATTEMPTS)
+        return status
     checks = []
-    for stored_file in revision.files.all():
-        checks.append(check_file(stored_file, revision.evidence_id))
-        if checks[-1].reason:
-            break
+    try:
+        for stored_file in revision.files.all():
+            checks.append(check_file(stored_file, revision.evidence_id))
+            if checks[-1].reason:
+                break
+    except TransientStorageError:
+        _count_attempt(revision_id, -1)  # the store was out of reach: not the file's doing
+        raise
     status = _decide(revision_id, checks)
     logger.info("revision %s %s", revision_id, status)
     return status

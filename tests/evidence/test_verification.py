@@ -1,9 +1,11 @@
 """Verification after upload: re-hash and re-sniff the stored object; idempotent."""
 
+import datetime
+
 import pytest
 
 from audit_prep.models import AuditEvent
-from evidence import verification
+from evidence import sweeps, verification
 from evidence.models import Revision, VerificationStatus
 from tests import filemakers
 from tests.conftest import upload
@@ -62,3 +64,53 @@ def test_legacy_office_file_sniffed_from_a_stream_still_matches(tmp_path):
     assert same_type("application/x-ole-storage", "application/msword")
     assert not same_type("application/x-ole-storage", "application/pdf")
     assert VerificationStatus.VERIFIED == "verified"
+
+
+class TestAttemptCap:
+    """A revision whose verification keeps crashing is rejected once, not retried forever;
+    an unreachable store is not the file's fault and uses up no attempt."""
+
+    @pytest.fixture
+    def crashing(self, monkeypatch):
+        def crash(stored_file, evidence_id):
+            raise RuntimeError("extraction blew up")
+
+        monkeypatch.setattr(verification, "check_file", crash)
+
+    def test_rejected_after_the_cap(self, revision, crashing, settings):
+        settings.VERIFICATION_MAX_ATTEMPTS = 3
+        for attempt in range(1, 4):
+            with pytest.raises(RuntimeError):
+                verification.verify_revision(revision.pk)
+            revision.refresh_from_db()
+            assert (revision.verification_status, revision.verification_attempts) == (
+                "pending", attempt)
+
+        assert verification.verify_revision(revision.pk) == "rejected"
+        revision.refresh_from_db()
+        assert revision.rejection_reason == "verification_failed"
+        assert not revision.is_current
+        event = AuditEvent.objects.get(action="revision.rejected")
+        assert event.after["reason"] == "verification_failed"
+        future = revision.created_at + datetime.timedelta(days=1)
+        assert revision.pk not in sweeps.stuck_revisions(now=future)
+        assert verification.verify_revision(revision.pk) == "rejected"  # decided: left alone
+        assert AuditEvent.objects.filter(action="revision.rejected").count() == 1
+
+    def test_store_outages_use_up_no_attempt(self, revision, monkeypatch, settings):
+        settings.VERIFICATION_MAX_ATTEMPTS = 2
+
+        def unreachable(stored_file, evidence_id):
+            raise verification.TransientStorageError("connection refused")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(verification, "check_file", unreachable)
+            for _ in range(5):
+                with pytest.raises(verification.TransientStorageError):
+                    verification.verify_revision(revision.pk)
+        revision.refresh_from_db()
+        assert revision.verification_attempts == 0
+
+        assert verification.verify_revision(revision.pk) == "verified"  # the store is back
+        revision.refresh_from_db()
+        assert revision.is_current

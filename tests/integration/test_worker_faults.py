@@ -226,6 +226,7 @@ def test_worker_killed_mid_verification_redelivers_and_verifies_once(
     assert gate.served == 1
 
     assert revision.is_current
+    assert revision.verification_attempts == 2  # the killed attempt counts (attempt cap)
     assert verified_events(revision_id).count() == 1
     run = finished_run(live_worker, task_id)
     assert (run.status, run.attempts, run.result) == ("succeeded", 2, "verified")
