@@ -172,6 +172,9 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, validate=Range(min=1))
 UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", 20, validate=Range(min=1, max=200))
 DOWNLOAD_URL_TTL_SECONDS = env.int("DOWNLOAD_URL_TTL_SECONDS", 300, validate=Range(60, 3600))
+# The S3 endpoint as browsers reach it, when it differs from the servers' AWS_S3_ENDPOINT_URL
+# (e.g. http://localhost:9000 for the compose stack's MinIO): download links are signed for it.
+S3_PUBLIC_ENDPOINT_URL = env.str("AWS_S3_PUBLIC_ENDPOINT_URL", None)
 FILE_UPLOAD_HANDLERS = ["evidence.upload_handlers.HashingUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", None)
 # The request body may hold several capped files plus form fields.

@@ -1,6 +1,7 @@
 """Access to the evidence store (local disk or S3 through django-storages). Objects are
 content-addressed: the key names the structure and the SHA-256 of the bytes."""
 
+import functools
 import hashlib
 import logging
 
@@ -9,6 +10,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+from storages.backends.s3 import S3Storage
 
 from audit_prep.api.errors import ServiceUnavailable
 
@@ -71,9 +73,25 @@ def hash_object(key: str) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
+@functools.lru_cache(maxsize=4)
+def _public_storage(options: tuple) -> S3Storage:
+    return S3Storage(**dict(options))
+
+
+def _signing_storage():
+    """The store itself, or, with S3_PUBLIC_ENDPOINT_URL, the same bucket addressed through the
+    endpoint browsers reach (a signed URL names its host, and the signature covers it)."""
+    storage = evidence_storage()
+    if not settings.S3_PUBLIC_ENDPOINT_URL:
+        return storage
+    options = {**settings.STORAGES["default"]["OPTIONS"],
+               "endpoint_url": settings.S3_PUBLIC_ENDPOINT_URL}
+    return _public_storage(tuple(sorted(options.items())))
+
+
 def presigned_download_url(key: str, name: str, mime_type: str) -> str:
     """A short-lived S3 URL that makes the browser save the file under its display name."""
-    return evidence_storage().url(
+    return _signing_storage().url(
         key,
         parameters={
             "ResponseContentDisposition": content_disposition_header(True, name),

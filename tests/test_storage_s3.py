@@ -461,3 +461,27 @@ def test_verify_revision_store_unreachable_is_transient_whatever_the_key(
     assert (outcome, revision.verification_status, revision.rejection_reason) == (
         "retry later", VerificationStatus.PENDING, ""
     )
+
+
+def test_download_links_are_signed_for_the_public_endpoint(s3_storage, api, settings,  # noqa: F811
+                                                           evidence):
+    """Servers reach the store under one name (compose: http://s3:9000), browsers under
+    another (http://localhost:9000): the link must name the one browsers reach."""
+    pdf = make_pdf()
+    upload_ok(api, evidence.pk, ("manuel.pdf", pdf))
+    stored = StoredFile.objects.get(revision__evidence=evidence)
+    public = s3_storage.endpoint.replace("127.0.0.1", "localhost")
+    assert public != s3_storage.endpoint
+    settings.S3_PUBLIC_ENDPOINT_URL = public
+
+    response = api.get(f"/api/v1/files/{stored.pk}/download/")
+
+    assert response.status_code == 302, response.content
+    parts = urllib.parse.urlsplit(response["Location"])
+    assert f"{parts.scheme}://{parts.netloc}" == public
+    assert parts.path == f"/{s3_storage.name}/{stored.storage_key}"
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    assert query["X-Amz-Expires"] == "120" and query["X-Amz-Signature"]
+    status, headers, body = fetch(response["Location"])
+    assert (status, body) == (200, pdf)
+    assert headers["Content-Disposition"] == 'attachment; filename="manuel.pdf"'
