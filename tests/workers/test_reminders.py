@@ -184,7 +184,8 @@ class TestThresholds:
         assert (again.emails_sent, again.reminders_created, again.failed) == (0, 0, 0)
         assert len(outbox) == 1
         assert str(again) == ("reminders: 0 new, 0 e-mails sent, 0 failed, 0 opted out, "
-                              "0 skipped (inactive or no address), 0 notifications")
+                              "0 skipped (inactive or no address), 0 refused for good, "
+                              "0 notifications")
 
     def test_fresh_evidence_inside_7_days_gets_one_line_for_the_most_urgent(
             self, org, owner, outbox):
@@ -531,23 +532,58 @@ class TestMailServerDown:
         assert run_on(TODAY).emails_sent == 0
         assert len(outbox) == 5
 
-    def test_one_refused_address_does_not_stop_the_others(self, settings, org, member, outbox):
+    @contextmanager
+    def refusing(self, settings, address, code, text):
         class RefusesOne(BaseEmailBackend):
             def send_messages(self, messages):
-                if messages[0].to == ["u0@example.org"]:
-                    raise smtplib.SMTPRecipientsRefused({"u0@example.org": (550, b"no")})
+                if messages[0].to == [address]:
+                    raise smtplib.SMTPRecipientsRefused({address: (code, text)})
                 mail.outbox.extend(messages)
                 return len(messages)
 
-        for i in range(4):
-            evidence(org, member(Role.CONTRIBUTOR, username=f"u{i}"), TODAY + 7 * DAY)
         settings.EMAIL_BACKEND = f"{__name__}.RefusesOneBackend"
         globals()["RefusesOneBackend"] = RefusesOne
         try:
-            result = run_on(TODAY)
+            yield
         finally:
             del globals()["RefusesOneBackend"]
-        assert (result.emails_sent, result.failed) == (3, 1)
+
+    def test_an_address_refused_for_good_is_closed_and_its_owner_told(
+            self, settings, org, member, outbox):
+        owners = [member(Role.CONTRIBUTOR, username=f"u{i}") for i in range(4)]
+        for owner in owners:
+            evidence(org, owner, TODAY + 7 * DAY)
+        with self.refusing(settings, "u0@example.org", 550, b"5.1.1 user unknown"):
+            result = run_on(TODAY)
+            assert (result.emails_sent, result.failed, result.undeliverable) == (3, 0, 1)
+            delivery = ReminderDelivery.objects.get(user=owners[0])
+            assert delivery.sent_at is not None  # closed: a 5xx refusal is never retried
+            assert delivery.last_error == "undeliverable: 550 5.1.1 user unknown"
+            notice = Notification.objects.get(user=owners[0], kind="email_refused")
+            assert notice.title == "Les courriels de rappel à u0@example.org sont refusés"
+            assert not Notification.objects.filter(kind="email_refused").exclude(
+                user=owners[0]).exists()
+            # The reminder itself still shows in the application.
+            assert Notification.objects.filter(user=owners[0], kind="reminder_digest").exists()
+
+            again = run_on(TODAY + DAY)
+        assert (again.emails_sent, again.failed, again.undeliverable) == (0, 0, 0)
+        assert Notification.objects.filter(kind="email_refused").count() == 1
+
+    def test_an_address_refused_for_now_is_tried_again(self, settings, org, member, outbox):
+        owners = [member(Role.CONTRIBUTOR, username=f"u{i}") for i in range(2)]
+        for owner in owners:
+            evidence(org, owner, TODAY + 7 * DAY)
+        with self.refusing(settings, "u0@example.org", 452, b"4.2.2 mailbox full"):
+            result = run_on(TODAY)
+        assert (result.emails_sent, result.failed, result.undeliverable) == (1, 1, 0)
+        delivery = ReminderDelivery.objects.get(user=owners[0])
+        assert delivery.sent_at is None and delivery.attempts == 1
+        assert not Notification.objects.filter(kind="email_refused").exists()
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        assert run_on(TODAY + DAY).emails_sent == 1
+        assert len(to(outbox, owners[0])) == 1
 
 
 # ---------------------------------------------------------------------------- query budget
@@ -577,7 +613,7 @@ def test_management_command_prints_the_summary(org, owner, outbox):
     call_command("send_reminders", "--date", "2026-03-02", stdout=out)
     assert out.getvalue().strip() == (
         "reminders: 1 new, 1 e-mails sent, 0 failed, 0 opted out, "
-        "0 skipped (inactive or no address), 1 notifications")
+        "0 skipped (inactive or no address), 0 refused for good, 1 notifications")
     with pytest.raises(CommandError):
         call_command("send_reminders", "--date", "2026-02-30")
 

@@ -21,10 +21,12 @@
 A delivery is closed when `sent_at` is set: an empty `last_error` means the mail server accepted
 it; one of `CLOSED_WITHOUT_EMAIL` says why no e-mail was sent (opt-out, inactive user, no
 address, evidence archived or renewed since). Opting out stops e-mails only: the in-app
-notification is still created. Inactive users get neither. A mail server failure leaves
-`sent_at` empty, adds an attempt and keeps the error: the next run (or the task's retry) sends
-it, once. The job's writes commit together when the lock is released, so a worker killed after
-sending but before the commit re-sends on the next run: at least once, never lost.
+notification is still created. Inactive users get neither. A mail server failure, or an address
+refused for now (4xx), leaves `sent_at` empty, adds an attempt and keeps the error: the next run
+(or the task's retry) sends it, once. An address refused for good (every code 5xx) closes the
+delivery with an `undeliverable: ...` error, and its owner gets an in-app notice to check it.
+The job's writes commit together when the lock is released, so a worker killed after sending but
+before the commit re-sends on the next run: at least once, never lost.
 
 The package: `ledger` records the due thresholds and the deliveries they call for (steps 1 and
 2), `digest` composes and sends the digests (step 3); `run` below runs them in the job lock. The
@@ -90,6 +92,7 @@ class RunResult:
     failed: int = 0
     skipped_opt_out: int = 0
     skipped_other: int = 0  # inactive user or no e-mail address
+    undeliverable: int = 0  # address refused for good (5xx) by the mail server: closed
     notifications: int = 0
     locked: bool = False  # another worker was running the job: nothing done
 
@@ -99,6 +102,7 @@ class RunResult:
         return (f"reminders: {self.reminders_created} new, {self.emails_sent} e-mails sent, "
                 f"{self.failed} failed, {self.skipped_opt_out} opted out, "
                 f"{self.skipped_other} skipped (inactive or no address), "
+                f"{self.undeliverable} refused for good, "
                 f"{self.notifications} notifications")
 
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from . import RunResult
 
 NOTIFICATION_KIND = "reminder_digest"
+REFUSED_KIND = "email_refused"
+UNDELIVERABLE = "undeliverable: "  # prefix of the error of a permanently refused address
 USER_CHUNK = 250  # recipients whose digests are built per query
 MAX_CONSECUTIVE_FAILURES = 3  # mail server failures in a row before the rest is deferred
 
@@ -88,6 +90,17 @@ def _items(rows, today: datetime.date) -> list[Item]:
                                                  i.valid_until, i.title, i.evidence_id))
 
 
+def _refusal(exc: smtplib.SMTPRecipientsRefused) -> str:
+    """The error to record; a permanent refusal (every code 5xx) starts with UNDELIVERABLE."""
+    answers = exc.recipients.values()
+    if answers and all(code >= 500 for code, _message in answers):
+        text = "; ".join(f"{code} {message.decode(errors='replace')}"
+                         if isinstance(message, bytes) else f"{code} {message}"
+                         for code, message in answers)
+        return (UNDELIVERABLE + text)[:300]
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 class _Mailer:
     """One connection for the run. After MAX_CONSECUTIVE_FAILURES server failures in a row
     the remaining digests are deferred to the next attempt instead of timing out one by one."""
@@ -109,7 +122,7 @@ class _Mailer:
             if not self.connection.send_messages([message]):
                 raise smtplib.SMTPException("the mail server accepted no recipient")
         except smtplib.SMTPRecipientsRefused as exc:  # this address only: keep going
-            return f"{type(exc).__name__}: {exc}"[:300]
+            return _refusal(exc)
         except (smtplib.SMTPException, OSError) as exc:
             self.failures_in_a_row += 1
             self.close()
@@ -164,6 +177,15 @@ def _notification(user_id: int, items: list[Item]) -> Notification:
                         title=title[:300], body=body, link=link[:500])
 
 
+def _refused_notification(user: dict) -> Notification:
+    return Notification(
+        user_id=user["pk"], kind=REFUSED_KIND,
+        title=(_("Reminder e-mails to %(email)s are refused") % {"email": user["email"]})[:300],
+        body=_("The mail server refused this address for good, so the reminders are no longer "
+               "e-mailed to you (they stay here). Check the address of your account."),
+        link=f"{settings.SITE_URL}/api/v1/me/preferences/")
+
+
 def _deliver(today: datetime.date, now, result: RunResult) -> None:
     open_deliveries = ReminderDelivery.objects.filter(sent_at__isnull=True)
     user_ids = list(open_deliveries.order_by("user_id").values_list("user_id", flat=True)
@@ -214,6 +236,8 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
                 reason = NO_EMAIL
             else:
                 reason = mailer.send(_digest(user, items, templates)) or SENT
+                if reason.startswith(UNDELIVERABLE):
+                    notifications.append(_refused_notification(user))
         outcome.setdefault(reason, []).append(user_id)
 
     Notification.objects.bulk_create(notifications, batch_size=CHUNK)
@@ -232,6 +256,9 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         elif reason == DEFERRED:
             deliveries.update(last_error=reason)
             result.failed += len(ids)
+        elif reason.startswith(UNDELIVERABLE):  # closed: retrying a 5xx refusal cannot help
+            deliveries.update(sent_at=now, last_error=reason, attempts=F("attempts") + 1)
+            result.undeliverable += len(ids)
         else:
             deliveries.update(last_error=reason, attempts=F("attempts") + 1)
             result.failed += len(ids)
