@@ -3,6 +3,7 @@
 Every change to what is current or to a file's integrity flag calls `refresh_file_check` in the
 same transaction; `tests/evidence/test_file_check.py` keeps the column equal to its definition."""
 
+from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 
 from .models import EvidenceItem, FileCheck, Revision, StoredFile
@@ -22,9 +23,16 @@ def file_check_expression():
 
 def refresh_file_check(evidence_ids=None) -> int:
     """Recompute `file_check` for these evidence items (all of them when None), writing only
-    the rows whose value changes; returns how many changed."""
+    the rows whose value changes; returns how many changed.
+
+    For given items, their rows are locked first (in primary-key order): a verification making
+    a new revision current and a sweep flagging a file of the old one then refresh one after
+    the other, the second seeing what the first committed. Without the lock, each would decide
+    on what it saw when its statement started, and the item could keep a stale state."""
     items = EvidenceItem.objects.all()
-    if evidence_ids is not None:
-        items = items.filter(pk__in=evidence_ids)
     expression = file_check_expression()
-    return items.exclude(file_check=expression).update(file_check=expression)
+    with transaction.atomic(savepoint=False):
+        if evidence_ids is not None:
+            items = items.filter(pk__in=evidence_ids)
+            list(items.select_for_update().order_by("pk").values_list("pk", flat=True))
+        return items.exclude(file_check=expression).update(file_check=expression)

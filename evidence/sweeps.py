@@ -260,6 +260,9 @@ def rehash_sample(size: int | None = None, all_files: bool = False) -> RehashRes
             flagged.append((stored_file, problem))
     if flagged:
         alert_quality_managers(flagged)
+    repaired = refresh_file_check()  # a safety net: nothing to repair when every writer refreshed
+    if repaired:
+        logger.error("file_check of %d evidence item(s) was stale; repaired", repaired)
     return RehashResult(checked, mismatches, tuple(f.pk for f, _problem in flagged),
                         tuple(f.pk for f in restored), unreadable)
 

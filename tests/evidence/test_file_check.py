@@ -1,15 +1,21 @@
 """`EvidenceItem.file_check` follows the current revision and its files through the real
 verification pipeline and integrity sweep; the checklist reads it instead of joining files."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
+from audit_prep import audit
 from evidence import sweeps, verification
 from evidence.file_checks import refresh_file_check
-from evidence.models import EvidenceItem, FileCheck, StoredFile
+from evidence.filetypes import RejectionReason
+from evidence.models import EvidenceItem, FileCheck, Revision, StoredFile
 from tests import filemakers
 from tests.conftest import upload
-from tests.factories import EvidenceFactory
+from tests.factories import EvidenceFactory, evidence_with_file
 
 
 @pytest.fixture
@@ -111,3 +117,68 @@ def test_the_api_shows_and_filters_altered_evidence(api, evidence, org, qm, medi
     response = api.get("/api/v1/evidence/?file_check=broken")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="row locks and concurrent writers: PostgreSQL (SQLite runs one writer)")
+@pytest.mark.django_db(transaction=True)
+def test_a_flag_racing_a_new_current_revision_leaves_the_right_state(org, qm, monkeypatch):
+    """The sweep flags a file of the current revision v1 while verification makes v2 current:
+    whichever order they commit in, the item ends `verified` (v2's files are sound)."""
+    evidence = evidence_with_file(org, qm, status="approved", approved_at=timezone.now())
+    first = Revision.objects.get(evidence=evidence)
+    old_file = StoredFile.objects.get(revision=first)
+    second = Revision.objects.create(evidence=evidence, number=2, created_by=qm)
+    refreshed, flag_started = threading.Event(), threading.Event()
+    record = audit.record
+
+    def slow_record(actor, action, *args, **kwargs):
+        # Verification has refreshed file_check (v2 current, its transaction still open): let
+        # the sweep start flagging v1's file before this transaction commits.
+        if threading.current_thread().name == "verify" and action.startswith("revision."):
+            refreshed.set()
+            flag_started.wait(10)
+            time.sleep(0.3)
+        return record(actor, action, *args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", slow_record)
+    outcome = {}
+
+    def verify():
+        try:
+            outcome["decision"] = verification._decide(second.pk, [])
+        finally:
+            connections.close_all()
+
+    def sweep():
+        try:
+            refreshed.wait(10)
+            flag_started.set()
+            outcome["flagged"] = sweeps._flag(old_file, RejectionReason.HASH_MISMATCH, {},
+                                              timezone.now())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=verify, name="verify"),
+               threading.Thread(target=sweep, name="sweep")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert outcome == {"decision": "verified", "flagged": True}
+    assert Revision.objects.get(evidence=evidence, is_current=True).pk == second.pk
+    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FileCheck.VERIFIED
+    assert refresh_file_check([evidence.pk]) == 0
+
+
+def test_the_nightly_rehash_repairs_a_stale_state(org, qm, api, evidence, media_root, caplog):
+    revision = add_revision(api, evidence, "v1.txt", b"premiere version\n")
+    verification.verify_revision(revision)
+    without_file = EvidenceFactory(organization=org, created_by=qm, title="Sans fichier")
+    EvidenceItem.objects.filter(pk=without_file.pk).update(file_check=FileCheck.VERIFIED)
+
+    sweeps.rehash_sample(all_files=True)  # re-hashes the other item's file only
+
+    assert EvidenceItem.objects.get(pk=without_file.pk).file_check == FileCheck.PENDING
+    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FileCheck.VERIFIED
+    assert "file_check of 1 evidence item(s) was stale; repaired" in caplog.text
