@@ -126,8 +126,8 @@ def new_calendar_token() -> str:
 
 
 class UserPreference(models.Model):
-    """A person's language for e-mails, reminder opt-out, and the secret of their calendar
-    feed."""
+    """A person's language for e-mails, reminder opt-out, an address refused by the mail server,
+    and the secret of their calendar feed."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
@@ -136,6 +136,9 @@ class UserPreference(models.Model):
         _("language"), max_length=5, choices=settings.LANGUAGES, default="fr"
     )
     reminders_opt_out = models.BooleanField(_("no reminder e-mails"), default=False)
+    # The address the mail server refused for good; nothing is e-mailed to it any more (a new
+    # address, or clearing this, resumes the e-mails).
+    email_refused = models.EmailField(_("refused e-mail address"), blank=True, default="")
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
 
     class Meta:

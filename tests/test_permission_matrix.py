@@ -760,7 +760,7 @@ def _all_notifications_read(w, response, user):
 
 
 def _preferences_changed(w, response, user):
-    assert response.json() == NEW_PREFERENCES
+    assert response.json() == {**NEW_PREFERENCES, "email_refused": ""}
     preference = UserPreference.objects.get(user=user)
     assert (preference.language, preference.reminders_opt_out) == ("en", True)
 
@@ -903,7 +903,8 @@ def _check_read(endpoint: Endpoint, w: World, subject: str, response) -> None:
         assert response.json() == {"organization": w.org.pk, **DEFAULT_POLICY}
     elif endpoint.route == "me-preferences":
         language, opt_out = PREFERENCES[subject]
-        assert response.json() == {"language": language, "reminders_opt_out": opt_out}
+        assert response.json() == {"language": language, "reminders_opt_out": opt_out,
+                                   "email_refused": ""}
     elif endpoint.route == "adoption-checklist":
         body = response.json()
         assert (body["adoption"], body["organization"]["id"]) == (w.ids["adoption"], w.org.pk)

@@ -90,7 +90,13 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class PreferenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = UserPreference
-        fields = ["language", "reminders_opt_out"]
+        fields = ["language", "reminders_opt_out", "email_refused"]
+
+    def validate_email_refused(self, value):
+        if value:
+            raise serializers.ValidationError(
+                _("Set by the mail server's refusal; it can only be cleared."), code="clear_only")
+        return value
 
 
 @extend_schema(methods=["GET"], responses=PreferenceSerializer)

@@ -184,7 +184,8 @@ class TestThresholds:
         assert (again.emails_sent, again.reminders_created, again.failed) == (0, 0, 0)
         assert len(outbox) == 1
         assert str(again) == ("reminders: 0 new, 0 e-mails sent, 0 failed, 0 opted out, "
-                              "0 skipped (inactive or no address), 0 refused for good, "
+                              "0 skipped (inactive, no address or refused address), "
+                              "0 refused for good, "
                               "0 notifications")
 
     def test_fresh_evidence_inside_7_days_gets_one_line_for_the_most_urgent(
@@ -548,7 +549,7 @@ class TestMailServerDown:
         finally:
             del globals()["RefusesOneBackend"]
 
-    def test_an_address_refused_for_good_is_closed_and_its_owner_told(
+    def test_an_address_refused_for_good_is_closed_remembered_and_its_owner_told(
             self, settings, org, member, outbox):
         owners = [member(Role.CONTRIBUTOR, username=f"u{i}") for i in range(4)]
         for owner in owners:
@@ -557,8 +558,9 @@ class TestMailServerDown:
             result = run_on(TODAY)
             assert (result.emails_sent, result.failed, result.undeliverable) == (3, 0, 1)
             delivery = ReminderDelivery.objects.get(user=owners[0])
-            assert delivery.sent_at is not None  # closed: a 5xx refusal is never retried
+            assert delivery.sent_at is not None  # closed: retrying cannot help
             assert delivery.last_error == "undeliverable: 550 5.1.1 user unknown"
+            assert UserPreference.objects.get(user=owners[0]).email_refused == "u0@example.org"
             notice = Notification.objects.get(user=owners[0], kind="email_refused")
             assert notice.title == "Les courriels de rappel à u0@example.org sont refusés"
             assert not Notification.objects.filter(kind="email_refused").exclude(
@@ -566,9 +568,55 @@ class TestMailServerDown:
             # The reminder itself still shows in the application.
             assert Notification.objects.filter(user=owners[0], kind="reminder_digest").exists()
 
-            again = run_on(TODAY + DAY)
-        assert (again.emails_sent, again.failed, again.undeliverable) == (0, 0, 0)
+            # The next reminder (the 0-day threshold) is not e-mailed to the refused address.
+            later = run_on(TODAY + 7 * DAY)
+        assert (later.emails_sent, later.undeliverable, later.skipped_other) == (3, 0, 1)
+        assert ReminderDelivery.objects.filter(user=owners[0],
+                                               last_error="refused-address").count() == 1
         assert Notification.objects.filter(kind="email_refused").count() == 1
+        assert Notification.objects.filter(user=owners[0], kind="reminder_digest").count() == 2
+
+        # A corrected address gets the e-mails again.
+        owners[0].email = "u0@example.net"
+        owners[0].save()
+        evidence(org, owners[0], TODAY + 30 * DAY)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        assert run_on(TODAY + 8 * DAY).emails_sent >= 1
+        assert [m.to for m in outbox][-1:] == [["u0@example.net"]]
+
+    @pytest.mark.parametrize(("code", "text"), [
+        (554, b"5.7.1 Relay access denied"), (530, b"5.7.0 Authentication required")])
+    def test_a_server_refusing_us_closes_nothing_and_defers_the_rest(
+            self, settings, org, member, outbox, code, text):
+        class RefusesAll(BaseEmailBackend):
+            def send_messages(self, messages):
+                raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (code, text)})
+
+        for i in range(5):
+            evidence(org, member(Role.CONTRIBUTOR, username=f"u{i}"), TODAY + 7 * DAY)
+        settings.EMAIL_BACKEND = f"{__name__}.RefusesAllBackend"
+        globals()["RefusesAllBackend"] = RefusesAll
+        try:
+            result = run_on(TODAY)
+        finally:
+            del globals()["RefusesAllBackend"]
+        assert (result.emails_sent, result.failed, result.undeliverable) == (0, 5, 0)
+        errors = sorted(ReminderDelivery.objects.values_list("last_error", flat=True))
+        assert errors.count("deferred: mail server unavailable") == 2  # after 3 in a row
+        assert not ReminderDelivery.objects.filter(sent_at__isnull=False).exists()
+        assert not Notification.objects.filter(kind="email_refused").exists()
+        assert not UserPreference.objects.exclude(email_refused="").exists()
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        assert run_on(TODAY).emails_sent == 5  # fixed server: everyone gets their reminder
+
+    def test_a_bare_550_without_status_is_tried_again(self, settings, org, member, outbox):
+        owner = member(Role.CONTRIBUTOR, username="u0")
+        evidence(org, owner, TODAY + 7 * DAY)
+        with self.refusing(settings, "u0@example.org", 550, b"Rejected"):
+            result = run_on(TODAY)
+        assert (result.failed, result.undeliverable) == (1, 0)
+        assert ReminderDelivery.objects.get(user=owner).sent_at is None
 
     def test_an_address_refused_for_now_is_tried_again(self, settings, org, member, outbox):
         owners = [member(Role.CONTRIBUTOR, username=f"u{i}") for i in range(2)]
@@ -613,7 +661,8 @@ def test_management_command_prints_the_summary(org, owner, outbox):
     call_command("send_reminders", "--date", "2026-03-02", stdout=out)
     assert out.getvalue().strip() == (
         "reminders: 1 new, 1 e-mails sent, 0 failed, 0 opted out, "
-        "0 skipped (inactive or no address), 0 refused for good, 1 notifications")
+        "0 skipped (inactive, no address or refused address), 0 refused for good, "
+        "1 notifications")
     with pytest.raises(CommandError):
         call_command("send_reminders", "--date", "2026-02-30")
 
@@ -666,15 +715,31 @@ class TestPreferencesApi:
     def test_created_lazily_then_changed(self, client_for, owner):
         client = client_for(owner)
         assert client.get("/api/v1/me/preferences/").json() == {
-            "language": "fr", "reminders_opt_out": False}
+            "language": "fr", "reminders_opt_out": False, "email_refused": ""}
         token = UserPreference.objects.get(user=owner).calendar_token
         assert len(token) >= 40
         response = client.patch("/api/v1/me/preferences/",
                                 {"language": "en", "reminders_opt_out": True})
-        assert response.json() == {"language": "en", "reminders_opt_out": True}
+        assert response.json() == {"language": "en", "reminders_opt_out": True,
+                                   "email_refused": ""}
         preference = UserPreference.objects.get(user=owner)
         assert (preference.language, preference.reminders_opt_out) == ("en", True)
         assert preference.calendar_token == token
+
+    def test_a_refused_address_shows_and_can_only_be_cleared(self, client_for, owner):
+        client = client_for(owner)
+        client.get("/api/v1/me/preferences/")
+        UserPreference.objects.filter(user=owner).update(email_refused=owner.email)
+        assert client.get("/api/v1/me/preferences/").json()["email_refused"] == owner.email
+
+        response = client.patch("/api/v1/me/preferences/", {"email_refused": "x@example.org"})
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"]["email_refused"][0]["code"] == "clear_only"
+        assert UserPreference.objects.get(user=owner).email_refused == owner.email
+
+        response = client.patch("/api/v1/me/preferences/", {"email_refused": ""})
+        assert response.status_code == 200
+        assert UserPreference.objects.get(user=owner).email_refused == ""
 
     def test_invalid_language_and_anonymous(self, client_for, owner):
         response = client_for(owner).patch("/api/v1/me/preferences/", {"language": "de"})

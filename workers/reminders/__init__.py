@@ -23,8 +23,11 @@ it; one of `CLOSED_WITHOUT_EMAIL` says why no e-mail was sent (opt-out, inactive
 address, evidence archived or renewed since). Opting out stops e-mails only: the in-app
 notification is still created. Inactive users get neither. A mail server failure, or an address
 refused for now (4xx), leaves `sent_at` empty, adds an attempt and keeps the error: the next run
-(or the task's retry) sends it, once. An address refused for good (every code 5xx) closes the
-delivery with an `undeliverable: ...` error, and its owner gets an in-app notice to check it.
+(or the task's retry) sends it, once; a refusal of the sender (5.7.x: relay, authentication)
+counts as a server failure. An address refused for good (5.1.x: unknown mailbox or domain)
+closes the delivery with an `undeliverable: ...` error, is recorded on its owner's preferences
+(nothing more is e-mailed to it until the address changes or the refusal is cleared), and its
+owner gets an in-app notice.
 The job's writes commit together when the lock is released, so a worker killed after sending but
 before the commit re-sends on the next run: at least once, never lost.
 
@@ -91,8 +94,8 @@ class RunResult:
     emails_sent: int = 0
     failed: int = 0
     skipped_opt_out: int = 0
-    skipped_other: int = 0  # inactive user or no e-mail address
-    undeliverable: int = 0  # address refused for good (5xx) by the mail server: closed
+    skipped_other: int = 0  # inactive user, no e-mail address, or an address refused earlier
+    undeliverable: int = 0  # address refused for good by the mail server in this run: closed
     notifications: int = 0
     locked: bool = False  # another worker was running the job: nothing done
 
@@ -101,7 +104,7 @@ class RunResult:
             return "reminders: another worker is running this job; nothing done"
         return (f"reminders: {self.reminders_created} new, {self.emails_sent} e-mails sent, "
                 f"{self.failed} failed, {self.skipped_opt_out} opted out, "
-                f"{self.skipped_other} skipped (inactive or no address), "
+                f"{self.skipped_other} skipped (inactive, no address or refused address), "
                 f"{self.undeliverable} refused for good, "
                 f"{self.notifications} notifications")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 import smtplib
 from dataclasses import dataclass
 from itertools import groupby
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit_prep.models import Notification
+from audit_prep.services import preference_of
 
 from ..models import ReminderDelivery
 from .ledger import (
@@ -30,6 +32,7 @@ from .ledger import (
     INACTIVE,
     NO_EMAIL,
     OPT_OUT,
+    REFUSED_ADDRESS,
     SENT,
     _chunks,
     phase,
@@ -90,15 +93,42 @@ def _items(rows, today: datetime.date) -> list[Item]:
                                                  i.valid_until, i.title, i.evidence_id))
 
 
+_ENHANCED_STATUS = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})")
+# Without an enhanced status code: 551 user not local, 553 mailbox name not allowed.
+_ADDRESS_CODES = {551, 553}
+
+
+def _text(message) -> str:
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+
+
+def _enhanced_status(message) -> tuple[str, str] | None:
+    """(class, subject) of an RFC 3463 status at the start of a reply: "5.1.1 ..." -> ("5", "1")."""
+    status = _ENHANCED_STATUS.match(_text(message))
+    return (status.group(1), status.group(2)) if status else None
+
+
+def _address_refused_for_good(code: int, message) -> bool:
+    """A permanent refusal of the address itself (5.1.x: unknown mailbox, bad domain or syntax,
+    moved), not of the sender or the message (5.7.x: relay, authentication, policy), which
+    says nothing about the address."""
+    status = _enhanced_status(message)
+    return status == ("5", "1") if status else code in _ADDRESS_CODES
+
+
+def _sender_refused(exc: smtplib.SMTPRecipientsRefused) -> bool:
+    """5.7.x or 530 (relay denied, authentication required...): the server refuses us."""
+    return any(code == 530 or (_enhanced_status(message) or ("", ""))[1] == "7"
+               for code, message in exc.recipients.values())
+
+
 def _refusal(exc: smtplib.SMTPRecipientsRefused) -> str:
-    """The error to record; a permanent refusal (every code 5xx) starts with UNDELIVERABLE."""
+    """The error to record; a refusal of the address for good starts with UNDELIVERABLE."""
     answers = exc.recipients.values()
-    if answers and all(code >= 500 for code, _message in answers):
-        text = "; ".join(f"{code} {message.decode(errors='replace')}"
-                         if isinstance(message, bytes) else f"{code} {message}"
-                         for code, message in answers)
+    text = "; ".join(f"{code} {_text(message)}" for code, message in answers)
+    if answers and all(_address_refused_for_good(code, message) for code, message in answers):
         return (UNDELIVERABLE + text)[:300]
-    return f"{type(exc).__name__}: {exc}"[:300]
+    return f"{type(exc).__name__}: {text}"[:300]
 
 
 class _Mailer:
@@ -121,8 +151,10 @@ class _Mailer:
             message.connection = self.connection
             if not self.connection.send_messages([message]):
                 raise smtplib.SMTPException("the mail server accepted no recipient")
-        except smtplib.SMTPRecipientsRefused as exc:  # this address only: keep going
-            return _refusal(exc)
+        except smtplib.SMTPRecipientsRefused as exc:
+            if _sender_refused(exc):  # the server's setup, not the address: as a failure
+                self.failures_in_a_row += 1
+            return _refusal(exc)  # else this address only: keep going
         except (smtplib.SMTPException, OSError) as exc:
             self.failures_in_a_row += 1
             self.close()
@@ -181,9 +213,23 @@ def _refused_notification(user: dict) -> Notification:
     return Notification(
         user_id=user["pk"], kind=REFUSED_KIND,
         title=(_("Reminder e-mails to %(email)s are refused") % {"email": user["email"]})[:300],
-        body=_("The mail server refused this address for good, so the reminders are no longer "
-               "e-mailed to you (they stay here). Check the address of your account."),
+        body=_("The mail server refused this address for good: reminders are no longer e-mailed "
+               "to it and stay here. They are e-mailed again once the address of your account "
+               "changes, or once you clear the refusal in your preferences if the address is "
+               "right after all."),
         link=f"{settings.SITE_URL}/api/v1/me/preferences/")
+
+
+def _remember_refused(users: list[dict]) -> None:
+    """Record each refused address on its owner's preferences (created, and audited, as
+    everywhere else, when missing): nothing more is e-mailed to it."""
+    if not users:
+        return
+    people = get_user_model().objects.in_bulk([user["pk"] for user in users])
+    for user in users:
+        preference = preference_of(people[user["pk"]])
+        preference.email_refused = user["email"]
+        preference.save(update_fields=["email_refused"])
 
 
 def _deliver(today: datetime.date, now, result: RunResult) -> None:
@@ -203,7 +249,8 @@ def _deliver(today: datetime.date, now, result: RunResult) -> None:
 def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
     users = {u["pk"]: u for u in get_user_model().objects.filter(pk__in=user_ids).values(
         "pk", "email", "username", "first_name", "last_name", "is_active",
-        "preference__language", "preference__reminders_opt_out")}
+        "preference__language", "preference__reminders_opt_out",
+        "preference__email_refused")}
     rows = ReminderDelivery.objects.filter(sent_at__isnull=True, user_id__in=user_ids).order_by(
         "user_id").values_list(
         "pk", "user_id", "attempts", "last_error", "reminder__threshold",
@@ -211,7 +258,7 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         "reminder__evidence__title", "reminder__evidence__organization_id",
         "reminder__evidence__organization__name")
     outcome: dict[str, list[int]] = {}  # sent / closing reason / error -> user ids
-    notifications = []
+    notifications, refused = [], []
     languages = dict(settings.LANGUAGES)
     phrases: dict[tuple, tuple[str, str]] = {}
     for user_id, user_rows in groupby(rows, key=lambda r: r[1]):
@@ -234,13 +281,17 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
                 reason = OPT_OUT
             elif not user["email"]:
                 reason = NO_EMAIL
+            elif user["email"].lower() == (user["preference__email_refused"] or "").lower():
+                reason = REFUSED_ADDRESS
             else:
                 reason = mailer.send(_digest(user, items, templates)) or SENT
                 if reason.startswith(UNDELIVERABLE):
                     notifications.append(_refused_notification(user))
+                    refused.append(user)
         outcome.setdefault(reason, []).append(user_id)
 
     Notification.objects.bulk_create(notifications, batch_size=CHUNK)
+    _remember_refused(refused)
     result.notifications += len(notifications)
     for reason, ids in outcome.items():
         deliveries = ReminderDelivery.objects.filter(sent_at__isnull=True, user_id__in=ids)
@@ -256,7 +307,7 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         elif reason == DEFERRED:
             deliveries.update(last_error=reason)
             result.failed += len(ids)
-        elif reason.startswith(UNDELIVERABLE):  # closed: retrying a 5xx refusal cannot help
+        elif reason.startswith(UNDELIVERABLE):  # closed: retrying cannot help
             deliveries.update(sent_at=now, last_error=reason, attempts=F("attempts") + 1)
             result.undeliverable += len(ids)
         else:

@@ -38,8 +38,9 @@ SENT = "sent"
 OPT_OUT = "opt-out"
 INACTIVE = "inactive"
 NO_EMAIL = "no-email"
+REFUSED_ADDRESS = "refused-address"  # the mail server refused this address for good earlier
 OBSOLETE = "obsolete"
-CLOSED_WITHOUT_EMAIL = (OPT_OUT, INACTIVE, NO_EMAIL, OBSOLETE)
+CLOSED_WITHOUT_EMAIL = (OPT_OUT, INACTIVE, NO_EMAIL, REFUSED_ADDRESS, OBSOLETE)
 DEFERRED = "deferred: mail server unavailable"
 
 
