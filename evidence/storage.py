@@ -1,9 +1,9 @@
 """Access to the evidence store (local disk or S3 through django-storages). Objects are
 content-addressed: the key names the structure and the SHA-256 of the bytes."""
 
-import functools
 import hashlib
 import logging
+import weakref
 
 from django.conf import settings
 from django.core.files import File
@@ -73,20 +73,23 @@ def hash_object(key: str) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-@functools.lru_cache(maxsize=4)
-def _public_storage(options: tuple) -> S3Storage:
-    return S3Storage(**dict(options))
+# Per store instance (Django builds a new one when STORAGES changes): (endpoint, signer).
+_public_signers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _signing_storage():
     """The store itself, or, with S3_PUBLIC_ENDPOINT_URL, the same bucket addressed through the
     endpoint browsers reach (a signed URL names its host, and the signature covers it)."""
     storage = evidence_storage()
-    if not settings.S3_PUBLIC_ENDPOINT_URL:
+    public = settings.S3_PUBLIC_ENDPOINT_URL
+    if not public:
         return storage
-    options = {**settings.STORAGES["default"]["OPTIONS"],
-               "endpoint_url": settings.S3_PUBLIC_ENDPOINT_URL}
-    return _public_storage(tuple(sorted(options.items())))
+    endpoint, signer = _public_signers.get(storage, (None, None))
+    if endpoint != public:
+        options = {**settings.STORAGES["default"]["OPTIONS"], "endpoint_url": public}
+        signer = S3Storage(**options)
+        _public_signers[storage] = (public, signer)
+    return signer
 
 
 def presigned_download_url(key: str, name: str, mime_type: str) -> str:
