@@ -31,7 +31,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from checklists.models import Adoption, ReadinessSnapshot
@@ -45,6 +45,19 @@ logger = logging.getLogger(__name__)
 RECOMPUTE_TASK = "workers.recompute_readiness"
 RECOMPUTE_COUNTDOWN = 10  # seconds: lets the rest of a burst land before the recomputation
 ONE_TICK = datetime.timedelta(microseconds=1)
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+def latest_readiness() -> dict:
+    """Annotations of an Adoption queryset with the latest readiness the workers computed for
+    it: `readiness_score`, `readiness_counts`, `readiness_computed_at`, `readiness_dirty_since`
+    (one subquery each on the unique (structure, referential) row; NULL before the first)."""
+    state = ReadinessState.objects.filter(organization_id=OuterRef("organization_id"),
+                                          referential_id=OuterRef("referential_id"))
+    return {f"readiness_{name}": Subquery(state.values(name)[:1])
+            for name in ("score", "counts", "computed_at", "dirty_since")}
 
 
 # --------------------------------------------------------------------------- marking dirty

@@ -1,5 +1,6 @@
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
@@ -72,21 +73,41 @@ class RequirementListImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+class ReadinessSerializer(serializers.Serializer):
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False,
+                                     allow_null=True, help_text=_("percent"))
+    counts = serializers.DictField(child=serializers.IntegerField())
+    computed_at = serializers.DateTimeField()
+    up_to_date = serializers.BooleanField()
+
+
 class AdoptionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     create_only_fields = ("organization", "referential")
     organization = ScopedPrimaryKeyField(Organization)
     referential = ScopedPrimaryKeyField(Referential)
     referential_name = serializers.SerializerMethodField()
+    readiness = serializers.SerializerMethodField()
 
     class Meta:
         model = Adoption
         fields = ["id", "organization", "referential", "referential_name", "target_audit_date",
-                  "warning_days", "adopted_at"]
+                  "warning_days", "adopted_at", "readiness"]
         read_only_fields = ["adopted_at"]
         validators = []  # the service answers a second adoption with "already_adopted"
 
     def get_referential_name(self, obj) -> str:
         return getattr(obj.referential, f"name_{_lang()}")
+
+    @extend_schema_field(ReadinessSerializer(allow_null=True))
+    def get_readiness(self, obj) -> dict | None:
+        """The latest readiness the workers computed for today (None before the first), and
+        whether a change is still to be counted in."""
+        computed_at = getattr(obj, "readiness_computed_at", None)
+        if computed_at is None:
+            return None
+        return ReadinessSerializer({
+            "score": obj.readiness_score, "counts": obj.readiness_counts,
+            "computed_at": computed_at, "up_to_date": obj.readiness_dirty_since is None}).data
 
     def validate_warning_days(self, value):
         if not 0 <= value <= 365:

@@ -13,6 +13,7 @@ from audit_prep.api.filters import id_filterset
 from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 from evidence.filetypes import FileRejected, inspect_file
+from workers.readiness_state import latest_readiness
 
 from .. import exports, requirement_lists
 from ..models import Adoption, Applicability, EvidenceLink, Referential, Requirement
@@ -100,7 +101,8 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                       mixins.UpdateModelMixin, ScopedViewSet):
     """Referentials your structures follow, with their readiness checklist."""
 
-    queryset = Adoption.objects.select_related("organization", "referential")
+    queryset = Adoption.objects.select_related("organization", "referential").annotate(
+        **latest_readiness())
     serializer_class = AdoptionSerializer
     filterset_class = id_filterset(Adoption, id_fields=["organization", "referential"])
     action_permissions = {"create": Action.MANAGE_REFERENTIALS,

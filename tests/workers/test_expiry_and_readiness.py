@@ -293,6 +293,42 @@ class TestCoalescedRecompute:
         assert state.counts == data["counts"] and state.counts["covered"] == 2
         assert state.dirty_since is None
 
+    def test_the_adoptions_show_the_latest_readiness(self, adoption, iso, org, qm, sent,
+                                                     client_for):
+        _, requirements = iso
+        api = client_for(qm)
+        url = f"/api/v1/adoptions/{adoption.pk}/"
+        assert api.get(url).json()["readiness"] is None  # nothing computed yet
+
+        links.link_many(qm, [approved_evidence(org, qm, "Périmètre")], [requirements["4.3"]])
+        readiness_state.recompute_dirty()
+        readiness = api.get(url).json()["readiness"]
+        assert readiness["score"] == expected_percent(adoption) > 0
+        assert readiness["counts"] == checklist.build(adoption)["counts"]
+        assert readiness["up_to_date"] is True
+
+        links.link_many(qm, [approved_evidence(org, qm, "Formation")], [requirements["7.2"]])
+        stale = api.get(url).json()["readiness"]
+        assert (stale["score"], stale["up_to_date"]) == (readiness["score"], False)
+
+    def test_the_adoption_list_costs_the_same_queries_for_more_adoptions(
+            self, adoption, org, qm, sent, client_for):
+        api = client_for(qm)
+        api.get("/api/v1/adoptions/")  # warm-up: session, grants
+        readiness_state.mark_dirty(org.pk)
+        readiness_state.recompute_dirty()
+        with CaptureQueriesContext(connection) as one:
+            assert len(api.get("/api/v1/adoptions/").json()["results"]) == 1
+        for code in ("cedre", "ess"):
+            referential, _ = make_referential(code=code)
+            Adoption.objects.create(organization=org, referential=referential, adopted_by=qm)
+        readiness_state.mark_dirty(org.pk)
+        readiness_state.recompute_dirty()
+        with CaptureQueriesContext(connection) as three:
+            results = api.get("/api/v1/adoptions/").json()["results"]
+        assert len(results) == 3 and all(r["readiness"]["up_to_date"] for r in results)
+        assert len(three) == len(one)
+
     def test_a_change_during_the_computation_keeps_the_state_dirty(
             self, adoption, iso, org, qm, sent, django_capture_on_commit_callbacks):
         _, requirements = iso
