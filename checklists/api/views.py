@@ -101,14 +101,19 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                       mixins.UpdateModelMixin, ScopedViewSet):
     """Referentials your structures follow, with their readiness checklist."""
 
-    queryset = Adoption.objects.select_related("organization", "referential").annotate(
-        **latest_readiness())
+    queryset = Adoption.objects.select_related("organization", "referential")
     serializer_class = AdoptionSerializer
     filterset_class = id_filterset(Adoption, id_fields=["organization", "referential"])
     action_permissions = {"create": Action.MANAGE_REFERENTIALS,
                           "update": Action.MANAGE_REFERENTIALS,
                           "partial_update": Action.MANAGE_REFERENTIALS,
                           "snapshots": Action.VIEW, "take_snapshot": Action.CHANGE}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("list", "retrieve", "update", "partial_update"):
+            queryset = queryset.annotate(**latest_readiness())  # shown with each adoption
+        return queryset
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -117,8 +122,9 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             data.get("target_audit_date"), data.get("warning_days", 30))
 
     def perform_update(self, serializer):
-        serializer.instance = tailoring.update_adoption(
+        updated = tailoring.update_adoption(
             self.request.user, serializer.instance, dict(serializer.validated_data))
+        serializer.instance = self.get_queryset().get(pk=updated.pk)  # with its readiness
 
     def _query(self):
         query = ChecklistQuerySerializer(data=self.request.query_params)

@@ -310,6 +310,8 @@ class TestCoalescedRecompute:
         links.link_many(qm, [approved_evidence(org, qm, "Formation")], [requirements["7.2"]])
         stale = api.get(url).json()["readiness"]
         assert (stale["score"], stale["up_to_date"]) == (readiness["score"], False)
+        changed = api.patch(url, {"warning_days": 45}, format="json").json()
+        assert (changed["warning_days"], changed["readiness"]["score"]) == (45, stale["score"])
 
     def test_the_adoption_list_costs_the_same_queries_for_more_adoptions(
             self, adoption, org, qm, sent, client_for):
