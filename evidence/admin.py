@@ -18,8 +18,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(EvidenceItem)
 class EvidenceItemAdmin(ReadOnlyAdmin):
-    list_display = ["title", "organization", "kind", "status", "valid_until", "owner"]
-    list_filter = ["status", "kind", "organization"]
+    list_display = ["title", "organization", "kind", "status", "valid_until", "file_check",
+                    "owner"]
+    list_filter = ["status", "kind", "file_check", "organization"]
     search_fields = ["title", "description"]
 
 
