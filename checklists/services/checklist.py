@@ -1,34 +1,23 @@
 """The readiness checklist of a structure for an adopted referential at a date.
 
 A fixed number of queries whatever the size of the vault: the adoption, the requirement tree,
-the exclusions and one query over the links with their evidence facts. The rules themselves are
-the pure functions of `checklists.readiness`.
+the exclusions and one query over the links, which carry the readiness facts of their evidence
+(kept by database triggers, see `EvidenceLink`). The rules themselves are the pure functions of
+`checklists.readiness`.
 """
 
 import datetime
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import (
-    BooleanField,
-    Case,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from evidence.models import EvidenceItem, FileCheck
+from evidence.models import EvidenceItem
 
 from .. import readiness
 from ..models import Adoption, Applicability, EvidenceLink, Requirement
-from ..sql import AddMonths
 
 EVIDENCE_SHOWN_PER_REQUIREMENT = 10
 STATES = list(readiness.EvidenceState)
@@ -80,70 +69,73 @@ def _localized(obj, field: str) -> str:
     return getattr(obj, f"{field}_{'en' if language == 'en' else 'fr'}")
 
 
-def _links(organization_id: int, referential_id: int, on: datetime.date, warning_days: int):
-    """The structure's links to the referential, each with its evidence state on `on` computed
-    in the query by the same rule as `readiness.assess_evidence` (a test keeps them equal).
+# The state of a link on the date, as its rank in readiness.EvidenceState, from the facts the
+# database keeps on the link (`EvidenceLink.standing_rank` and the dates; see migration 0003).
+# Same rule as readiness.assess_evidence: a test keeps them equal.
+_STATE_RANK_SQL = """CASE WHEN standing_rank > 0 THEN standing_rank
+                          WHEN effective_date > %(on)s THEN 3
+                          WHEN valid_end < %(on)s THEN 2
+                          WHEN valid_end <= %(warning_end)s THEN 1 ELSE 0 END"""
+_ORDER = "valid_end DESC NULLS FIRST, evidence_id DESC"
+_REQUIREMENTS_SQL = """SELECT id FROM {requirement} WHERE referential_id = %(referential)s
+                       AND retired_at IS NULL"""
+_FACTS_WHERE = "organization_id = %(organization)s AND requirement_id IN (SELECT id FROM shown_for)"
 
-    The files' state is read from `EvidenceItem.file_check`, kept by the verification pipeline
-    and the integrity sweep, so that no revision or file is joined per link."""
-    valid_until = F("evidence__valid_until")
-    rank = {state.value: index for index, state in enumerate(STATES)}
-    warning_end = on + datetime.timedelta(days=warning_days)
-    return (
-        EvidenceLink.objects.filter(
-            requirement__referential_id=referential_id,
-            evidence__organization_id=organization_id,
-        )
-        .annotate(
-            renewal_end=AddMonths(F("evidence__effective_date"), F("requirement__renewal_months")),
-            valid_end=Least(Coalesce(valid_until, F("renewal_end")),
-                            Coalesce(F("renewal_end"), valid_until)),
-            # The state as its rank in readiness.EvidenceState (one CASE: referring to another
-            # annotation would repeat its SQL in every branch).
-            rank=Case(
-                When(evidence__file_check=FileCheck.ALTERED, then=Value(rank["integrity_error"])),
-                When(evidence__status="archived", then=Value(rank["archived"])),
-                When(~Q(evidence__status="approved"), then=Value(rank["unapproved"])),
-                When(evidence__file_check=FileCheck.PENDING, then=Value(rank["unverified"])),
-                When(evidence__effective_date__gt=on, then=Value(rank["not_yet_effective"])),
-                # valid_end = LEAST(valid_until, renewal_end): compare each side instead.
-                When(Q(evidence__valid_until__lt=on) | Q(renewal_end__lt=on),
-                     then=Value(rank["expired"])),
-                When(Q(evidence__valid_until__lte=warning_end) | Q(renewal_end__lte=warning_end),
-                     then=Value(rank["expiring"])),
-                default=Value(rank["valid"]), output_field=IntegerField(),
-            ),
-            renewal_cut=ExpressionWrapper(
-                Q(renewal_end__isnull=False)
-                & (Q(evidence__valid_until__isnull=True) | Q(renewal_end__lt=valid_until)),
-                output_field=BooleanField()),
-        )
-        .order_by()
-    )
+# The first evidence per requirement. PostgreSQL reads them in the order of the
+# `link_readiness_order` index, a few per requirement: the state of evidence that counts by
+# its dates follows valid_end (valid, then expiring, then expired), those not in force yet
+# come next, then the other states by rank. SQLite numbers all the links (development only).
+# (The SQL texts are built from constants only; every value is a query parameter.)
+_SHOWN_SQL = {
+    "postgresql": f"""
+SELECT requirement.id AS requirement_id, chosen.evidence_id, chosen.state_rank, chosen.valid_end
+FROM shown_for requirement CROSS JOIN LATERAL (
+    SELECT * FROM (
+        (SELECT evidence_id, valid_end, CASE WHEN valid_end < %(on)s THEN 2
+                WHEN valid_end <= %(warning_end)s THEN 1 ELSE 0 END AS state_rank
+         FROM {{link}} WHERE organization_id = %(organization)s
+          AND requirement_id = requirement.id AND standing_rank = 0
+          AND effective_date <= %(on)s
+         ORDER BY {_ORDER} LIMIT %(shown)s)
+        UNION ALL
+        (SELECT evidence_id, valid_end, 3 FROM {{link}} WHERE organization_id = %(organization)s
+          AND requirement_id = requirement.id AND standing_rank = 0 AND effective_date > %(on)s
+         ORDER BY {_ORDER} LIMIT %(shown)s)
+        UNION ALL
+        (SELECT evidence_id, valid_end, standing_rank FROM {{link}}
+         WHERE organization_id = %(organization)s AND requirement_id = requirement.id
+          AND standing_rank > 0
+         ORDER BY standing_rank, {_ORDER} LIMIT %(shown)s)
+    ) candidates
+    ORDER BY state_rank, {_ORDER} LIMIT %(shown)s) chosen""",  # noqa: S608
+    "sqlite": f"""
+SELECT requirement_id, evidence_id, state_rank, valid_end FROM (
+    SELECT requirement_id, evidence_id, state_rank, valid_end,
+           ROW_NUMBER() OVER (PARTITION BY requirement_id
+                              ORDER BY state_rank, {_ORDER}) AS position
+    FROM (SELECT requirement_id, evidence_id, valid_end, {_STATE_RANK_SQL} AS state_rank
+          FROM {{link}} WHERE {_FACTS_WHERE}) link)
+WHERE position <= %(shown)s""",  # noqa: S608
+}
 
-
-# One statement: the links with their state (the ORM-compiled `_links`, as a CTE that
-# PostgreSQL 12+ and SQLite 3.35+ compute once since it is read twice), then the first evidence
-# per requirement (window) with their titles, and per-state totals (aggregate).
-_LINKED_EVIDENCE_SQL = """
-WITH links (requirement_id, evidence_id, kind, effective_date, state_rank, valid_end,
-            renewal_cut) AS ({links})
-SELECT 0, shown.requirement_id, shown.position, shown.evidence_id, item.title, item.status,
-       item.kind, item.effective_date, item.valid_until, shown.state_rank, shown.valid_end,
+# One statement: the first evidence per requirement with their titles, then the per-state
+# totals of all the links, read from the links alone.
+_LINKED_EVIDENCE_SQL = f"""
+WITH shown_for AS ({_REQUIREMENTS_SQL})
+SELECT 0, shown.requirement_id, shown.evidence_id, item.title, item.status, item.kind,
+       item.effective_date, item.valid_until, shown.state_rank, shown.valid_end,
        NULL, NULL, NULL
-FROM (SELECT requirement_id, evidence_id, state_rank, valid_end,
-             ROW_NUMBER() OVER (PARTITION BY requirement_id ORDER BY state_rank,
-                                valid_end DESC NULLS FIRST, evidence_id DESC) AS position
-      FROM links) shown
-JOIN {evidence_table} item ON item.id = shown.evidence_id
-WHERE shown.position <= %s
+FROM ({{shown}}) shown JOIN {{evidence}} item ON item.id = shown.evidence_id
 UNION ALL
-SELECT 1, requirement_id, NULL, NULL, NULL, NULL, kind, MAX(effective_date), NULL, state_rank,
-       MAX(valid_end), COUNT(*), COUNT(CASE WHEN valid_end IS NULL THEN 1 END),
+SELECT 1, requirement_id, NULL, NULL, NULL, evidence_kind, MAX(effective_date), NULL,
+       state_rank, MAX(valid_end), COUNT(*), COUNT(CASE WHEN valid_end IS NULL THEN 1 END),
        COUNT(CASE WHEN renewal_cut THEN 1 END)
-FROM links GROUP BY requirement_id, state_rank, kind
-ORDER BY 1, 2, 3
-"""
+FROM (SELECT requirement_id, evidence_kind, effective_date, valid_end, renewal_cut,
+             {_STATE_RANK_SQL} AS state_rank
+      FROM {{link}} WHERE {_FACTS_WHERE}) link
+GROUP BY requirement_id, state_rank, evidence_kind
+ORDER BY 1, 2, 9, 10 DESC NULLS FIRST, 3 DESC
+"""  # noqa: S608
 
 
 def _as_date(value):
@@ -158,21 +150,24 @@ def _linked_evidence(organization_id: int, referential_id: int, on: datetime.dat
                      warning_days: int):
     """Per requirement: the first evidence to show, and summaries per state of all of it.
     One query whatever the number of links; only the shown rows come back one by one."""
-    links = _links(organization_id, referential_id, on, warning_days).values_list(
-        "requirement_id", "evidence_id", "evidence__kind", "evidence__effective_date", "rank",
-        "valid_end", "renewal_cut")
-    connection = connections[links.db]
-    links_sql, params = links.query.get_compiler(connection=connection).as_sql()
-    sql = _LINKED_EVIDENCE_SQL.format(
-        links=links_sql, evidence_table=connection.ops.quote_name(EvidenceItem._meta.db_table))
-    # SQLite hands computed dates back as ISO strings.
+    connection = connections[EvidenceLink.objects.db]
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
+    tables = {"link": quote(EvidenceLink._meta.db_table),
+              "evidence": quote(EvidenceItem._meta.db_table),
+              "requirement": quote(Requirement._meta.db_table)}
+    shown_sql = _SHOWN_SQL[connection.vendor].format(**tables)
+    sql = _LINKED_EVIDENCE_SQL.format(shown=shown_sql, **tables)
+    params = {"organization": organization_id, "referential": referential_id, "on": adapt(on),
+              "warning_end": adapt(on + datetime.timedelta(days=warning_days)),
+              "shown": EVIDENCE_SHOWN_PER_REQUIREMENT}
+    # SQLite hands dates back as ISO strings.
     as_date = _as_date if connection.vendor == "sqlite" else _same
     shown: dict[int, list[readiness.AssessedEvidence]] = {}
     summaries: dict[int, dict[readiness.EvidenceState, readiness.StateSummary]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, EVIDENCE_SHOWN_PER_REQUIREMENT))
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    for (part, requirement_id, _position, evidence_id, title, status, kind, effective, until,
+    for (part, requirement_id, evidence_id, title, status, kind, effective, until,
          state_rank, valid_end, count, open_ended, cut) in rows:
         state = STATES[state_rank]
         effective, valid_end = as_date(effective), as_date(valid_end)

@@ -34,8 +34,12 @@ def link_many(actor, evidence_items, requirements, note: str = "") -> list[Evide
         existing = set(EvidenceLink.objects.filter(
             evidence__in=evidence_items, requirement__in=requirements
         ).values_list("evidence_id", "requirement_id"))
+        # In key order: each insert share-locks its evidence and requirement (see
+        # EvidenceLink), and writers that lock them in the same order never deadlock.
         new = [EvidenceLink(evidence=e, requirement=r, note=note, created_by=actor)
-               for e in evidence_items for r in requirements if (e.pk, r.pk) not in existing]
+               for e in sorted(evidence_items, key=lambda item: item.pk)
+               for r in sorted(requirements, key=lambda item: item.pk)
+               if (e.pk, r.pk) not in existing]
         created = EvidenceLink.objects.bulk_create(new)  # returns ids on PostgreSQL/SQLite
         # Write, then verify: every new link must be visible to the actor.
         if access.scope(EvidenceLink.objects.filter(pk__in=[link.pk for link in created]), actor

@@ -1,16 +1,21 @@
-"""The checklist service applies the per-link rule in the database; the pure functions of
-`checklists.readiness` are the specification. On a varied vault and several dates, both must
-give the same status, reason, validity end, count and first evidence for every requirement."""
+"""The checklist service applies the per-link rule in the database, from the facts that
+triggers keep on each link; the pure functions of `checklists.readiness` are the
+specification. On a varied vault and several dates, both must give the same status, reason,
+validity end, count and first evidence for every requirement, and still do after each kind of
+write the application makes (ORM saves, set-based updates, bulk inserts, out-of-order inserts
+in one transaction)."""
 
 import datetime
 import random
+
+from django.db import transaction
 
 from checklists import readiness
 from checklists.models import Adoption, EvidenceLink
 from checklists.services import checklist
 from evidence.file_checks import refresh_file_check
 from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
-from tests.factories import EvidenceFactory
+from tests.factories import EvidenceFactory, evidence_with_file
 
 from .conftest import make_referential
 
@@ -19,7 +24,10 @@ NOW = datetime.datetime(2026, 11, 26, 9, tzinfo=datetime.UTC)
 
 
 def _vault(org, user, requirements, size=160, seed=7):
+    """Random evidence with 0 to 2 links each; the first two requirements also get about a
+    third of it, so that more than the shown number compete in every state."""
     rng = random.Random(seed)
+    crowded = requirements[:2]
     month_ends = [datetime.date(2025, 1, 31), datetime.date(2025, 8, 31),
                   datetime.date(2026, 2, 28), datetime.date(2024, 2, 29)]
     for index in range(size):
@@ -45,7 +53,9 @@ def _vault(org, user, requirements, size=160, seed=7):
                 organization=org, revision=revision, name="f.pdf", mime_type="application/pdf",
                 size=1, sha256=f"{evidence.pk:064d}", storage_key=f"o/{org.pk}/{evidence.pk}",
                 integrity_error=rng.random() < 0.05)
-        for requirement in rng.sample(requirements, rng.choice([0, 1, 1, 2])):
+        chosen = rng.sample(requirements, rng.choice([0, 1, 1, 2]))
+        chosen += [r for r in crowded if rng.random() < 0.35 and r not in chosen]
+        for requirement in chosen:
             EvidenceLink.objects.get_or_create(evidence=evidence, requirement=requirement,
                                                defaults={"created_by": user})
     # As verification and the integrity sweep keep it; the reference below reads the revisions.
@@ -71,25 +81,96 @@ DATES = [TODAY, TODAY + datetime.timedelta(days=120), datetime.date(2026, 2, 28)
          datetime.date(2025, 12, 31)]
 
 
-def test_database_rule_equals_the_specification(org, qm):
+def _adopted_vault(org, qm):
     clauses = [("1", None, [], None)] + [
         (f"1.{n}", "1", ["retain"], months) for n, months in
-        enumerate([None, 1, 12, 13, 24, None, 6, 36] * 5, start=1)]
+        enumerate([12, 1, None, 13, 24, None, 6, 36] * 5, start=1)]
     referential, requirements = make_referential(clauses=clauses)
     adoption = Adoption.objects.create(organization=org, referential=referential, adopted_by=qm,
                                        warning_days=45)
     leaves = [r for r in requirements.values() if r.parent_id]
     _vault(org, qm, leaves)
-    assert EvidenceItem.objects.count() == 160
+    return adoption, leaves
 
-    compared = 0
+
+def _compare_on_every_date(adoption) -> tuple[set, set]:
     statuses, states = set(), set()
-    for on in DATES:
-        compared += _compare(adoption, on, statuses, states)
+    compared = sum(_compare(adoption, on, statuses, states) for on in DATES)
     assert compared == 40 * len(DATES)
+    return statuses, states
+
+
+def test_database_rule_equals_the_specification(org, qm):
+    adoption, leaves = _adopted_vault(org, qm)
+    assert EvidenceItem.objects.count() == 160
+    crowded = EvidenceLink.objects.filter(requirement=leaves[0])
+    # more than the shown number in the best state: the order inside a state matters
+    assert crowded.filter(standing_rank=0).count() > 10
+    assert crowded.filter(standing_rank__gt=0).values("standing_rank").distinct().count() == 4
+
+    statuses, states = _compare_on_every_date(adoption)
     # the vault exercises the statuses and every evidence state
     assert statuses >= {"covered", "expiring", "expired", "pending", "missing"}
     assert states == set(readiness.EvidenceState.values)
+
+
+def test_link_facts_follow_every_kind_of_write(org, qm):
+    adoption, leaves = _adopted_vault(org, qm)
+    items = list(EvidenceItem.objects.order_by("pk"))
+    _compare_on_every_date(adoption)
+
+    # Set-based updates of the evidence (the workers' way), then saves of loaded instances.
+    EvidenceItem.objects.filter(pk__in=[e.pk for e in items[:20]]).update(
+        status="archived", archived_at=NOW)
+    EvidenceItem.objects.filter(pk__in=[e.pk for e in items[20:40]]).update(
+        valid_until=TODAY + datetime.timedelta(days=10))
+    for evidence in items[40:60]:
+        evidence.effective_date = TODAY + datetime.timedelta(days=5)
+        evidence.valid_until = None
+        evidence.kind = "record" if evidence.kind == "document" else "document"
+        evidence.save()
+    # A file found altered, then the integrity sweep's refresh of file_check.
+    StoredFile.objects.filter(revision__evidence__in=items[60:70]).update(integrity_error=True)
+    refresh_file_check()
+    # A requirement's renewal period changed by a library re-import, both ways.
+    leaves[0].renewal_months = 3
+    leaves[0].save()
+    type(leaves[1]).objects.filter(pk=leaves[1].pk).update(renewal_months=None)
+    # A link saved from an instance that never held the facts (note edited).
+    link = EvidenceLink(evidence=items[80], requirement=leaves[5], created_by=qm)
+    link.save()
+    link.note = "Revue de direction"
+    link.save()
+    # Links bulk-created (the bulk tagging service), one of them on new evidence.
+    fresh = evidence_with_file(org, qm, status="approved", approved_at=NOW,
+                               effective_date=datetime.date(2026, 3, 31), kind="record")
+    EvidenceLink.objects.bulk_create([
+        EvidenceLink(evidence=fresh, requirement=leaves[0], created_by=qm),
+        EvidenceLink(evidence=items[81], requirement=leaves[6], created_by=qm)])
+    assert EvidenceLink.objects.filter(standing_rank__isnull=True).count() == 0
+    _compare_on_every_date(adoption)
+
+
+def test_link_written_before_its_evidence_in_the_same_transaction(org, qm):
+    """As loaddata may do: the foreign keys are checked at commit, and the facts are filled
+    when the evidence arrives."""
+    _referential, requirements = make_referential(clauses=[
+        ("1", None, [], None), ("1.1", "1", ["retain"], 12)])
+    requirement = requirements["1.1"]
+    evidence_id = (EvidenceItem.objects.order_by("-pk").values_list("pk", flat=True).first()
+                   or 0) + 1000
+    with transaction.atomic():
+        EvidenceLink.objects.create(evidence_id=evidence_id, requirement=requirement,
+                                    created_by=qm)
+        EvidenceFactory(id=evidence_id, organization=org, created_by=qm, status="approved",
+                        approved_at=NOW,
+                        effective_date=datetime.date(2026, 1, 31), kind="record")
+    link = EvidenceLink.objects.get(evidence_id=evidence_id)
+    # renewal end clipped to the month's end; no verified file yet
+    assert (link.organization_id, link.standing_rank, link.evidence_kind, link.effective_date,
+            link.valid_end, link.renewal_cut) == (
+        org.pk, readiness.EvidenceState.values.index("unverified"), "record",
+        datetime.date(2026, 1, 31), datetime.date(2027, 1, 31), True)
 
 
 def _compare(adoption, on, statuses, states) -> int:
