@@ -211,8 +211,8 @@ class EvidenceLink(models.Model):
     # Readiness facts of the link that no reference date changes, copied from its evidence and
     # requirement by database triggers (migration 0003) on every write of either: never set
     # them from Python. With them, the checklist reads the links alone, in the order of the
-    # `link_readiness_order` index. On PostgreSQL, writing a link share-locks its evidence and
-    # requirement rows until commit.
+    # `link_readiness_order` index. On PostgreSQL, writing a new link share-locks its evidence
+    # and requirement rows until commit.
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True,
                                      editable=False, db_index=False, related_name="+")
     # 0 when the evidence counts by its dates (approved, files verified and intact); otherwise

@@ -36,15 +36,23 @@ DECLARE
     valid_until date;
     renewal_end date;
 BEGIN
+    -- A new pair waits for a concurrent change of its evidence or requirement to commit (the
+    -- SELECT below then reads it): that change's own trigger could not see this link. Other
+    -- updates of a link need no lock: the link's row lock already orders them against such a
+    -- change, which rewrites the link (and locking would make a change of one evidence item
+    -- lock every requirement it is linked to, a deadlock with requirement writers).
+    IF TG_OP = 'INSERT' OR NEW.evidence_id IS DISTINCT FROM OLD.evidence_id
+       OR NEW.requirement_id IS DISTINCT FROM OLD.requirement_id THEN
+        PERFORM 1 FROM evidence_evidenceitem e, checklists_requirement r
+         WHERE e.id = NEW.evidence_id AND r.id = NEW.requirement_id
+           FOR SHARE OF e, r;
+    END IF;
     SELECT e.organization_id, {_STANDING_RANK}, e.kind, e.effective_date, e.valid_until,
            (e.effective_date + make_interval(months => r.renewal_months))::date
       INTO NEW.organization_id, NEW.standing_rank, NEW.evidence_kind, NEW.effective_date,
            valid_until, renewal_end
       FROM evidence_evidenceitem e, checklists_requirement r
-     WHERE e.id = NEW.evidence_id AND r.id = NEW.requirement_id
-       -- Waits for a concurrent change of either row, then reads its committed values:
-       -- without it a link written meanwhile would keep the old facts.
-       FOR SHARE OF e, r;
+     WHERE e.id = NEW.evidence_id AND r.id = NEW.requirement_id;
     NEW.valid_end := LEAST(valid_until, renewal_end);  -- LEAST skips NULLs
     NEW.renewal_cut := renewal_end IS NOT NULL
                        AND (valid_until IS NULL OR renewal_end < valid_until);
@@ -96,8 +104,9 @@ _POSTGRESQL_DROP = [
 ]
 
 # SQLite: AFTER triggers only (a BEFORE trigger cannot set NEW). The link's own trigger fills
-# the row; SQLite's recursive_triggers is off (the default), so its UPDATE does not fire it
-# again. Dates are ISO text; the renewal end is clipped to the month's end like relativedelta.
+# the row when its key columns are written (every ORM save writes them); its UPDATE writes
+# only the facts, so it does not fire the trigger again, whatever recursive_triggers says.
+# Dates are ISO text; the renewal end is clipped to the month's end like relativedelta.
 _SQLITE_RENEWAL_END = """MIN(
     date(e.effective_date, 'start of month', '+' || r.renewal_months || ' months',
          '+' || (CAST(strftime('%d', e.effective_date) AS INTEGER) - 1) || ' days'),
@@ -110,7 +119,8 @@ _SQLITE_TOUCH_REQUIREMENT_LINKS = ("UPDATE checklists_evidencelink "
                                    "WHERE requirement_id = NEW.id;")
 _SQLITE = [
     f"""
-CREATE TRIGGER checklists_link_facts AFTER UPDATE ON checklists_evidencelink
+CREATE TRIGGER checklists_link_facts
+AFTER UPDATE OF evidence_id, requirement_id ON checklists_evidencelink
 BEGIN
     UPDATE checklists_evidencelink
        SET (organization_id, standing_rank, evidence_kind, effective_date, valid_end,
@@ -163,14 +173,17 @@ def install_triggers(apps, schema_editor):
         raise NotImplementedError(f"link readiness facts are not written for {vendor}")
     for statement in statements:
         schema_editor.execute(statement, params=None)
-    # Existing links: rewriting the key fires the link trigger.
+    # Existing links: rewriting the key fires the link trigger (before the index is built).
     schema_editor.execute("UPDATE checklists_evidencelink SET evidence_id = evidence_id",
                           params=None)
 
 
 def drop_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for statement in {"postgresql": _POSTGRESQL_DROP, "sqlite": _SQLITE_DROP}[vendor]:
+    statements = {"postgresql": _POSTGRESQL_DROP, "sqlite": _SQLITE_DROP}.get(vendor)
+    if statements is None:
+        raise NotImplementedError(f"link readiness facts are not written for {vendor}")
+    for statement in statements:
         schema_editor.execute(statement, params=None)
 
 
@@ -214,9 +227,9 @@ class Migration(migrations.Migration):
             name='valid_end',
             field=models.DateField(editable=False, null=True),
         ),
+        migrations.RunPython(install_triggers, drop_triggers),
         migrations.AddIndex(
             model_name='evidencelink',
             index=models.Index(fields=['organization', 'requirement', 'standing_rank', '-valid_end', '-evidence', 'effective_date', 'evidence_kind', 'renewal_cut'], name='link_readiness_order'),
         ),
-        migrations.RunPython(install_triggers, drop_triggers),
     ]
