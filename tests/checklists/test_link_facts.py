@@ -20,6 +20,14 @@ ARCHIVED = list(readiness.EvidenceState).index(readiness.EvidenceState.ARCHIVED)
 UNAPPROVED = list(readiness.EvidenceState).index(readiness.EvidenceState.UNAPPROVED)
 
 
+def _run_together(*targets):
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="row locks and concurrent writers: PostgreSQL (SQLite runs one writer)")
 @pytest.mark.django_db(transaction=True)
@@ -55,11 +63,7 @@ def test_a_link_written_while_its_evidence_is_archived_gets_the_archived_facts(o
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=archive), threading.Thread(target=link)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    _run_together(archive, link)
     assert waited["seconds"] >= 0.5  # it waited for the archiving to commit
     assert EvidenceLink.objects.get(evidence_id=evidence.pk).standing_rank == ARCHIVED
 
@@ -111,11 +115,7 @@ def test_bulk_tagging_survives_a_deadlock_with_an_evidence_writer(org, qm, monke
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=other_writer), threading.Thread(target=tag)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    _run_together(other_writer, tag)
     assert outcome == {"other": "committed", "created": 2}
     assert len(attempts) == 2
     # the retried links read the committed change of `second`
@@ -162,11 +162,7 @@ def test_an_approval_and_a_renewal_change_of_a_linked_requirement_both_commit(or
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=reimport), threading.Thread(target=approve)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    _run_together(reimport, approve)
     assert outcome == {"reimport": "committed", "approval": "committed"}
     link = EvidenceLink.objects.get(evidence=evidence)
     assert (link.standing_rank, link.valid_end) == (0, datetime.date(2027, 1, 31))
