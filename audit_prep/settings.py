@@ -220,7 +220,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
 _CRON = r"^\S+ \S+ \S+ \S+ \S+$"
 SCHEDULE_OVERRIDES = {
     name: value
-    for name in ("refresh_expiry", "send_reminders", "recompute_readiness", "daily_snapshots",
+    for name in ("send_reminders", "recompute_readiness", "daily_snapshots",
                  "requeue_stuck_revisions", "sweep_orphans", "rehash_sample")
     if (value := env.str(f"SCHEDULE_{name.upper()}", "", validate=Regexp(f"{_CRON}|^$")))
 }

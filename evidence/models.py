@@ -26,15 +26,6 @@ class VerificationStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
-class ExpiryState(models.TextChoices):
-    """Kept current by the periodic expiry refresh (set-based updates, see evidence.expiry)."""
-
-    NONE = "", _("no end date")
-    VALID = "valid", _("valid")
-    EXPIRING = "expiring", _("expires soon")
-    EXPIRED = "expired", _("expired")
-
-
 class FileCheck(models.TextChoices):
     """Where the files of an item's current revision stand; kept by the verification pipeline
     and the integrity sweep through `evidence.file_checks.refresh_file_check`, so that the
@@ -89,10 +80,6 @@ class EvidenceItem(models.Model):
     )
     valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
     retention_until = models.DateField(_("retain until"), null=True, blank=True)
-    expiry_state = models.CharField(
-        _("expiry"), max_length=10, choices=ExpiryState.choices, default=ExpiryState.NONE,
-        blank=True,
-    )
     file_check = models.CharField(
         _("file check"), max_length=10, choices=FileCheck.choices, default=FileCheck.PENDING,
         editable=False,
@@ -120,7 +107,6 @@ class EvidenceItem(models.Model):
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "status"]),
-            models.Index(fields=["expiry_state", "valid_until"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -128,9 +114,6 @@ class EvidenceItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=EvidenceStatus.values), name="evidence_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(expiry_state__in=ExpiryState.values), name="evidence_expiry_valid"
             ),
             models.CheckConstraint(
                 condition=Q(file_check__in=FileCheck.values), name="evidence_file_check_valid"

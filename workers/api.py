@@ -29,7 +29,7 @@ from audit_prep.services import preference_of
 
 from .models import ReminderPolicy
 
-POLICY_FIELDS = ("lead_days", "overdue_weekly", "escalate_after_days", "warning_days")
+POLICY_FIELDS = ("lead_days", "overdue_weekly", "escalate_after_days")
 
 
 # ------------------------------------------------------------------------------ notifications
@@ -124,7 +124,6 @@ class ReminderPolicySerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(min_value=0, max_value=365), min_length=1, max_length=10,
         help_text=_("Days before the end of validity at which a reminder is sent."))
     escalate_after_days = serializers.IntegerField(min_value=0, max_value=365)
-    warning_days = serializers.IntegerField(min_value=1, max_value=365)
 
     class Meta:
         model = ReminderPolicy

@@ -56,7 +56,6 @@ def _cron(spec: str) -> crontab:
 # Each entry: (task, default cron, expiry in seconds: a message not started before the next run
 # is dropped rather than piling up). Crons are overridable with SCHEDULE_<NAME>="m h dom mon dow".
 SCHEDULE = {
-    "refresh_expiry": ("workers.refresh_expiry", "5 * * * *", 3000),
     "send_reminders": ("workers.send_reminders", "0 7 * * *", 3 * 3600),
     "recompute_readiness": ("workers.recompute_readiness", "*/5 * * * *", 240),
     "daily_snapshots": ("workers.daily_snapshots", "30 2 * * *", 3 * 3600),

@@ -66,7 +66,6 @@ class ReminderPolicy(models.Model):
     escalate_after_days = models.PositiveSmallIntegerField(
         _("escalate to quality managers after (days overdue)"), default=14
     )
-    warning_days = models.PositiveSmallIntegerField(_("expiring window (days)"), default=30)
 
     def __str__(self):
         return f"{self.organization}: {self.lead_days}"

@@ -22,14 +22,6 @@ def verify_revision(self, revision_id: int) -> str:
         raise self.retry(exc=exc, countdown=verification.retry_delay(self.request.retries)) from exc
 
 
-@shared_task(name="workers.refresh_expiry")
-def refresh_expiry() -> str:
-    """Mark evidence valid / expiring / expired for today (set-based updates)."""
-    from evidence import expiry
-
-    return str(expiry.refresh())
-
-
 @shared_task(name="workers.send_reminders", bind=True, **TRANSIENT_RETRY)
 def send_reminders(self) -> str:
     """Send the reminder digests that became due; retries deliveries the mail server refused."""

@@ -208,6 +208,31 @@ class TestFilters:
         assert response.json()["error"]["code"] == "validation_error"
 
 
+class TestExpiringSoon:
+    """"Expiring soon" is a filter, not a stored state: the evidence whose validity ends within
+    the next 30 days (today and the 30th day included) through `valid_until_after` and
+    `valid_until_before`."""
+
+    def test_quality_manager_lists_what_expires_within_30_days(self, api, org, qm, other_org,
+                                                                outsider):
+        today = datetime.date(2026, 12, 5)
+        for title, days in [("Échue hier", -1), ("Échoit aujourd'hui", 0),
+                            ("Échoit dans 30 jours", 30), ("Échoit dans 31 jours", 31)]:
+            EvidenceFactory(organization=org, created_by=qm, title=title,
+                            valid_until=today + datetime.timedelta(days=days))
+        EvidenceFactory(organization=org, created_by=qm, title="Sans échéance")
+        EvidenceFactory(organization=other_org, created_by=outsider, title="Voisine",
+                        valid_until=today + datetime.timedelta(days=10))
+        end = today + datetime.timedelta(days=30)
+
+        response = api.get(f"/api/v1/evidence/?valid_until_after={today}"
+                           f"&valid_until_before={end}&ordering=valid_until")
+
+        assert response.status_code == 200
+        assert [e["title"] for e in response.json()["results"]] == [
+            "Échoit aujourd'hui", "Échoit dans 30 jours"]
+
+
 def _bulk_evidence(org, user, count):
     tag, _ = Tag.objects.get_or_create(organization=org, name="lot")
     items = EvidenceItem.objects.bulk_create(

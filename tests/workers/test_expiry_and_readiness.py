@@ -1,27 +1,25 @@
-"""Expiry states refreshed with date windows and set-based updates; readiness recomputed in the
-background, coalesced (a burst of changes costs one recomputation), with compare-and-set so a
-change during the computation is not lost; daily snapshots taken once a day."""
+"""Readiness recomputed in the background, coalesced (a burst of changes costs one
+recomputation), with compare-and-set so a change during the computation is not lost; daily
+snapshots taken once a day."""
 
 import datetime
 from unittest import mock
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from audit_prep.celery import app
 from checklists.models import Adoption, ReadinessSnapshot
 from checklists.services import checklist, links, snapshots, tailoring
-from evidence import expiry
 from evidence.models import EvidenceItem
 from evidence.services import evidence as evidence_services
 from evidence.signals import vault_changed
 from tests.checklists.conftest import make_referential
-from tests.factories import EvidenceFactory, OrganizationFactory, evidence_with_file
+from tests.factories import OrganizationFactory, evidence_with_file
 from workers import readiness_state
-from workers.models import ReadinessState, ReminderPolicy
+from workers.models import ReadinessState
 
 NOW = datetime.datetime(2026, 11, 26, 9, 0, tzinfo=datetime.UTC)
 TODAY = datetime.date(2026, 11, 26)  # NOW in Europe/Paris
@@ -32,123 +30,6 @@ DAY = datetime.timedelta(days=1)
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def item(org, user, valid_until, state="", **fields):
-    effective = min(datetime.date(2026, 1, 15), valid_until or datetime.date.max)
-    return EvidenceFactory(organization=org, created_by=user, valid_until=valid_until,
-                           effective_date=effective, expiry_state=state, **fields)
-
-
-def states(*items):
-    return [EvidenceItem.objects.get(pk=i.pk).expiry_state for i in items]
-
-
-# ------------------------------------------------------------------------------------ expiry
-
-
-class TestExpiryRefresh:
-    def test_states_at_the_window_boundaries(self, org, qm):
-        expires_today = item(org, qm, TODAY)
-        expired_yesterday = item(org, qm, TODAY - DAY, state="valid")
-        window_edge = item(org, qm, TODAY + 30 * DAY)
-        past_the_edge = item(org, qm, TODAY + 31 * DAY, state="expired")
-        no_end = item(org, qm, None, state="expiring")
-        archived = item(org, qm, TODAY - DAY, state="valid", status="archived", archived_at=NOW)
-        archived_no_end = item(org, qm, None, state="expired", status="archived",
-                               archived_at=NOW)
-
-        changed = expiry.refresh()
-
-        assert states(expires_today, expired_yesterday, window_edge, past_the_edge, no_end,
-                      archived, archived_no_end) == [
-            "expiring", "expired", "expiring", "valid", "", "valid", "expired"]
-        assert changed == {"none": 1, "valid": 1, "expiring": 2, "expired": 1}
-
-    def test_window_per_structure(self, org, qm):
-        wide = OrganizationFactory()
-        ReminderPolicy.objects.create(organization=wide, warning_days=60)
-        narrow = OrganizationFactory()
-        ReminderPolicy.objects.create(organization=narrow, warning_days=7)
-        explicit_default = OrganizationFactory()
-        ReminderPolicy.objects.create(organization=explicit_default, warning_days=30)
-        in_45_days = TODAY + 45 * DAY
-        in_7_days, in_8_days = TODAY + 7 * DAY, TODAY + 8 * DAY
-        rows = [item(org, qm, in_45_days), item(wide, qm, in_45_days),
-                item(narrow, qm, in_7_days), item(narrow, qm, in_8_days),
-                item(explicit_default, qm, TODAY + 30 * DAY),
-                item(explicit_default, qm, in_45_days)]
-
-        expiry.refresh()
-
-        assert states(*rows) == ["valid", "expiring", "expiring", "valid", "expiring", "valid"]
-
-    def test_second_run_changes_nothing(self, org, qm):
-        rows = [item(org, qm, TODAY + n * DAY) for n in (-3, 0, 10, 90)] + [item(org, qm, None)]
-        assert sum(expiry.refresh().values()) == 4
-        before = list(EvidenceItem.objects.order_by("pk").values_list("expiry_state",
-                                                                     "updated_at"))
-
-        with CaptureQueriesContext(connection) as queries:
-            changed = expiry.refresh()
-
-        assert changed == {"none": 0, "valid": 0, "expiring": 0, "expired": 0}
-        assert before == list(EvidenceItem.objects.order_by("pk").values_list("expiry_state",
-                                                                             "updated_at"))
-        # Every UPDATE only matches rows whose state is wrong: none this time.
-        updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
-        assert updates and all("expiry_state" in sql and " IN (" in sql for sql in updates)
-        assert len(rows) == 5
-
-    def test_missed_days_catch_up(self, org, qm, frozen):
-        soon_expired = item(org, qm, TODAY + 35 * DAY)
-        later_expiring = item(org, qm, TODAY + 60 * DAY)
-        expiry.refresh()
-        assert states(soon_expired, later_expiring) == ["valid", "valid"]
-
-        frozen.move_to(NOW + 40 * DAY)  # 40 days without a single run
-        changed = expiry.refresh()
-
-        assert states(soon_expired, later_expiring) == ["expired", "expiring"]
-        assert changed["expired"] == 1 and changed["expiring"] == 1
-
-    def test_statement_count_does_not_grow_with_the_vault(self, org, qm):
-        ReminderPolicy.objects.create(organization=OrganizationFactory(), warning_days=60)
-
-        def bulk(count):
-            EvidenceItem.objects.bulk_create([
-                EvidenceItem(organization=org, created_by=qm, title=f"P{n}", kind="document",
-                             effective_date=datetime.date(2020, 1, 1),
-                             valid_until=TODAY + (n % 200 - 100) * DAY if n % 10 else None,
-                             expiry_state="expired" if n % 10 == 0 else "")
-                for n in range(count)])
-
-        def measure():
-            EvidenceItem.objects.update(expiry_state="")
-            with CaptureQueriesContext(connection) as queries:
-                changed = expiry.refresh()
-            updates = sum(q["sql"].startswith("UPDATE") for q in queries.captured_queries)
-            return len(queries), updates, changed
-
-        bulk(10)
-        small, small_updates, small_changed = measure()
-        bulk(990)
-        for days in (7, 15, 90):  # more structures and windows do not add statements either
-            ReminderPolicy.objects.create(organization=OrganizationFactory(), warning_days=days)
-        large, large_updates, large_changed = measure()
-
-        assert sum(small_changed.values()) == 9
-        assert sum(large_changed.values()) == 900
-        assert small == large and small_updates == large_updates == 4  # one per state
-        assert len(expiry.windows()) == 5
-
-    def test_management_command(self, org, qm, capsys):
-        row = item(org, qm, datetime.date(2027, 1, 10))
-        call_command("refresh_expiry", "--date", "2026-12-20")
-        assert states(row) == ["expiring"]
-        assert "1 evidence item(s) changed state" in capsys.readouterr().out
-        call_command("refresh_expiry")
-        assert states(row) == ["valid"]
 
 
 # --------------------------------------------------------------------------------- readiness

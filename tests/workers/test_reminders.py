@@ -757,7 +757,7 @@ class TestPolicyApi:
     def test_defaults_until_changed(self, client_for, org, qm, owner):
         url = f"/api/v1/reminder-policies/{org.pk}/"
         expected = {"organization": org.pk, "lead_days": [60, 30, 7, 0],
-                    "overdue_weekly": True, "escalate_after_days": 14, "warning_days": 30}
+                    "overdue_weekly": True, "escalate_after_days": 14}
         assert client_for(owner).get(url).json() == expected
         assert client_for(qm).get("/api/v1/reminder-policies/").json()["results"] == [expected]
         assert not ReminderPolicy.objects.exists()

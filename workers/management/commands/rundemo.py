@@ -21,12 +21,11 @@ class Command(BaseCommand):
             ]
         )
         self.stdout.write(f"Celery worker started (pid {worker.pid}).")
-        # The periodic jobs are idempotent: running them once at start shows today's state
-        # (expiry marks, reminder digests printed below) without waiting for their schedule.
+        # The reminder job is idempotent: running it once at start prints today's digests
+        # below without waiting for its schedule.
         from audit_prep.celery import app
 
-        for task in ("workers.refresh_expiry", "workers.send_reminders"):
-            app.tasks[task].apply_async()
+        app.tasks["workers.send_reminders"].apply_async()
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
         finally:
