@@ -1,21 +1,22 @@
 #!/usr/bin/env python
 """Benchmark: the readiness checklist of a structure with a large evidence vault, on PostgreSQL.
 
-Target (from the issue): for a structure with 3 adopted referentials, 10,000 evidence items and
-20,000 links, the checklist runs the same number of SQL queries as with 10 items (asserted in
-tests/checklists/test_checklist_api.py), and on PostgreSQL on this machine:
+Targets (issue 9): for a structure with 3 adopted referentials, 10,000 evidence items and
+20,000 links, on PostgreSQL on this machine:
 
-* median time with 10,000 items <= 3x the median with 100 items;
+* the checklist runs the same number of SQL queries as with 10 items (also asserted in
+  tests/checklists/test_checklist_api.py);
 * median time with 10,000 items <= 150 ms.
 
-Both are checked for (a) the service ``checklists.services.checklist.build(adoption)`` called
+Both are measured for (a) the service ``checklists.services.checklist.build(adoption)`` called
 in-process, and (b) the full HTTP path ``GET /api/v1/adoptions/{id}/checklist/`` through
 Django's test client (session login, middleware, DRF, JSON rendering). The target is read on
 (b): it is what a user waits for.
 
-Run by hand, not part of the test suite::
+Run by hand; the test suite runs only its small mode (``--small``: two small vaults, a few
+runs, no target checked)::
 
-    .venv/bin/python bench/checklist.py [--sizes 100,10000] [--repeat 30] [--warmup 3]
+    .venv/bin/python bench/checklist.py [--small] [--sizes 10,10000] [--repeat 30] [--warmup 3]
                                         [--admin-url URL] [--library FILE ...] [--seed N]
                                         [--own-requirements 51]
                                         [--quiet 0.3] [--quiet-timeout 600]
@@ -71,7 +72,6 @@ LIBRARIES = REPO / "checklists" / "libraries"
 DEFAULT_LIBRARIES = ("iso9001-2015.yaml", "cedre-iso9001-template.yaml")
 DEFAULT_OWN_REQUIREMENTS = 51
 TARGET_CODE = "iso9001"
-RATIO_TARGET = 3.0
 MEDIAN_TARGET_MS = 150.0
 LINKS_PER_ITEM = 2
 
@@ -521,10 +521,8 @@ def measure(setup: Setup, size: int, args, tally_links: int) -> SizeResult:
     with translation.override("fr"):
         stages = {
             "links query, fetchall (plain cursor)": stage("sql", fetch_rows),
-            "_linked_evidence (first 10 + per-state totals)": stage(
-                "facts", lambda: checklist._linked_evidence(
-                    adoption.organization_id, adoption.referential_id,
-                    datetime.date.today(), adoption.warning_days)),
+            "_linked_facts (the links query, as facts)": stage(
+                "facts", lambda: checklist._linked_facts(adoption)),
             "evaluate (all queries + readiness rules)": stage(
                 "evaluate", lambda: checklist.evaluate(adoption)),
             "build (evaluate + roll-ups + gates + dict)": stage(
@@ -609,7 +607,7 @@ def measure_alternating(setups: dict, args) -> dict:
 
 
 def links_sql(adoption) -> str:
-    """The SQL of the largest links query of checklists.services.checklist._linked_evidence, as
+    """The SQL of the links query of checklists.services.checklist._linked_facts, as
     the service runs it (captured, with its parameters inlined), to time and EXPLAIN it alone."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -617,12 +615,11 @@ def links_sql(adoption) -> str:
     from checklists.services import checklist
 
     with CaptureQueriesContext(connection) as queries:
-        checklist._linked_evidence(adoption.organization_id, adoption.referential_id,
-                                   datetime.date.today(), adoption.warning_days)
+        checklist._linked_facts(adoption)
     candidates = [q["sql"] for q in queries.captured_queries
                   if "checklists_evidencelink" in q["sql"]]
     if not candidates:
-        raise SystemExit("cannot find the links query of _linked_evidence")
+        raise SystemExit("cannot find the links query of _linked_facts")
     sql = max(candidates, key=len)
     # A server-side cursor (QuerySet.iterator() on PostgreSQL) is logged as its DECLARE.
     head, sep, tail = sql.partition(" CURSOR WITH HOLD FOR ")
@@ -768,23 +765,25 @@ def report(args, setup: Setup, results: list[SizeResult], alternating: dict,
     for kind, attr in (("(a) service", "service"), ("(b) API (target read here)", "api")):
         s = alternating[small.size][attr]
         g = alternating[large.size][attr]
-        ratio = g.median / s.median
         same = g.queries == s.queries
         rows.append((f"{kind}: queries {small.size:,} vs {large.size:,}",
                      f"{s.queries} vs {g.queries}", "equal", same))
-        rows.append((f"{kind}: median ratio {large.size:,}/{small.size:,}", f"{ratio:.2f}",
-                     f"<= {RATIO_TARGET:g}", ratio <= RATIO_TARGET))
         rows.append((f"{kind}: median at {large.size:,}", f"{ms(g.median):.1f} ms",
                      f"<= {MEDIAN_TARGET_MS:g} ms", ms(g.median) <= MEDIAN_TARGET_MS))
+        rows.append((f"{kind}: median ratio {large.size:,}/{small.size:,} (no target)",
+                     f"{g.median / s.median:.2f}", "-", True))
         if attr == "api":
-            ok = same and ratio <= RATIO_TARGET and ms(g.median) <= MEDIAN_TARGET_MS
+            ok = same and ms(g.median) <= MEDIAN_TARGET_MS
     width = max(len(r[0]) for r in rows)
     lines += ["", f"| {'target'.ljust(width)} | value | target | result |", "|---|---|---|---|"]
     for name, value, target, passed in rows:
         lines.append(f"| {name.ljust(width)} | {value} | {target} | "
                      f"{'PASS' if passed else 'FAIL'} |")
     lines.append("")
-    lines.append(f"overall (read on the API): {'PASS' if ok else 'FAIL'}")
+    if args.small:
+        lines.append("small mode: no target checked")
+    else:
+        lines.append(f"overall (read on the API): {'PASS' if ok else 'FAIL'}")
     print("\n".join(lines))
     return ok
 
@@ -794,9 +793,12 @@ def report(args, setup: Setup, results: list[SizeResult], alternating: dict,
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100,10000",
-                        help="vault sizes (evidence items), ascending; the target compares the "
-                        "first and the last (100,10000)")
+    parser.add_argument("--small", action="store_true",
+                        help="a few seconds, no target checked: vaults of 10 and 100 items, "
+                        "3 runs, no waiting for a quiet machine (the test suite runs this)")
+    parser.add_argument("--sizes", default="10,10000",
+                        help="vault sizes (evidence items), ascending; the targets compare the "
+                        "first and the last (10,10000)")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs (30)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed warm-up runs (3)")
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL,
@@ -823,6 +825,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bars (off anyway when stderr is not a terminal)")
     args = parser.parse_args(argv)
+    if args.small:
+        args.sizes, args.repeat, args.warmup, args.quiet = "10,100", 3, 1, 0
+        args.no_progress = True
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
     except ValueError:
@@ -874,7 +879,7 @@ def main(argv=None) -> int:
             results.append(measure(setups[size], size, args, size * LINKS_PER_ITEM))
         connect = connect_cost()
         setup = setups[sizes[-1]]
-        ok = report(args, setup, results, alternating, connect)
+        ok = report(args, setup, results, alternating, connect) or args.small
         print(f"vault of the {sizes[-1]:,}-item structure: "
               + ", ".join(f"{k} {v}" for k, v in sorted(tallies[sizes[-1]].items())))
         if args.profile:

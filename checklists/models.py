@@ -208,40 +208,12 @@ class EvidenceLink(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Readiness facts of the link that no reference date changes, copied from its evidence and
-    # requirement by database triggers (migration 0003) on every write of either: never set
-    # them from Python. With them, the checklist reads the links alone, in the order of the
-    # `link_readiness_order` index. On PostgreSQL, writing a new link share-locks its evidence
-    # and requirement rows until commit.
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True,
-                                     editable=False, db_index=False, related_name="+")
-    # 0 when the evidence counts by its dates (approved, files verified and intact); otherwise
-    # the rank in readiness.EvidenceState of unapproved, unverified, integrity_error, archived.
-    standing_rank = models.PositiveSmallIntegerField(null=True, editable=False)
-    evidence_kind = models.CharField(max_length=10, null=True, editable=False)  # noqa: DJ001
-    effective_date = models.DateField(null=True, editable=False)
-    # Earliest of the evidence's valid_until and its effective date plus the requirement's
-    # renewal period; NULL when open-ended.
-    valid_end = models.DateField(null=True, editable=False)
-    # The renewal period ends the validity before valid_until (or there is none).
-    renewal_cut = models.BooleanField(null=True, editable=False)
-
     class Meta:
         verbose_name = _("evidence link")
         verbose_name_plural = _("evidence links")
         ordering = ["requirement_id", "evidence_id"]
         constraints = [
             models.UniqueConstraint(fields=["evidence", "requirement"], name="link_unique")
-        ]
-        indexes = [
-            # Per structure and requirement, the evidence in the checklist's order of states
-            # (for evidence that counts by its dates, the state follows valid_end), with the
-            # columns of the per-state totals: the first ones are read without sorting and the
-            # totals by an index-only scan.
-            models.Index(
-                fields=["organization", "requirement", "standing_rank", "-valid_end",
-                        "-evidence", "effective_date", "evidence_kind", "renewal_cut"],
-                name="link_readiness_order"),
         ]
 
     def __str__(self):

@@ -1,7 +1,12 @@
 """Readiness rules: pure functions over plain facts, evaluated at a reference date.
 
-An evidence item counts for a requirement on date D when it is approved, has a verified current
-revision, is in force (effective on or before D) and still valid on D. Its validity ends at the
+This module is the one source of the readiness rule: the checklist, its exports, snapshots and
+the workers' recomputation all call these functions over facts fetched in a fixed number of
+queries (`checklists.services.checklist`); no SQL, trigger or stored rank repeats it.
+
+An evidence item counts for a requirement on date D when it is approved, its current revision's
+files are verified and intact (`file_check`), it is in force (effective on or before D) and
+still valid on D. Its validity ends at the
 earliest of its own `valid_until` and, when the requirement has a renewal period, its effective
 date plus that period. A requirement is then:
 
@@ -23,6 +28,8 @@ from typing import NamedTuple
 from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from evidence.models import FileCheck
 
 
 class Status(models.TextChoices):
@@ -52,15 +59,17 @@ class EvidenceState(models.TextChoices):
     ARCHIVED = "archived", _("archived")
 
 
-# The first one present gives the reason of a pending requirement.
+# Evidence is shown in this order of states (the most useful first).
 _STATE_RANK = {state: rank for rank, state in enumerate(EvidenceState)}
+# The first one present gives the reason of a pending requirement.
 _PENDING_STATES = (EvidenceState.INTEGRITY_ERROR, EvidenceState.UNAPPROVED,
                    EvidenceState.UNVERIFIED, EvidenceState.NOT_YET_EFFECTIVE)
 
 
 class EvidenceFacts(NamedTuple):
-    """What the rules need of one linked evidence item (a tuple: thousands are built per
-    checklist)."""
+    """What the rules need of one linked evidence item, as its columns hold it (a tuple:
+    thousands are built per checklist). `file_check` is the state of the current revision's
+    files: "verified", "pending" (none verified yet) or "altered" (altered or missing)."""
 
     evidence_id: int
     title: str
@@ -68,8 +77,7 @@ class EvidenceFacts(NamedTuple):
     kind: str
     effective_date: datetime.date
     valid_until: datetime.date | None
-    has_verified_revision: bool
-    integrity_error: bool = False
+    file_check: str
 
 
 @dataclass(frozen=True)
@@ -82,8 +90,10 @@ class RequirementFacts:
     excluded: bool = False
 
 
-@dataclass(frozen=True)
-class AssessedEvidence:
+class AssessedEvidence(NamedTuple):
+    """One linked evidence item in its state on the reference date, with the end of its
+    validity for the requirement (None: open-ended)."""
+
     facts: EvidenceFacts
     state: EvidenceState
     valid_end: datetime.date | None
@@ -123,14 +133,12 @@ class Assessment:
     status: Status
     reason: str
     valid_until: datetime.date | None = None
-    evidence: list[AssessedEvidence] = field(default_factory=list)
-    # All linked evidence, when `evidence` holds only the first ones (see checklist service).
-    evidence_count: int | None = None
+    evidence: list[AssessedEvidence] = field(default_factory=list)  # most useful first
     summaries: dict[EvidenceState, StateSummary] = field(default_factory=dict)
 
     @property
     def linked(self) -> int:
-        return len(self.evidence) if self.evidence_count is None else self.evidence_count
+        return len(self.evidence)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -149,14 +157,15 @@ def validity_end(evidence: EvidenceFacts, renewal_months: int | None) -> datetim
 
 def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: datetime.date,
                     warning_days: int) -> AssessedEvidence:
+    """The state of one evidence item for a requirement on date `on`."""
     end = validity_end(evidence, renewal_months)
-    if evidence.integrity_error:
+    if evidence.file_check == FileCheck.ALTERED:
         state = EvidenceState.INTEGRITY_ERROR
     elif evidence.status == "archived":
         state = EvidenceState.ARCHIVED
     elif evidence.status != "approved":
         state = EvidenceState.UNAPPROVED
-    elif not evidence.has_verified_revision:
+    elif evidence.file_check != FileCheck.VERIFIED:
         state = EvidenceState.UNVERIFIED
     elif evidence.effective_date > on:
         state = EvidenceState.NOT_YET_EFFECTIVE
@@ -206,8 +215,10 @@ def decide(requirement: RequirementFacts, summaries: dict[EvidenceState, StateSu
 
 
 def sort_key(item: AssessedEvidence) -> tuple:
-    """Most useful evidence first: by state, then the latest validity end (open-ended first)."""
-    return (_STATE_RANK[item.state], -(item.valid_end or datetime.date.max).toordinal())
+    """Most useful evidence first: by state, then the latest validity end (open-ended first),
+    then the most recent evidence."""
+    return (_STATE_RANK[item.state], -(item.valid_end or datetime.date.max).toordinal(),
+            -item.facts.evidence_id)
 
 
 def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFacts],

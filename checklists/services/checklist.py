@@ -1,28 +1,22 @@
 """The readiness checklist of a structure for an adopted referential at a date.
 
-A fixed number of queries whatever the size of the vault: the adoption, the requirement tree,
-the exclusions and one query over the links, which carry the readiness facts of their evidence
-(kept by database triggers, see `EvidenceLink`). The rules themselves are the pure functions of
-`checklists.readiness`.
+A fixed number of queries whatever the size of the vault: the requirement tree, the exclusions
+and one query over the structure's links with the columns of their evidence. The rule itself is
+applied in Python by the pure functions of `checklists.readiness`, its one source
+(docs/decisions/0001-one-readiness-rule.md says why).
 """
 
 import datetime
 from dataclasses import dataclass
 
-from django.db import connections
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-
-from evidence.models import EvidenceItem
 
 from .. import readiness
 from ..models import Adoption, Applicability, EvidenceLink, Requirement
 
 EVIDENCE_SHOWN_PER_REQUIREMENT = 10
-STATES = list(readiness.EvidenceState)
-_UNVERIFIED_OR_WORSE = (readiness.EvidenceState.UNVERIFIED,
-                        readiness.EvidenceState.INTEGRITY_ERROR)
 
 GATE_LABELS = {
     "management_review": _("Management review (9.3) within the last 12 months"),
@@ -69,122 +63,25 @@ def _localized(obj, field: str) -> str:
     return getattr(obj, f"{field}_{'en' if language == 'en' else 'fr'}")
 
 
-# The state of a link on the date, as its rank in readiness.EvidenceState, from the facts the
-# database keeps on the link (`EvidenceLink.standing_rank` and the dates; see migration 0003).
-# Same rule as readiness.assess_evidence: a test keeps them equal.
-_STATE_RANK_SQL = """CASE WHEN standing_rank > 0 THEN standing_rank
-                          WHEN effective_date > %(on)s THEN 3
-                          WHEN valid_end < %(on)s THEN 2
-                          WHEN valid_end <= %(warning_end)s THEN 1 ELSE 0 END"""
-_ORDER = "valid_end DESC NULLS FIRST, evidence_id DESC"
-_REQUIREMENTS_SQL = """SELECT id FROM {requirement} WHERE referential_id = %(referential)s
-                       AND retired_at IS NULL"""
-_FACTS_WHERE = "organization_id = %(organization)s AND requirement_id IN (SELECT id FROM shown_for)"
-
-# The first evidence per requirement. PostgreSQL reads them in the order of the
-# `link_readiness_order` index, a few per requirement: the state of evidence that counts by
-# its dates follows valid_end (valid, then expiring, then expired), those not in force yet
-# come next, then the other states by rank. SQLite numbers all the links (development only).
-# (The SQL texts are built from constants only; every value is a query parameter.)
-_SHOWN_SQL = {
-    "postgresql": f"""
-SELECT requirement.id AS requirement_id, chosen.evidence_id, chosen.state_rank, chosen.valid_end
-FROM shown_for requirement CROSS JOIN LATERAL (
-    SELECT * FROM (
-        (SELECT evidence_id, valid_end, CASE WHEN valid_end < %(on)s THEN 2
-                WHEN valid_end <= %(warning_end)s THEN 1 ELSE 0 END AS state_rank
-         FROM {{link}} WHERE organization_id = %(organization)s
-          AND requirement_id = requirement.id AND standing_rank = 0
-          AND effective_date <= %(on)s
-         ORDER BY {_ORDER} LIMIT %(shown)s)
-        UNION ALL
-        (SELECT evidence_id, valid_end, 3 FROM {{link}} WHERE organization_id = %(organization)s
-          AND requirement_id = requirement.id AND standing_rank = 0 AND effective_date > %(on)s
-         ORDER BY {_ORDER} LIMIT %(shown)s)
-        UNION ALL
-        (SELECT evidence_id, valid_end, standing_rank FROM {{link}}
-         WHERE organization_id = %(organization)s AND requirement_id = requirement.id
-          AND standing_rank > 0
-         ORDER BY standing_rank, {_ORDER} LIMIT %(shown)s)
-    ) candidates
-    ORDER BY state_rank, {_ORDER} LIMIT %(shown)s) chosen""",  # noqa: S608
-    "sqlite": f"""
-SELECT requirement_id, evidence_id, state_rank, valid_end FROM (
-    SELECT requirement_id, evidence_id, state_rank, valid_end,
-           ROW_NUMBER() OVER (PARTITION BY requirement_id
-                              ORDER BY state_rank, {_ORDER}) AS position
-    FROM (SELECT requirement_id, evidence_id, valid_end, {_STATE_RANK_SQL} AS state_rank
-          FROM {{link}} WHERE {_FACTS_WHERE}) link)
-WHERE position <= %(shown)s""",  # noqa: S608
-}
-
-# One statement: the first evidence per requirement with their titles, then the per-state
-# totals of all the links, read from the links alone.
-_LINKED_EVIDENCE_SQL = f"""
-WITH shown_for AS ({_REQUIREMENTS_SQL})
-SELECT 0, shown.requirement_id, shown.evidence_id, item.title, item.status, item.kind,
-       item.effective_date, item.valid_until, shown.state_rank, shown.valid_end,
-       NULL, NULL, NULL
-FROM ({{shown}}) shown JOIN {{evidence}} item ON item.id = shown.evidence_id
-UNION ALL
-SELECT 1, requirement_id, NULL, NULL, NULL, evidence_kind, MAX(effective_date), NULL,
-       state_rank, MAX(valid_end), COUNT(*), COUNT(CASE WHEN valid_end IS NULL THEN 1 END),
-       COUNT(CASE WHEN renewal_cut THEN 1 END)
-FROM (SELECT requirement_id, evidence_kind, effective_date, valid_end, renewal_cut,
-             {_STATE_RANK_SQL} AS state_rank
-      FROM {{link}} WHERE {_FACTS_WHERE}) link
-GROUP BY requirement_id, state_rank, evidence_kind
-ORDER BY 1, 2, 9, 10 DESC NULLS FIRST, 3 DESC
-"""  # noqa: S608
+# What the rules need of each link, read in one query from the link's evidence.
+_FACT_COLUMNS = ("requirement_id", "evidence_id", "evidence__title", "evidence__status",
+                 "evidence__kind", "evidence__effective_date", "evidence__valid_until",
+                 "evidence__file_check")
 
 
-def _as_date(value):
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _same(value):
-    return value
-
-
-def _linked_evidence(organization_id: int, referential_id: int, on: datetime.date,
-                     warning_days: int):
-    """Per requirement: the first evidence to show, and summaries per state of all of it.
-    One query whatever the number of links; only the shown rows come back one by one."""
-    connection = connections[EvidenceLink.objects.db]
-    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
-    tables = {"link": quote(EvidenceLink._meta.db_table),
-              "evidence": quote(EvidenceItem._meta.db_table),
-              "requirement": quote(Requirement._meta.db_table)}
-    shown_sql = _SHOWN_SQL[connection.vendor].format(**tables)
-    sql = _LINKED_EVIDENCE_SQL.format(shown=shown_sql, **tables)
-    params = {"organization": organization_id, "referential": referential_id, "on": adapt(on),
-              "warning_end": adapt(on + datetime.timedelta(days=warning_days)),
-              "shown": EVIDENCE_SHOWN_PER_REQUIREMENT}
-    # SQLite hands dates back as ISO strings.
-    as_date = _as_date if connection.vendor == "sqlite" else _same
-    shown: dict[int, list[readiness.AssessedEvidence]] = {}
-    summaries: dict[int, dict[readiness.EvidenceState, readiness.StateSummary]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for (part, requirement_id, evidence_id, title, status, kind, effective, until,
-         state_rank, valid_end, count, open_ended, cut) in rows:
-        state = STATES[state_rank]
-        effective, valid_end = as_date(effective), as_date(valid_end)
-        if part == 0:
-            # The two flags are decided before any later state, so the state tells them back.
-            facts = readiness.EvidenceFacts(
-                evidence_id, title, status, kind, effective, as_date(until),
-                has_verified_revision=state not in _UNVERIFIED_OR_WORSE,
-                integrity_error=state == readiness.EvidenceState.INTEGRITY_ERROR)
-            shown.setdefault(requirement_id, []).append(
-                readiness.AssessedEvidence(facts, state, valid_end))
-        else:
-            summary = summaries.setdefault(requirement_id, {}).setdefault(
-                state, readiness.StateSummary())
-            summary.add(valid_end, bool(cut), kind, effective, count=count)
-            summary.open_ended = summary.open_ended or bool(open_ended)
-    return shown, summaries
+def _linked_facts(adoption: Adoption) -> dict[int, list[readiness.EvidenceFacts]]:
+    """Per requirement of the adopted referential, the facts of the structure's linked evidence
+    (one query, whatever the number of links)."""
+    rows = (EvidenceLink.objects
+            .filter(evidence__organization_id=adoption.organization_id,
+                    requirement__referential_id=adoption.referential_id,
+                    requirement__retired_at__isnull=True)
+            .order_by().values_list(*_FACT_COLUMNS))
+    facts: dict[int, list[readiness.EvidenceFacts]] = {}
+    make = readiness.EvidenceFacts._make
+    for requirement_id, *evidence in rows:
+        facts.setdefault(requirement_id, []).append(make(evidence))
+    return facts
 
 
 def evaluate(adoption: Adoption, on: datetime.date | None = None):
@@ -200,8 +97,7 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
             requirement__referential_id=adoption.referential_id,
         ).values_list("requirement_id", "justification")
     )
-    shown, summaries = _linked_evidence(adoption.organization_id, adoption.referential_id, on,
-                                        adoption.warning_days)
+    linked = _linked_facts(adoption)
     by_id = {r.pk: r for r in requirements}
     rows = []
     for requirement in requirements:
@@ -213,11 +109,8 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
             renewal_months=requirement.renewal_months, mandatory=requirement.mandatory,
             assessable=requirement.assessable, excluded=requirement.pk in exclusions,
         )
-        states = summaries.get(requirement.pk, {})
-        status, reason, valid_until = readiness.decide(subject, states)
-        assessment = readiness.Assessment(
-            subject, status, reason, valid_until, shown.get(requirement.pk, []),
-            evidence_count=sum(summary.count for summary in states.values()), summaries=states)
+        assessment = readiness.assess_requirement(
+            subject, linked.get(requirement.pk, []), on, adoption.warning_days)
         rows.append(ChecklistRow(requirement, chapter, assessment,
                                  exclusions.get(requirement.pk, "")))
     _roll_up_parents(rows)

@@ -1,6 +1,6 @@
 """Tagging evidence against requirements."""
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -11,33 +11,10 @@ from evidence.signals import vault_changed
 from ..models import Adoption, EvidenceLink
 from .tailoring import require_adopted
 
-DEADLOCK_ATTEMPTS = 3
-
-
-def _is_deadlock(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == "40P01"  # PostgreSQL deadlock_detected
-
 
 def link_many(actor, evidence_items, requirements, note: str = "") -> list[EvidenceLink]:
     """Link every evidence item to every requirement (bulk tagging). All or nothing: each pair
-    is checked first; pairs already linked are left as they are. Returns the new links.
-
-    On PostgreSQL each new link share-locks its evidence item (see `EvidenceLink`): a writer
-    holding several of the same items in another order can deadlock with it, and PostgreSQL
-    then rolls one back. When it is this transaction, it is run again (unless it is part of
-    a caller's transaction, which is rolled back as a whole)."""
-    attempts_left = DEADLOCK_ATTEMPTS
-    while True:
-        attempts_left -= 1
-        try:
-            return _link_many(actor, evidence_items, requirements, note)
-        except OperationalError as error:
-            if not (_is_deadlock(error) and attempts_left
-                    and not transaction.get_connection().in_atomic_block):
-                raise
-
-
-def _link_many(actor, evidence_items, requirements, note):
+    is checked first; pairs already linked are left as they are. Returns the new links."""
     if not evidence_items or not requirements:
         raise ValidationError(_("Give at least one evidence item and one requirement."),
                               code="link_empty")
@@ -57,7 +34,6 @@ def _link_many(actor, evidence_items, requirements, note):
         existing = set(EvidenceLink.objects.filter(
             evidence__in=evidence_items, requirement__in=requirements
         ).values_list("evidence_id", "requirement_id"))
-        # In key order, like refresh_file_check and other writers that lock several items.
         new = [EvidenceLink(evidence=e, requirement=r, note=note, created_by=actor)
                for e in sorted(evidence_items, key=lambda item: item.pk)
                for r in sorted(requirements, key=lambda item: item.pk)

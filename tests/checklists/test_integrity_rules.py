@@ -21,13 +21,13 @@ WINDOW = 30
 def evidence(**overrides):
     values = {"evidence_id": 1, "title": "Preuve", "status": "approved", "kind": "record",
               "effective_date": datetime.date(2026, 1, 10), "valid_until": None,
-              "has_verified_revision": True}
+              "file_check": "verified"}
     values.update(overrides)
     return EvidenceFacts(**values)
 
 
 def altered(**overrides):
-    return evidence(integrity_error=True, **overrides)
+    return evidence(file_check="altered", **overrides)
 
 
 def days(n):
@@ -56,7 +56,7 @@ RULES = [
      [altered(), evidence(evidence_id=2, status="archived")], Status.PENDING, "integrity_error"),
     ("excluded requirement stays not applicable", {"excluded": True}, [altered()],
      Status.NOT_APPLICABLE, "excluded"),
-    ("no flag: the existing rules apply", {}, [evidence(integrity_error=False)], Status.COVERED,
+    ("no flag: the existing rules apply", {}, [evidence(file_check="verified")], Status.COVERED,
      "valid"),
 ]
 
@@ -73,11 +73,6 @@ def test_state_of_altered_evidence():
     assessed = readiness.assess_evidence(altered(), None, TODAY, WINDOW)
     assert assessed.state == EvidenceState.INTEGRITY_ERROR
     assert str(assessed.state.label) in {"file altered or missing", "fichier altéré ou manquant"}
-
-
-def test_existing_callers_need_not_pass_the_flag():
-    facts = EvidenceFacts(1, "Preuve", "approved", "record", TODAY, None, True)
-    assert facts.integrity_error is False
 
 
 def test_altered_evidence_does_not_pass_a_stage1_gate():

@@ -15,7 +15,7 @@ WINDOW = 30
 def evidence(**overrides):
     values = {"evidence_id": 1, "title": "Preuve", "status": "approved", "kind": "record",
               "effective_date": datetime.date(2026, 1, 10), "valid_until": None,
-              "has_verified_revision": True}
+              "file_check": "verified"}
     values.update(overrides)
     return EvidenceFacts(**values)
 
@@ -47,7 +47,7 @@ RULES = [
     ("effective today", {}, [evidence(effective_date=TODAY)], TODAY, Status.COVERED, "valid"),
     ("draft evidence", {}, [evidence(status="draft")], TODAY, Status.PENDING, "unapproved"),
     ("in review", {}, [evidence(status="in_review")], TODAY, Status.PENDING, "unapproved"),
-    ("revision not verified or rejected", {}, [evidence(has_verified_revision=False)], TODAY,
+    ("revision not verified or rejected", {}, [evidence(file_check="pending")], TODAY,
      Status.PENDING, "unverified"),
     ("evidence archived", {}, [evidence(status="archived")], TODAY, Status.MISSING,
      "only_archived_evidence"),
