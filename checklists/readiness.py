@@ -59,6 +59,7 @@ class EvidenceState(models.TextChoices):
     ARCHIVED = "archived", _("archived")
 
 
+_ALTERED, _VERIFIED = FileCheck.ALTERED.value, FileCheck.VERIFIED.value
 # Evidence is shown in this order of states (the most useful first).
 _STATE_RANK = {state: rank for rank, state in enumerate(EvidenceState)}
 # The first one present gives the reason of a pending requirement.
@@ -155,27 +156,33 @@ def validity_end(evidence: EvidenceFacts, renewal_months: int | None) -> datetim
     return end
 
 
+def evidence_state(evidence: EvidenceFacts, end: datetime.date | None, on: datetime.date,
+                   warning_end: datetime.date) -> EvidenceState:
+    """The state of one evidence item on date `on`, given the end of its validity for the
+    requirement (`validity_end`) and the last day of the warning window (`on` + its days)."""
+    if evidence.file_check == _ALTERED:
+        return EvidenceState.INTEGRITY_ERROR
+    if evidence.status == "archived":
+        return EvidenceState.ARCHIVED
+    if evidence.status != "approved":
+        return EvidenceState.UNAPPROVED
+    if evidence.file_check != _VERIFIED:
+        return EvidenceState.UNVERIFIED
+    if evidence.effective_date > on:
+        return EvidenceState.NOT_YET_EFFECTIVE
+    if end is not None and end < on:
+        return EvidenceState.EXPIRED
+    if end is not None and end <= warning_end:
+        return EvidenceState.EXPIRING
+    return EvidenceState.VALID
+
+
 def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: datetime.date,
                     warning_days: int) -> AssessedEvidence:
-    """The state of one evidence item for a requirement on date `on`."""
+    """One evidence item for a requirement on date `on`: its state and validity end."""
     end = validity_end(evidence, renewal_months)
-    if evidence.file_check == FileCheck.ALTERED:
-        state = EvidenceState.INTEGRITY_ERROR
-    elif evidence.status == "archived":
-        state = EvidenceState.ARCHIVED
-    elif evidence.status != "approved":
-        state = EvidenceState.UNAPPROVED
-    elif evidence.file_check != FileCheck.VERIFIED:
-        state = EvidenceState.UNVERIFIED
-    elif evidence.effective_date > on:
-        state = EvidenceState.NOT_YET_EFFECTIVE
-    elif end is not None and end < on:
-        state = EvidenceState.EXPIRED
-    elif end is not None and (end - on).days <= warning_days:
-        state = EvidenceState.EXPIRING
-    else:
-        state = EvidenceState.VALID
-    return AssessedEvidence(evidence, state, end)
+    return AssessedEvidence(evidence, evidence_state(
+        evidence, end, on, on + datetime.timedelta(days=warning_days)), end)
 
 
 def _latest(items: list[AssessedEvidence]) -> datetime.date | None:
@@ -184,12 +191,14 @@ def _latest(items: list[AssessedEvidence]) -> datetime.date | None:
 
 
 def summarize(assessed: list[AssessedEvidence]) -> dict[EvidenceState, StateSummary]:
+    """What `decide` needs of the assessed evidence, per state."""
     summaries: dict[EvidenceState, StateSummary] = {}
-    for item in assessed:
-        cut = item.valid_end is not None and (item.facts.valid_until is None
-                                              or item.valid_end < item.facts.valid_until)
-        summaries.setdefault(item.state, StateSummary()).add(
-            item.valid_end, cut, item.facts.kind, item.facts.effective_date)
+    for facts, state, end in assessed:
+        cut = end is not None and (facts.valid_until is None or end < facts.valid_until)
+        summary = summaries.get(state)
+        if summary is None:
+            summary = summaries[state] = StateSummary()
+        summary.add(end, cut, facts.kind, facts.effective_date)
     return summaries
 
 
@@ -224,8 +233,12 @@ def sort_key(item: AssessedEvidence) -> tuple:
 def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFacts],
                        on: datetime.date, warning_days: int = 30) -> Assessment:
     """The status of one requirement on date `on`, with the reason and the evidence states."""
-    assessed = [assess_evidence(e, requirement.renewal_months, on, warning_days)
-                for e in evidence]
+    renewal_months = requirement.renewal_months
+    warning_end = on + datetime.timedelta(days=warning_days)
+    assessed = []
+    for facts in evidence:
+        end = validity_end(facts, renewal_months)
+        assessed.append(AssessedEvidence(facts, evidence_state(facts, end, on, warning_end), end))
     assessed.sort(key=sort_key)
     summaries = summarize(assessed)
     status, reason, valid_until = decide(requirement, summaries)

@@ -1,9 +1,8 @@
 """Ledgers of background work: every dispatched task run, every reminder and its deliveries,
-reminder policies per structure, and the coalescing state of readiness recomputation."""
+reminder policies per structure."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit_prep.models import Organization
@@ -112,27 +111,3 @@ class ReminderDelivery(models.Model):
 
     def __str__(self):
         return f"{self.reminder} → {self.user_id}"
-
-
-class ReadinessState(models.Model):
-    """Latest computed readiness per structure and referential; `dirty_since` coalesces the
-    recomputations asked for by many changes into one task."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    referential = models.ForeignKey("checklists.Referential", on_delete=models.CASCADE,
-                                    related_name="+")
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
-    counts = models.JSONField(default=dict)
-    computed_at = models.DateTimeField(null=True, blank=True)
-    dirty_since = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "referential"],
-                                    name="readiness_state_unique")
-        ]
-        indexes = [models.Index(fields=["dirty_since"], condition=Q(dirty_since__isnull=False),
-                                name="readiness_dirty")]
-
-    def __str__(self):
-        return f"{self.organization_id}/{self.referential_id}: {self.score}"

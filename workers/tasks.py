@@ -8,6 +8,8 @@ from celery import shared_task
 
 from evidence import verification
 
+from .locks import job_lock
+
 TRANSIENT_RETRY = {"max_retries": 5, "retry_backoff": True, "retry_backoff_max": 600,
                    "retry_jitter": True}
 
@@ -36,18 +38,21 @@ def send_reminders(self) -> str:
 
 @shared_task(name="workers.recompute_readiness")
 def recompute_readiness() -> str:
-    """Recompute the readiness of every structure x referential marked dirty since."""
-    from . import readiness_state
+    """Recompute the readiness of every structure x referential marked dirty since (one worker
+    at a time)."""
+    from checklists.services import readiness_state
 
-    return str(readiness_state.recompute_dirty())
+    with job_lock("recompute_readiness") as acquired:
+        return str(readiness_state.recompute_dirty()) if acquired else "0"
 
 
 @shared_task(name="workers.daily_snapshots")
 def daily_snapshots() -> str:
-    """Store today's readiness snapshot of every adoption (once a day)."""
-    from . import readiness_state
+    """Store today's readiness snapshot of every adoption (once a day, one worker at a time)."""
+    from checklists.services import readiness_state
 
-    return str(readiness_state.take_daily_snapshots())
+    with job_lock("daily_snapshots") as acquired:
+        return str(readiness_state.take_daily_snapshots()) if acquired else "0"
 
 
 @shared_task(name="workers.requeue_stuck_revisions")

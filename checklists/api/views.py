@@ -13,11 +13,11 @@ from audit_prep.api.filters import id_filterset
 from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 from evidence.filetypes import FileRejected, inspect_file
-from workers.readiness_state import latest_readiness
 
 from .. import exports, requirement_lists
 from ..models import Adoption, Applicability, EvidenceLink, Referential, Requirement
 from ..services import checklist, links, snapshots, tailoring
+from ..services.readiness_state import latest_readiness
 from .serializers import (
     AdoptionSerializer,
     BulkLinkSerializer,

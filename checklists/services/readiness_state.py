@@ -4,15 +4,15 @@ and coalesced: a burst of changes costs one recomputation, not one per change.
 How it works
 ------------
 * Every service that changes the vault or the tailoring sends `evidence.signals.vault_changed`
-  inside its transaction. `mark_dirty` (connected in `workers.apps`) marks the structure's
+  inside its transaction. `mark_dirty` (connected in `checklists.apps`) marks the structure's
   `ReadinessState` rows dirty, creating the missing ones, in the same transaction. Only when it
   turned a row from clean to dirty does it enqueue `workers.recompute_readiness`, after commit
   and with a short countdown; while a row is already dirty a recomputation is already on its
   way, so the next changes enqueue nothing. The 5-minute beat runs the same task anyway, so a
   lost message only delays the picture.
-* `recompute_dirty` (one worker at a time: job lock) reads each dirty row's `dirty_since` just
-  before computing it, and afterwards clears it only if it still holds that value
-  (compare-and-set). A change committed meanwhile has moved `dirty_since`, so the row stays
+* `recompute_dirty` (one worker at a time: the task takes a job lock) reads each dirty row's
+  `dirty_since` just before computing it, and afterwards clears it only if it still holds that
+  value (compare-and-set). A change committed meanwhile has moved `dirty_since`, so the row stays
   dirty and one more recomputation is enqueued.
 
 `dirty_since` keeps the time of the first change not yet computed; each later change advances
@@ -34,11 +34,10 @@ from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
-from checklists.models import Adoption, ReadinessSnapshot
-from checklists.services import checklist, snapshots
+from audit_prep.tasks import enqueue_after_commit
 
-from .locks import job_lock
-from .models import ReadinessState
+from ..models import Adoption, ReadinessSnapshot, ReadinessState
+from . import checklist, snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +62,10 @@ def latest_readiness() -> dict:
 # --------------------------------------------------------------------------- marking dirty
 
 
-def send_recompute() -> None:
-    """Enqueue one recomputation (called after commit). A broker outage is logged, not raised:
-    the rows stay dirty and the beat runs the task every 5 minutes."""
-    from audit_prep.celery import app
-
-    try:
-        app.tasks[RECOMPUTE_TASK].apply_async(countdown=RECOMPUTE_COUNTDOWN)
-    except Exception:
-        logger.exception("could not enqueue %s; the beat will run it", RECOMPUTE_TASK)
+def enqueue_recompute() -> None:
+    """One recomputation, after commit. A broker outage is logged, not raised: the rows stay
+    dirty and the beat runs the task every 5 minutes."""
+    enqueue_after_commit(RECOMPUTE_TASK, countdown=RECOMPUTE_COUNTDOWN)
 
 
 def mark_dirty(organization_id: int) -> int:
@@ -97,7 +91,7 @@ def mark_dirty(organization_id: int) -> int:
             )
             newly += len(missing)
         if newly:
-            transaction.on_commit(send_recompute, robust=True)
+            enqueue_recompute()
     return newly
 
 
@@ -137,23 +131,22 @@ def _compute(state_id: int):
 
 def recompute_dirty() -> int:
     """Recompute every dirty readiness state; returns how many were computed. The results are
-    written together at the end (the rows are locked only for that short moment)."""
-    with job_lock("recompute_readiness") as acquired:
-        if not acquired:
-            return 0
-        pending = list(ReadinessState.objects.filter(dirty_since__isnull=False)
-                       .order_by("dirty_since", "pk").values_list("pk", flat=True))
-        results = []
-        for state_id in pending:
-            try:
-                with transaction.atomic():
-                    result = _compute(state_id)
-            except Exception:
-                logger.exception("readiness state %s: recomputation failed", state_id)
-                continue
-            if result is not None:
-                results.append(result)
-        changed_meanwhile = 0
+    written together at the end (the rows are locked only for that short moment). Run by one
+    worker at a time (the task `workers.recompute_readiness` holds a job lock)."""
+    pending = list(ReadinessState.objects.filter(dirty_since__isnull=False)
+                   .order_by("dirty_since", "pk").values_list("pk", flat=True))
+    results = []
+    for state_id in pending:
+        try:
+            with transaction.atomic():
+                result = _compute(state_id)
+        except Exception:
+            logger.exception("readiness state %s: recomputation failed", state_id)
+            continue
+        if result is not None:
+            results.append(result)
+    changed_meanwhile = 0
+    with transaction.atomic():
         for state_id, seen, figures in sorted(results, key=lambda result: result[0]):
             # Compare-and-set: clear the flag only if no change came in since it was read.
             if not ReadinessState.objects.filter(pk=state_id, dirty_since=seen).update(
@@ -161,7 +154,7 @@ def recompute_dirty() -> int:
                 ReadinessState.objects.filter(pk=state_id).update(**figures)
                 changed_meanwhile += 1
         if changed_meanwhile:
-            transaction.on_commit(send_recompute, robust=True)
+            enqueue_recompute()
     return len(results)
 
 
@@ -171,6 +164,7 @@ def recompute_dirty() -> int:
 def take_daily_snapshots(today: datetime.date | None = None) -> int:
     """Store the readiness snapshot of `today` (default: the local date) of every adoption that
     has no daily snapshot for that date yet; returns how many were taken. Re-runs take none.
+    Run by one worker at a time (the task `workers.daily_snapshots` holds a job lock).
 
     Only the workers' own snapshots (taken_by empty) count: a quality manager's snapshot, which
     may be a projection to another date, does not replace the daily point of the trend. When
@@ -182,20 +176,18 @@ def take_daily_snapshots(today: datetime.date | None = None) -> int:
         organization_id=OuterRef("organization_id"), referential_id=OuterRef("referential_id"),
         reference_date=today, taken_by__isnull=True,
     )
-    with job_lock("daily_snapshots") as acquired:
-        if not acquired:
-            return 0
-        adoptions = (Adoption.objects.select_related("organization", "referential")
-                     .filter(~Exists(already)).order_by("pk"))
-        taken = []
-        started = timezone.now()
-        for adoption in adoptions:
-            try:
-                with transaction.atomic():
-                    taken.append(snapshots.take(None, adoption, today))
-            except Exception:
-                logger.exception("adoption %s: daily snapshot failed", adoption.pk)
-        if today == actual_today:
+    adoptions = (Adoption.objects.select_related("organization", "referential")
+                 .filter(~Exists(already)).order_by("pk"))
+    taken = []
+    started = timezone.now()
+    for adoption in adoptions:
+        try:
+            with transaction.atomic():
+                taken.append(snapshots.take(None, adoption, today))
+        except Exception:
+            logger.exception("adoption %s: daily snapshot failed", adoption.pk)
+    if today == actual_today:
+        with transaction.atomic():
             _refresh_states(taken, started)
     return len(taken)
 
