@@ -127,7 +127,8 @@ def new_calendar_token() -> str:
 
 class UserPreference(models.Model):
     """A person's language for e-mails, reminder opt-out, an address refused by the mail server,
-    and the secret of their calendar feed."""
+    and the secret of their calendar feed. One row per person: the language is core's
+    (`audit_prep.i18n.language_of`), the other fields are read and written by `notices`."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
@@ -147,29 +148,3 @@ class UserPreference(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.language})"
-
-
-class Notification(models.Model):
-    """An in-app message for one person (reminders, integrity alerts)."""
-
-    scope_path = "organization"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    kind = models.CharField(max_length=40)
-    title = models.CharField(max_length=300)
-    body = models.TextField(blank=True, default="")
-    link = models.CharField(max_length=500, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self):
-        return self.title

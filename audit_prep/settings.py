@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "audit_prep.apps.AuditPrepConfig",
     "evidence",
     "checklists",
+    "notices",
     "workers",
 ]
 

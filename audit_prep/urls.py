@@ -4,10 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from checklists import calendar_views
 from checklists.api import views as checklist_views
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
-from workers import api as workers_api
+from notices import views as notice_views
+from notices.api import views as notice_api
 
 from . import health, views
 from .api import views as api_views
@@ -30,8 +30,8 @@ router.register("requirements", checklist_views.RequirementViewSet, basename="re
 router.register("adoptions", checklist_views.AdoptionViewSet, basename="adoption")
 router.register("exclusions", checklist_views.ExclusionViewSet, basename="exclusion")
 router.register("links", checklist_views.LinkViewSet, basename="link")
-router.register("notifications", workers_api.NotificationViewSet, basename="notification")
-router.register("reminder-policies", workers_api.ReminderPolicyViewSet,
+router.register("notifications", notice_api.NotificationViewSet, basename="notification")
+router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
                 basename="reminderpolicy")
 
 urlpatterns = [
@@ -40,10 +40,10 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(router.urls)),
     path("api/v1/me/", api_views.me, name="me"),
-    path("api/v1/me/preferences/", workers_api.preferences, name="me-preferences"),
-    path("api/v1/me/calendar/", calendar_views.my_calendar, name="me-calendar"),
-    path("api/v1/me/calendar/reset/", calendar_views.reset_my_calendar, name="me-calendar-reset"),
-    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar-feed"),
+    path("api/v1/me/preferences/", notice_api.preferences, name="me-preferences"),
+    path("api/v1/me/calendar/", notice_api.my_calendar, name="me-calendar"),
+    path("api/v1/me/calendar/reset/", notice_api.reset_my_calendar, name="me-calendar-reset"),
+    path("calendar/<str:token>.ics", notice_views.calendar_feed, name="calendar-feed"),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

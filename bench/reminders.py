@@ -4,7 +4,7 @@ PostgreSQL.
 
 Targets (from the issue):
 
-* `workers.reminders.run()` takes at most 60 s and sends exactly 2,000 e-mails (one digest per
+* `notices.reminders.run()` takes at most 60 s and sends exactly 2,000 e-mails (one digest per
   recipient);
 * a second run the same day sends 0 e-mails.
 
@@ -49,7 +49,7 @@ from common import (
 
 TARGET_SECONDS = 60.0
 ENGLISH_EVERY = 10  # one user in 10 prefers English
-# Phases of workers.reminders.run() timed separately; indented ones are part of the one above.
+# Phases of notices.reminders.run() timed separately; indented ones are part of the one above.
 PHASES = {"_close_obsolete": "close obsolete deliveries",
           "_record_due": "ledger: due thresholds + deliveries",
           "_create_deliveries": "  of which: re-read new rows, recipients, deliveries",
@@ -138,7 +138,7 @@ def timed_run(today):
     from django.core import mail
     from django.db import connection
 
-    from workers import reminders
+    from notices import reminders
 
     mail.outbox = []
     counter = Counter()
@@ -154,7 +154,7 @@ def concurrent_runs(today):
     from django.core import mail
     from django.db import connection
 
-    from workers import reminders
+    from notices import reminders
 
     mail.outbox = []
     barrier = threading.Barrier(2)
@@ -181,7 +181,7 @@ def overdue_ledger_is_right(day, today) -> bool:
     (-7 x whole weeks overdue), escalated (default: from 14 days), with a sent delivery to its
     owner and to its structure's quality manager; nothing more urgent."""
     from evidence.models import EvidenceItem
-    from workers.models import Reminder, ReminderDelivery
+    from notices.models import Reminder, ReminderDelivery
 
     ok = True
     for offset in range(1, 8):
@@ -253,8 +253,8 @@ def main() -> int:
 def measure(args) -> int:
     from django.core.management import call_command
 
-    from workers import reminders
-    from workers.models import Reminder, ReminderDelivery
+    from notices import reminders
+    from notices.models import Reminder, ReminderDelivery
 
     today = datetime.date.today()
     started = time.perf_counter()

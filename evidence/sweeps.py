@@ -5,7 +5,8 @@ its verification task is only sent after commit. If the broker was down then, th
 pending: `requeue_stuck_revisions` sends the task again once past STUCK_REVISION_MINUTES.
 
 Integrity: `rehash_sample` re-hashes the least recently checked stored files, flags those that
-no longer match their SHA-256 (or are gone) and alerts the structure's quality managers.
+no longer match their SHA-256 (or are gone) and announces them (`signals.files_flagged`: the
+notices alert the structure's quality managers).
 
 Orphans: an upload writes its objects before the database transaction that records them. If that
 transaction fails, the objects stay in storage with no StoredFile row naming their key. They are
@@ -17,26 +18,19 @@ import datetime
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import timezone
 
 from audit_prep import audit
-from audit_prep.models import Membership, Notification
-from audit_prep.roles import Role
 
 from .file_checks import refresh_file_check
 from .filetypes import RejectionReason
 from .models import Revision, StoredFile, VerificationStatus
-from .signals import vault_changed
+from .signals import files_flagged, vault_changed
 from .storage import KEY_PREFIX, evidence_storage, hash_object
 
 logger = logging.getLogger(__name__)
@@ -235,7 +229,8 @@ def rehash_sample(size: int | None = None, all_files: bool = False) -> RehashRes
     """Re-hash the `size` least recently checked verified files (default REHASH_SAMPLE_SIZE),
     or every one with `all_files`, to catch silent corruption and missing objects. A file that
     no longer matches is flagged (`integrity_error`), audited and reported to the quality
-    managers of its structure once; it is cleared when it matches again."""
+    managers of its structure once (through `signals.files_flagged`); it is cleared when it
+    matches again."""
     checked = mismatches = unreadable = consecutive = 0
     flagged, restored = [], []
     for stored_file in _iter_files(_sample_ids(size, all_files)):
@@ -259,84 +254,9 @@ def rehash_sample(size: int | None = None, all_files: bool = False) -> RehashRes
         if _flag(stored_file, problem, found, now):
             flagged.append((stored_file, problem))
     if flagged:
-        alert_quality_managers(flagged)
+        files_flagged.send(sender=StoredFile, problems={f.pk: problem for f, problem in flagged})
     repaired = refresh_file_check()  # a safety net: nothing to repair when every writer refreshed
     if repaired:
         logger.error("file_check of %d evidence item(s) was stale; repaired", repaired)
     return RehashResult(checked, mismatches, tuple(f.pk for f, _problem in flagged),
                         tuple(f.pk for f in restored), unreadable)
-
-
-# --- integrity alerts ------------------------------------------------------------------------
-
-
-def _language_of(user) -> str:
-    try:
-        language = user.preference.language
-    except ObjectDoesNotExist:
-        language = ""
-    codes = {code for code, _name in settings.LANGUAGES}
-    return language if language in codes else settings.LANGUAGE_CODE
-
-
-def _alert_line(stored_file: StoredFile, problem: RejectionReason) -> str:
-    """One flagged file, in the active language."""
-    return _("%(organization)s — evidence “%(evidence)s”, file “%(file)s”: %(problem)s") % {
-        "organization": stored_file.organization.name,
-        "evidence": stored_file.revision.evidence.title,
-        "file": stored_file.name, "problem": problem.label}
-
-
-def _notification(user, stored_file: StoredFile, problem: RejectionReason) -> Notification:
-    return Notification(
-        user=user, organization_id=stored_file.organization_id, kind="integrity_error",
-        title=_("File altered or missing: “%(file)s”") % {"file": stored_file.name},
-        body=_alert_line(stored_file, problem) + " "
-        + _("Restore it from a trusted copy or upload a new revision."),
-        link=f"/api/v1/evidence/{stored_file.revision.evidence_id}/",
-    )
-
-
-def _alert_mail(lines: list[str]) -> tuple[str, str]:
-    subject = ngettext("Integrity alert: %(count)d stored file is altered or missing",
-                       "Integrity alert: %(count)d stored files are altered or missing",
-                       len(lines)) % {"count": len(lines)}
-    intro = _("The periodic check of the evidence store found files that no longer match their "
-              "fingerprint or cannot be found. Until they are restored, the evidence concerned "
-              "does not cover any requirement of the readiness checklist.")
-    body = "\n\n".join([intro, "\n".join(f"- {line}" for line in lines), settings.SITE_URL])
-    return subject, body
-
-
-def _send_alert_mail(address: str, subject: str, body: str) -> None:
-    try:
-        send_mail(subject, body, None, [address])
-    except Exception:  # the notifications are stored; a mail server outage must not lose them
-        logger.exception("integrity alert e-mail to %s failed", address)
-
-
-def alert_quality_managers(flagged: list[tuple[StoredFile, RejectionReason]]) -> int:
-    """A notification per quality manager and flagged file of their structure, and one e-mail
-    per quality manager (in their language) for the whole run. Returns the e-mails queued."""
-    problems = {stored_file.pk: problem for stored_file, problem in flagged}
-    files = list(StoredFile.objects.filter(pk__in=problems).defer("text")
-                 .select_related("organization", "revision__evidence").order_by("id"))
-    memberships = (Membership.objects.filter(
-        organization_id__in={f.organization_id for f in files}, role=Role.QUALITY_MANAGER,
-        user__is_active=True).select_related("user__preference").order_by("user_id"))
-    by_user: dict[int, tuple] = {}
-    for membership in memberships:
-        user = membership.user
-        by_user.setdefault(user.pk, (user, []))[1].extend(
-            f for f in files if f.organization_id == membership.organization_id)
-    notifications, mails = [], []
-    for user, user_files in by_user.values():
-        with translation.override(_language_of(user)):
-            notifications += [_notification(user, f, problems[f.pk]) for f in user_files]
-            if user.email:
-                mails.append((user.email, *_alert_mail(
-                    [_alert_line(f, problems[f.pk]) for f in user_files])))
-    Notification.objects.bulk_create(notifications)
-    for mail in mails:  # sent once the flags are committed
-        transaction.on_commit(partial(_send_alert_mail, *mail), robust=True)
-    return len(mails)

@@ -51,7 +51,7 @@ from django.urls import URLPattern, URLResolver, resolve
 from rest_framework.test import APIClient
 
 from audit_prep import urls as project_urls
-from audit_prep.models import AuditEvent, Membership, Notification, Organization, UserPreference
+from audit_prep.models import AuditEvent, Membership, Organization, UserPreference
 from audit_prep.roles import Role
 from checklists import exports
 from checklists.models import (
@@ -64,7 +64,7 @@ from checklists.models import (
 )
 from checklists.services import links, snapshots, tailoring
 from evidence.models import EvidenceItem, EvidenceStatus, Revision, StoredFile, Tag
-from workers.models import ReminderPolicy
+from notices.models import Notification, ReminderPolicy
 
 from .checklists.conftest import make_referential
 from .conftest import stored_objects, upload

@@ -24,12 +24,25 @@ def verify_revision(self, revision_id: int) -> str:
         raise self.retry(exc=exc, countdown=verification.retry_delay(self.request.retries)) from exc
 
 
+def run_reminders(today=None):
+    """The reminders job: `notices.reminders.run` inside its job lock, so that one run at a time
+    happens across every worker (another worker's run: nothing done, `locked`)."""
+    from notices import reminders
+
+    from .locks import job_lock
+
+    with job_lock(reminders.JOB_NAME) as held:
+        if not held:
+            return reminders.RunResult(locked=True)
+        return reminders.run(today)
+
+
 @shared_task(name="workers.send_reminders", bind=True, **TRANSIENT_RETRY)
 def send_reminders(self) -> str:
     """Send the reminder digests that became due; retries deliveries the mail server refused."""
-    from . import reminders
+    from notices import reminders
 
-    result = reminders.run()
+    result = run_reminders()
     if result.failed:
         raise self.retry(exc=reminders.DeliveryFailed(result.failed),
                          countdown=verification.retry_delay(self.request.retries))

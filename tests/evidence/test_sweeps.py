@@ -11,11 +11,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit_prep.celery import app
-from audit_prep.models import AuditEvent, Notification
+from audit_prep.models import AuditEvent
 from audit_prep.roles import Role
 from checklists.models import Adoption, EvidenceLink
 from evidence import sweeps, verification
 from evidence.models import Revision, StoredFile, VerificationStatus
+from notices import alerts
+from notices.models import Notification
 from tests import filemakers
 from tests.checklists.conftest import make_referential
 from tests.conftest import upload
@@ -244,7 +246,7 @@ class TestRehash:
         def refuse(*args, **kwargs):
             raise ConnectionRefusedError("smtp down")
 
-        monkeypatch.setattr(sweeps, "send_mail", refuse)
+        monkeypatch.setattr(alerts, "send_mail", refuse)
         alter(media_root, verified())
         with django_capture_on_commit_callbacks(execute=True):
             sweeps.rehash_sample()

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from audit_prep.models import AuditEvent, Notification
+from audit_prep.models import AuditEvent
 from evidence.models import Revision, StoredFile, VerificationStatus
+from notices.models import Notification
 from tests import filemakers
 from tests.conftest import upload
 from tests.factories import EvidenceFactory

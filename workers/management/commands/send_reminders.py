@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from audit_prep.cli import iso_date
-from workers import reminders
+from workers.tasks import run_reminders
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
                             help="simulate this day (YYYY-MM-DD) instead of today")
 
     def handle(self, *args, **options):
-        result = reminders.run(today=options["date"])
+        result = run_reminders(today=options["date"])
         self.stdout.write(str(result))
         if result.failed:
             raise CommandError(

@@ -7,30 +7,18 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import trans_real
 from icalendar import Calendar
 
-from audit_prep.models import AuditEvent, UserPreference
+from audit_prep.models import AuditEvent, UserPreference, new_calendar_token
 from audit_prep.roles import Role
-from audit_prep.urls import urlpatterns as project_urlpatterns
-from checklists import calendar_views
-from checklists.calendar import feed_for
 from checklists.models import Adoption
 from evidence.models import EvidenceItem, EvidenceStatus
+from notices.calendar import feed_for
 
+from ..checklists.conftest import make_referential
 from ..factories import EvidenceFactory, MembershipFactory, UserFactory
-from .conftest import make_referential
-
-# Test-local URLconf: the project's routes plus the calendar's, as proposed for audit_prep.urls.
-urlpatterns = [
-    *project_urlpatterns,
-    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar-feed"),
-    path("api/v1/me/calendar/", calendar_views.my_calendar, name="me-calendar"),
-    path("api/v1/me/calendar/reset/", calendar_views.reset_my_calendar,
-         name="me-calendar-reset"),
-]
 
 TODAY = datetime.date(2026, 6, 1)
 NOW = datetime.datetime(2026, 6, 1, 10, tzinfo=datetime.UTC)
@@ -58,7 +46,6 @@ class _Proposed(gettext.NullTranslations):
 
 @pytest.fixture(autouse=True)
 def calendar_setup(settings, monkeypatch):
-    settings.ROOT_URLCONF = __name__
     settings.SITE_URL = SITE
     catalog = trans_real.translation("fr")
     proposed = _Proposed()
@@ -77,7 +64,7 @@ def evidence(org, valid_until, **fields):
 
 def calendar_token(user, language="fr"):
     preference, _ = UserPreference.objects.get_or_create(
-        user=user, defaults={"calendar_token": calendar_views.new_token(), "language": language})
+        user=user, defaults={"calendar_token": new_calendar_token(), "language": language})
     return preference.calendar_token
 
 

@@ -1,4 +1,4 @@
-"""The reminder ledger: which thresholds are due (set-based, one query per distinct policy),
+"""The due reminders: which thresholds are due (set-based, one query per distinct policy),
 the `Reminder` rows recording them, the `ReminderDelivery` rows of their recipients, and closing
 what became obsolete. Steps 1 and 2 of a run (see the package's docstring)."""
 
@@ -45,7 +45,7 @@ DEFERRED = "deferred: mail server unavailable"
 
 
 def phase(name: str):
-    """A step of the run as the package holds it at run time (`workers.reminders.<name>`), so
+    """A step of the run as the package holds it at run time (`notices.reminders.<name>`), so
     that a step called from within another one can be wrapped there like the others."""
     return getattr(import_module(__package__), name)
 
@@ -120,8 +120,8 @@ def _most_urgent_due(leads: tuple[int, ...], weekly: bool):
 
 
 def _record_due(today: datetime.date, now, policies: _Policies) -> int:
-    """Insert the due thresholds not in the ledger yet and the deliveries of the most urgent
-    one per item; return the number of ledger rows created."""
+    """Insert the due thresholds not recorded yet and the deliveries of the most urgent
+    one per item; return the number of `Reminder` rows created."""
     before = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
     create_deliveries = phase("_create_deliveries")
     for leads, weekly, where in policies.groups():
@@ -146,7 +146,7 @@ def _record_due(today: datetime.date, now, policies: _Policies) -> int:
                 "pk", "valid_until", "owner_id", "organization_id", "owner_ok",
                 "recorded")[:CHUNK]):
             first, last = rows[0][0], rows[-1][0]
-            ledger = []
+            rows_due = []
             for pk, valid_until, _owner, org_id, _ok, recorded in rows:
                 days_left = (valid_until - today).days
                 # Thresholds less urgent than one already recorded were recorded with it.
@@ -157,16 +157,16 @@ def _record_due(today: datetime.date, now, policies: _Policies) -> int:
                 urgent = min(due)
                 escalate = -days_left >= policies.of(org_id).escalate_after_days
                 # The less urgent ones are recorded as done: one line, never a burst.
-                ledger += [Reminder(evidence_id=pk, valid_until=valid_until, threshold=t,
+                rows_due += [Reminder(evidence_id=pk, valid_until=valid_until, threshold=t,
                                     escalated=escalate and t == urgent,
                                     completed_at=None if t == urgent else now) for t in due]
-            Reminder.objects.bulk_create(ledger, ignore_conflicts=True, batch_size=CHUNK)
+            Reminder.objects.bulk_create(rows_due, ignore_conflicts=True, batch_size=CHUNK)
             create_deliveries(rows, first, last, before, now, managers)
     return Reminder.objects.filter(pk__gt=before).count()
 
 
 def _create_deliveries(rows, first, last, before, now, managers) -> None:
-    """Recipients of the reminders just inserted for `rows`, re-read from the ledger: the
+    """Recipients of the reminders just inserted for `rows`, re-read from the table: the
     unique constraint decides which rows are this run's."""
     items = {row[0]: row[2:5] for row in rows}  # pk: (owner, organization, owner is member)
     new = Reminder.objects.filter(

@@ -18,34 +18,22 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import trans_real
-from rest_framework.routers import SimpleRouter
 
-import audit_prep.urls
-from audit_prep.models import AuditEvent, Membership, Notification, UserPreference
+from audit_prep.models import AuditEvent, Membership, UserPreference
 from audit_prep.roles import Role
 from evidence.models import EvidenceItem, EvidenceStatus
+from notices import reminders
+from notices.models import Notification, Reminder, ReminderDelivery, ReminderPolicy
 from tests.factories import EvidenceFactory, MembershipFactory, UserFactory
-from workers import api, reminders
-from workers.models import Reminder, ReminderDelivery, ReminderPolicy
+from workers import tasks
 from workers.tasks import send_reminders
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = datetime.timedelta(days=1)
 TODAY = datetime.date(2026, 3, 2)
 SITE = "https://qualite.example.org"
-
-# ---- the routes of workers.api, as audit_prep/urls.py will register them (test-local urlconf)
-_router = SimpleRouter()
-_router.register("notifications", api.NotificationViewSet, basename="notification")
-_router.register("reminder-policies", api.ReminderPolicyViewSet, basename="reminderpolicy")
-urlpatterns = [
-    path("api/v1/me/preferences/", api.preferences, name="me-preferences"),
-    path("api/v1/", include(_router.urls)),
-    *audit_prep.urls.urlpatterns,
-]
 
 # ---- proposed French translations of the new msgids. Until they are merged into
 # locale/fr/LC_MESSAGES/django.po, the fixture below supplies those the shipped catalogue lacks,
@@ -93,7 +81,6 @@ def french_catalogue():
 @pytest.fixture(autouse=True)
 def site(settings):
     settings.SITE_URL = SITE
-    settings.ROOT_URLCONF = __name__
 
 
 @pytest.fixture
@@ -318,8 +305,9 @@ class TestConcurrency:
         def held_elsewhere(name):
             yield False
 
-        monkeypatch.setattr(reminders, "job_lock", held_elsewhere)
-        result = run_on(TODAY)
+        monkeypatch.setattr("workers.locks.job_lock", held_elsewhere)
+        with frozen(TODAY):
+            result = tasks.run_reminders()
         assert result.locked and str(result).startswith("reminders: another worker")
         assert outbox == [] and not Reminder.objects.exists()
 

@@ -1,6 +1,6 @@
 """A person's iCalendar feed (RFC 5545): the expiry dates of the evidence they look after and
 the target audit dates of their structures, for Outlook, Thunderbird or Google Calendar to
-subscribe to through a secret URL (see `calendar_views`).
+subscribe to through a secret URL (`feed_url`; the feed is served by `notices.views`).
 
 Which evidence: in a structure where the person is quality manager (may approve), all of the
 structure's evidence; where they are contributor or viewer, only the evidence they own. Archived
@@ -22,11 +22,10 @@ from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from audit_prep import access
-from audit_prep.models import UserPreference
+from audit_prep.i18n import language_of
 from audit_prep.roles import Action
+from checklists.models import Adoption
 from evidence.models import EvidenceItem, EvidenceStatus
-
-from .models import Adoption
 
 PRODID = "-//audit-prep//calendar//FR"
 REFRESH = datetime.timedelta(hours=1)
@@ -46,20 +45,15 @@ def _shift_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def feed_url(token: str) -> str:
+    """The secret address of the feed whose token is `token`."""
+    return f"{settings.SITE_URL}/calendar/{token}.ics"
+
+
 def window(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """First and last date (inclusive) listed in a feed."""
     today = today or timezone.localdate()
     return _shift_years(today, -YEARS_BACK), _shift_years(today, YEARS_AHEAD)
-
-
-def language_of(user) -> str:
-    """The person's preferred language (UserPreference.language), French by default."""
-    try:
-        language = user.preference.language
-    except UserPreference.DoesNotExist:
-        language = ""
-    codes = {code for code, _name in settings.LANGUAGES}
-    return language if language in codes else settings.LANGUAGE_CODE
 
 
 def evidence_in_feed(user, start: datetime.date, end: datetime.date):

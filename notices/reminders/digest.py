@@ -1,6 +1,6 @@
 """The digests: one e-mail per recipient covering all their open deliveries, in their
 language, through one mail connection for the run, and one in-app notification for what is new.
-Step 3 of a run (see the package's docstring); templates in workers/templates/workers/."""
+Step 3 of a run (see the package's docstring); templates in notices/templates/notices/."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from audit_prep.models import Notification
+from audit_prep.i18n import supported_language
 from audit_prep.services import preference_of
 
-from ..models import ReminderDelivery
-from .ledger import (
+from ..models import Notification, ReminderDelivery
+from .due import (
     CHUNK,
     CLOSED_WITHOUT_EMAIL,
     DEFERRED,
@@ -236,8 +236,8 @@ def _deliver(today: datetime.date, now, result: RunResult) -> None:
     open_deliveries = ReminderDelivery.objects.filter(sent_at__isnull=True)
     user_ids = list(open_deliveries.order_by("user_id").values_list("user_id", flat=True)
                     .distinct())
-    templates = (get_template("workers/reminder_digest.txt"),
-                 get_template("workers/reminder_digest.html"))
+    templates = (get_template("notices/reminder_digest.txt"),
+                 get_template("notices/reminder_digest.html"))
     mailer = _Mailer()
     try:
         for chunk in _chunks(user_ids, USER_CHUNK):
@@ -259,14 +259,11 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         "reminder__evidence__organization__name")
     outcome: dict[str, list[int]] = {}  # sent / closing reason / error -> user ids
     notifications, refused = [], []
-    languages = dict(settings.LANGUAGES)
     phrases: dict[tuple, tuple[str, str]] = {}
     for user_id, user_rows in groupby(rows, key=lambda r: r[1]):
         user = users[user_id]
         items = _items(user_rows, today)
-        language = user["preference__language"] or settings.LANGUAGE_CODE
-        with translation.override(language if language in languages else
-                                  settings.LANGUAGE_CODE):
+        with translation.override(supported_language(user["preference__language"])):
             for item in items:
                 key = (translation.get_language(), item.valid_until)
                 if key not in phrases:  # a few distinct dates per run: phrase each once

@@ -1,16 +1,19 @@
-"""Expiry reminders: a ledger first, then one digest e-mail per recipient per run.
+"""Expiry reminders: the due reminders recorded first, then one digest e-mail per recipient
+per run.
 
-`run(today)` works inside the "send_reminders" job lock (one run at a time, every worker):
+`run(today)` does one run in one transaction. The periodic job (`workers.send_reminders`, and
+`manage.py send_reminders`) calls it inside the "send_reminders" job lock of `workers`, so that
+one run at a time happens across every worker:
 
 1. **Due thresholds, set-based.** For each distinct reminder policy, one query (read in pages
-   by primary key) finds the evidence whose most urgent due threshold has no ledger row yet
+   by primary key) finds the evidence whose most urgent due threshold has no `Reminder` row yet
    ("expires on or before today + N and not yet reminded for N"). Every due threshold more
    urgent than those already recorded is inserted (bulk, ignore_conflicts: the unique
    constraint is the backstop). Only the most urgent one is delivered; the others are recorded
    as done, so a stopped beat or a new item already inside 7 days gives one line, never a burst
    of stale ones. Thresholds less urgent than a recorded one are not back-filled (a lead time
    added later): they could never be sent.
-2. **Recipients.** The rows just inserted are re-read from the ledger (this run's: above the
+2. **Recipients.** The rows just inserted are re-read (this run's: above the
    highest id before the run, not completed): the owner, when still an active member of the
    structure, otherwise the structure's quality managers; from `escalate_after_days` overdue
    on, the quality managers too (`Reminder.escalated`).
@@ -28,12 +31,12 @@ counts as a server failure. An address refused for good (5.1.x: unknown mailbox 
 closes the delivery with an `undeliverable: ...` error, is recorded on its owner's preferences
 (nothing more is e-mailed to it until the address changes or the refusal is cleared), and its
 owner gets an in-app notice.
-The job's writes commit together when the lock is released, so a worker killed after sending but
-before the commit re-sends on the next run: at least once, never lost.
+The run's writes commit together (its transaction, within the job lock's), so a worker killed
+after sending but before the commit re-sends on the next run: at least once, never lost.
 
-The package: `ledger` records the due thresholds and the deliveries they call for (steps 1 and
-2), `digest` composes and sends the digests (step 3); `run` below runs them in the job lock. The
-steps are looked up here at run time (see `ledger.phase`), so that each can be wrapped in this
+The package: `due` records the due thresholds and the deliveries they call for (steps 1 and
+2), `digest` composes and sends the digests (step 3); `run` below runs them. The
+steps are looked up here at run time (see `due.phase`), so that each can be wrapped in this
 package: bench/reminders.py times them.
 """
 
@@ -42,9 +45,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
-from ..locks import job_lock
 from .digest import (
     MAX_CONSECUTIVE_FAILURES,
     NOTIFICATION_KIND,
@@ -53,7 +56,7 @@ from .digest import (
     _deliver,
     when_text,
 )
-from .ledger import (
+from .due import (
     CHUNK,
     CLOSED_WITHOUT_EMAIL,
     DEFERRED,
@@ -70,18 +73,18 @@ from .ledger import (
     due_thresholds,
 )
 
-# Steps called from within another step: here too, so that they can be wrapped (`ledger.phase`).
-from .ledger import _complete_reminders as _complete_reminders  # isort: skip
-from .ledger import _create_deliveries as _create_deliveries  # isort: skip
+# Steps called from within another step: here too, so that they can be wrapped (`due.phase`).
+from .due import _complete_reminders as _complete_reminders  # isort: skip
+from .due import _create_deliveries as _create_deliveries  # isort: skip
 
 __all__ = [
     "CHUNK", "CLOSED_WITHOUT_EMAIL", "DEFERRED", "ID_CHUNK", "INACTIVE", "JOB_NAME",
     "MAX_CONSECUTIVE_FAILURES", "NOTIFICATION_KIND", "NO_EMAIL", "OBSOLETE", "OPT_OUT", "SENT",
-    "USER_CHUNK", "DaysUntil", "DeliveryFailed", "Item", "RunResult", "due_thresholds", "job_lock",
-    "run", "when_text",
+    "USER_CHUNK", "DaysUntil", "DeliveryFailed", "Item", "RunResult", "due_thresholds", "run",
+    "when_text",
 ]
 
-JOB_NAME = "send_reminders"
+JOB_NAME = "send_reminders"  # the name of its job lock (workers)
 
 
 class DeliveryFailed(Exception):
@@ -97,7 +100,7 @@ class RunResult:
     skipped_other: int = 0  # inactive user, no e-mail address, or an address refused earlier
     undeliverable: int = 0  # address refused for good by the mail server in this run: closed
     notifications: int = 0
-    locked: bool = False  # another worker was running the job: nothing done
+    locked: bool = False  # another worker was running the job (its lock): nothing done
 
     def __str__(self) -> str:
         if self.locked:
@@ -111,11 +114,10 @@ class RunResult:
 
 def run(today: datetime.date | None = None) -> RunResult:
     """Record the reminders that became due by `today` (default: the local date) and send the
-    digests not sent yet. Safe to run any number of times, from any number of workers."""
+    digests not sent yet. Safe to run any number of times; the job runs it in its job lock, so
+    that one run at a time happens across the workers."""
     today = today or timezone.localdate()
-    with job_lock(JOB_NAME) as held:
-        if not held:
-            return RunResult(locked=True)
+    with transaction.atomic():
         result = RunResult()
         now = timezone.now()
         _close_obsolete(now)

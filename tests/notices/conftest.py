@@ -1,0 +1,1 @@
+from tests.checklists.conftest import iso  # noqa: F401  (the same referential fixture)
