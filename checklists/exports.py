@@ -14,8 +14,9 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from audit_prep.i18n import active_language
 
 from .readiness import Status
 
@@ -47,7 +48,7 @@ def _as_date(value) -> datetime.date | None:
 
 
 def _french() -> bool:
-    return (get_language() or "fr").startswith("fr")
+    return active_language() == "fr"
 
 
 def _date_text(value) -> str:
@@ -374,7 +375,7 @@ def write_pdf(checklist: dict, stream) -> None:
         stream, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
         topMargin=12 * mm, bottomMargin=15 * mm, title=_("Audit readiness checklist"),
         author=checklist["organization"]["name"], subject=_referential(checklist),
-        lang=get_language() or "fr")
+        lang=active_language())
     document.build(story, canvasmaker=NumberedCanvas)
 
 

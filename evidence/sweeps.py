@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit_prep import audit
+from audit_prep.tasks import enqueue
 
 from .file_checks import refresh_file_check
 from .filetypes import RejectionReason
@@ -92,19 +93,6 @@ VERIFY_TASK = "workers.verify_revision"
 REQUEUE_BATCH = 500
 
 
-def _enqueue(task_name: str, *args, expires: float | None = None) -> bool:
-    """Send a task now (not on commit); False when the broker refused it."""
-    from audit_prep.celery import app
-
-    try:
-        app.tasks[task_name].apply_async(args=list(args), expires=expires)
-    except Exception:
-        logger.exception("could not enqueue %s%s; the next sweep will try again", task_name,
-                         list(args))
-        return False
-    return True
-
-
 def stuck_revisions(now: datetime.datetime | None = None, limit: int = REQUEUE_BATCH):
     """Ids of revisions still pending verification past the threshold, oldest first."""
     cutoff = (now or timezone.now()) - datetime.timedelta(minutes=settings.STUCK_REVISION_MINUTES)
@@ -124,7 +112,7 @@ def requeue_stuck_revisions(now: datetime.datetime | None = None) -> list[int]:
     expires = settings.STUCK_REVISION_MINUTES * 60
     requeued = []
     for revision_id in stuck_revisions(now):
-        if not _enqueue(VERIFY_TASK, revision_id, expires=expires):
+        if not enqueue(VERIFY_TASK, revision_id, expires=expires):
             break
         requeued.append(revision_id)
     if requeued:

@@ -4,11 +4,9 @@ in-app notification per file and one e-mail for the whole run, in their language
 leave after commit; a mail server outage loses none of the notifications."""
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,6 +14,7 @@ from django.utils.translation import ngettext
 from audit_prep.i18n import language_of
 from audit_prep.models import Membership
 from audit_prep.roles import Role
+from audit_prep.tasks import after_commit
 from evidence.filetypes import RejectionReason
 from evidence.models import StoredFile
 
@@ -89,7 +88,7 @@ def alert_quality_managers(problems: dict[int, RejectionReason]) -> int:
                     [_alert_line(f, problems[f.pk]) for f in user_files])))
     Notification.objects.bulk_create(notifications)
     for mail in mails:  # sent once the flags are committed
-        transaction.on_commit(partial(_send_alert_mail, *mail), robust=True)
+        after_commit(_send_alert_mail, *mail)
     return len(mails)
 
 

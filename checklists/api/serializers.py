@@ -1,9 +1,9 @@
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
+from audit_prep.i18n import active_language
 from audit_prep.models import Organization
 from evidence.models import EvidenceItem
 
@@ -15,10 +15,6 @@ from ..models import (
     Referential,
     Requirement,
 )
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "fr").startswith("en") else "fr"
 
 
 class ReferentialSerializer(serializers.ModelSerializer):
@@ -33,7 +29,7 @@ class ReferentialSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, obj) -> str:
-        return getattr(obj, f"name_{_lang()}")
+        return getattr(obj, f"name_{active_language()}")
 
 
 class RequirementSerializer(serializers.ModelSerializer):
@@ -49,7 +45,7 @@ class RequirementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, obj) -> str:
-        return getattr(obj, f"name_{_lang()}")
+        return getattr(obj, f"name_{active_language()}")
 
 
 class OwnRequirementSerializer(serializers.Serializer):
@@ -96,7 +92,7 @@ class AdoptionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
         validators = []  # the service answers a second adoption with "already_adopted"
 
     def get_referential_name(self, obj) -> str:
-        return getattr(obj.referential, f"name_{_lang()}")
+        return getattr(obj.referential, f"name_{active_language()}")
 
     @extend_schema_field(ReadinessSerializer(allow_null=True))
     def get_readiness(self, obj) -> dict | None:

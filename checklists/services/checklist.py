@@ -10,8 +10,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from audit_prep.i18n import active_language
 
 from .. import readiness
 from ..models import Adoption, Applicability, EvidenceLink, Requirement
@@ -59,8 +60,7 @@ class ChecklistRow:
 
 
 def _localized(obj, field: str) -> str:
-    language = (get_language() or "fr")[:2]
-    return getattr(obj, f"{field}_{'en' if language == 'en' else 'fr'}")
+    return getattr(obj, f"{field}_{active_language()}")
 
 
 # What the rules need of each link, read in one query from the link's evidence.
