@@ -11,7 +11,8 @@ from .roles import Action, Role
 ORG_FIELDS = ("name", "slug", "siret", "kind", "region")
 
 
-def _org_snapshot(org):
+def _audited_fields(org):
+    """The fields of a structure as the audit trail records them (before / after)."""
     return {name: getattr(org, name) for name in ORG_FIELDS}
 
 
@@ -24,7 +25,7 @@ def create_organization(actor, data: dict) -> Organization:
         membership = Membership.objects.create(
             user=actor, organization=org, role=Role.QUALITY_MANAGER
         )
-        audit.record(actor, "organization.create", org, after=_org_snapshot(org))
+        audit.record(actor, "organization.create", org, after=_audited_fields(org))
         audit.record(actor, "membership.create", membership,
                      after={"user": actor.pk, "role": membership.role})
     access.forget(actor)
@@ -35,12 +36,12 @@ def update_organization(actor, org: Organization, data: dict) -> Organization:
     access.require(actor, Action.MANAGE_ORGANIZATION, org.pk)
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
-        before = _org_snapshot(org)
+        before = _audited_fields(org)
         for name, value in data.items():
             setattr(org, name, value)
         org.full_clean()
         org.save()
-        audit.record(actor, "organization.update", org, before=before, after=_org_snapshot(org))
+        audit.record(actor, "organization.update", org, before=before, after=_audited_fields(org))
     return org
 
 

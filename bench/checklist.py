@@ -283,7 +283,7 @@ def make_structure(referentials: list, library_rows: list, own_requirements: int
 
     from audit_prep.models import Membership, Organization
     from audit_prep.roles import Role
-    from checklists.models import Adoption, Applicability, Requirement
+    from checklists.models import Adoption, Exclusion, Requirement
     from checklists.services.tailoring import upsert_own_requirements
 
     referentials, library_rows = list(referentials), list(library_rows)
@@ -311,7 +311,7 @@ def make_structure(referentials: list, library_rows: list, own_requirements: int
     # Two justified exclusions, as an SIAE typically declares (design and development).
     for requirement in Requirement.objects.filter(referential__code=TARGET_CODE,
                                                   ref_id__in=("8.3", "8.3.2")):
-        Applicability.objects.create(organization=organization, requirement=requirement,
+        Exclusion.objects.create(organization=organization, requirement=requirement,
                                      justification="Pas de conception : mise à disposition.",
                                      decided_by=user)
     requirements = list(Requirement.objects.filter(

@@ -161,7 +161,7 @@ class Adoption(models.Model):
         return f"{self.organization} → {self.referential}"
 
 
-class Applicability(models.Model):
+class Exclusion(models.Model):
     """A structure's justified exclusion of a requirement (e.g. ISO 9001 8.3 for an SIAE)."""
 
     scope_path = "organization"
@@ -180,10 +180,10 @@ class Applicability(models.Model):
         ordering = ["organization_id", "requirement_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "requirement"], name="applicability_unique"
+                fields=["organization", "requirement"], name="exclusion_unique"
             ),
             models.CheckConstraint(
-                condition=~Q(justification=""), name="applicability_justified"
+                condition=~Q(justification=""), name="exclusion_justified"
             ),
         ]
 

@@ -56,8 +56,8 @@ from audit_prep.roles import Role
 from checklists import exports
 from checklists.models import (
     Adoption,
-    Applicability,
     EvidenceLink,
+    Exclusion,
     ReadinessSnapshot,
     Referential,
     Requirement,
@@ -87,7 +87,7 @@ SUBJECT_ROLES = {"viewer": Role.VIEWER, "contributor": Role.CONTRIBUTOR,
 ERROR_CODES = {400: "validation_error", 401: "not_authenticated", 403: "permission_denied",
                404: "not_found", 405: "method_not_allowed"}
 SNAPSHOT_MODELS = (Organization, Membership, AuditEvent, EvidenceItem, Revision, StoredFile, Tag,
-                   EvidenceItem.tags.through, Referential, Requirement, Adoption, Applicability,
+                   EvidenceItem.tags.through, Referential, Requirement, Adoption, Exclusion,
                    EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
@@ -461,7 +461,7 @@ _ENDPOINTS = [
              listing=ReadinessSnapshot, only="snapshot"),
     Endpoint("adoption-snapshots", "POST", "/api/v1/adoptions/{adoption}/snapshots/"),
     # exclusions
-    Endpoint("exclusion-list", "GET", "/api/v1/exclusions/", listing=Applicability),
+    Endpoint("exclusion-list", "GET", "/api/v1/exclusions/", listing=Exclusion),
     Endpoint("exclusion-detail", "GET", "/api/v1/exclusions/{exclusion}/"),
     Endpoint("exclusion-list", "POST", "/api/v1/exclusions/", data=_exclusion_create),
     Endpoint("exclusion-detail", "PATCH", "/api/v1/exclusions/{exclusion}/",
@@ -705,19 +705,19 @@ def _snapshot_taken(w, response, user):
 
 
 def _excluded(w, response, user):
-    exclusion = Applicability.objects.get(organization=w.org,
+    exclusion = Exclusion.objects.get(organization=w.org,
                                           requirement=w.ids["library_requirement"])
     assert (exclusion.justification, exclusion.decided_by_id) == (JUSTIFICATION, user.pk)
 
 
 def _exclusion_rejustified(w, response, user):
-    exclusion = Applicability.objects.get(pk=w.ids["exclusion"])
+    exclusion = Exclusion.objects.get(pk=w.ids["exclusion"])
     assert (exclusion.justification, exclusion.decided_by_id) == (NEW_JUSTIFICATION, user.pk)
     assert exclusion.requirement_id == w.ids["excluded"]
 
 
 def _exclusion_withdrawn(w, response, user):
-    assert not Applicability.objects.filter(pk=w.ids["exclusion"]).exists()
+    assert not Exclusion.objects.filter(pk=w.ids["exclusion"]).exists()
 
 
 def _linked(*requirements):
@@ -1268,7 +1268,7 @@ def test_ids_of_another_structure_in_the_body(world, dual, subject, build, statu
                  lambda w: {"organization": w.other_org.pk,
                             "requirement": w.ids["library_requirement"],
                             "justification": NEW_JUSTIFICATION},
-                 lambda: list(Applicability.objects.order_by("pk").values_list(
+                 lambda: list(Exclusion.objects.order_by("pk").values_list(
                      "organization_id", "requirement_id")),
                  id="exclusion organization and requirement are read-only"),
 ])

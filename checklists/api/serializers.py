@@ -9,8 +9,8 @@ from evidence.models import EvidenceItem
 
 from ..models import (
     Adoption,
-    Applicability,
     EvidenceLink,
+    Exclusion,
     ReadinessSnapshot,
     Referential,
     Requirement,
@@ -126,7 +126,7 @@ class ExclusionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
-        model = Applicability
+        model = Exclusion
         fields = ["id", "organization", "requirement", "requirement_ref_id", "justification",
                   "decided_by", "decided_at"]
         read_only_fields = ["decided_at"]

@@ -15,7 +15,7 @@ from audit_prep.roles import Action
 from evidence.filetypes import FileRejected, inspect_file
 
 from .. import exports, requirement_lists
-from ..models import Adoption, Applicability, EvidenceLink, Referential, Requirement
+from ..models import Adoption, EvidenceLink, Exclusion, Referential, Requirement
 from ..services import checklist, links, snapshots, tailoring
 from ..services.readiness_state import latest_readiness
 from .serializers import (
@@ -178,9 +178,9 @@ class ExclusionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                        mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Requirements declared not applicable, each with its justification."""
 
-    queryset = Applicability.objects.select_related("requirement", "decided_by")
+    queryset = Exclusion.objects.select_related("requirement", "decided_by")
     serializer_class = ExclusionSerializer
-    filterset_class = id_filterset(Applicability, id_fields=["organization", "requirement"])
+    filterset_class = id_filterset(Exclusion, id_fields=["organization", "requirement"])
     action_permissions = {action: Action.MANAGE_REFERENTIALS
                           for action in ("create", "update", "partial_update", "destroy")}
 

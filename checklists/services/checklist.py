@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from audit_prep.i18n import active_language
 
 from .. import readiness
-from ..models import Adoption, Applicability, EvidenceLink, Requirement
+from ..models import Adoption, EvidenceLink, Exclusion, Requirement
 
 EVIDENCE_SHOWN_PER_REQUIREMENT = 10
 
@@ -92,7 +92,7 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
         .order_by("order")
     )
     exclusions = dict(
-        Applicability.objects.filter(
+        Exclusion.objects.filter(
             organization_id=adoption.organization_id,
             requirement__referential_id=adoption.referential_id,
         ).values_list("requirement_id", "justification")

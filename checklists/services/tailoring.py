@@ -11,7 +11,7 @@ from audit_prep.api.errors import Conflict
 from audit_prep.roles import Action
 from evidence.signals import vault_changed
 
-from ..models import Adoption, Applicability, Referential, ReferentialKind, Requirement
+from ..models import Adoption, Exclusion, Referential, ReferentialKind, Requirement
 
 
 class NotAdopted(ValidationError):
@@ -65,7 +65,7 @@ def update_adoption(actor, adoption: Adoption, data: dict) -> Adoption:
     return adoption
 
 
-def exclude(actor, organization, requirement: Requirement, justification: str) -> Applicability:
+def exclude(actor, organization, requirement: Requirement, justification: str) -> Exclusion:
     """Declare a requirement not applicable, with a mandatory justification."""
     access.require(actor, Action.MANAGE_REFERENTIALS, organization.pk)
     justification = (justification or "").strip()
@@ -74,7 +74,7 @@ def exclude(actor, organization, requirement: Requirement, justification: str) -
                                                    "apply.")]}, code="justification_required")
     require_adopted(organization.pk, requirement)
     with transaction.atomic():
-        exclusion, created = Applicability.objects.select_for_update().get_or_create(
+        exclusion, created = Exclusion.objects.select_for_update().get_or_create(
             organization=organization, requirement=requirement,
             defaults={"justification": justification, "decided_by": actor})
         before = None if created else {"justification": exclusion.justification}
@@ -84,11 +84,11 @@ def exclude(actor, organization, requirement: Requirement, justification: str) -
             exclusion.save()
         audit.record(actor, "requirement.exclude", exclusion, before=before,
                      after={"requirement": requirement.urn, "justification": justification})
-        vault_changed.send(sender=Applicability, organization_id=organization.pk)
+        vault_changed.send(sender=Exclusion, organization_id=organization.pk)
     return exclusion
 
 
-def include(actor, exclusion: Applicability) -> None:
+def include(actor, exclusion: Exclusion) -> None:
     """Withdraw an exclusion: the requirement applies again."""
     access.require(actor, Action.MANAGE_REFERENTIALS, exclusion.organization_id)
     with transaction.atomic():
@@ -96,7 +96,7 @@ def include(actor, exclusion: Applicability) -> None:
                      before={"requirement": exclusion.requirement.urn,
                              "justification": exclusion.justification})
         exclusion.delete()
-        vault_changed.send(sender=Applicability, organization_id=exclusion.organization_id)
+        vault_changed.send(sender=Exclusion, organization_id=exclusion.organization_id)
 
 
 def own_referential(actor, organization) -> Referential:

@@ -18,7 +18,8 @@ EDITABLE_FIELDS = (
 )
 
 
-def snapshot(evidence: EvidenceItem, tags=None) -> dict:
+def audited_fields(evidence: EvidenceItem, tags=None) -> dict:
+    """The fields of an evidence item as the audit trail records them (before / after)."""
     data = {name: getattr(evidence, name) for name in EDITABLE_FIELDS if name != "owner"}
     data["owner"] = evidence.owner_id
     data["status"] = evidence.status
@@ -81,7 +82,7 @@ def create_evidence(actor, organization, data: dict, uploads=None, note: str = "
     with transaction.atomic():
         evidence.save()
         tag_names = _set_tags(evidence, tags)
-        audit.record(actor, "evidence.create", evidence, after=snapshot(evidence, tag_names))
+        audit.record(actor, "evidence.create", evidence, after=audited_fields(evidence, tag_names))
         vault_changed.send(sender=EvidenceItem, organization_id=evidence.organization_id)
         if stored:
             create_revision_rows(actor, evidence, stored, note)
@@ -97,12 +98,12 @@ def update_evidence(actor, evidence: EvidenceItem, data: dict) -> EvidenceItem:
     tags = data.pop("tags", None)
     with transaction.atomic():
         evidence = EvidenceItem.objects.select_for_update().get(pk=evidence.pk)
-        before = snapshot(evidence, evidence.tags.values_list("name", flat=True))
+        before = audited_fields(evidence, evidence.tags.values_list("name", flat=True))
         _apply(evidence, data)
         evidence.full_clean()
         evidence.save()
         tag_names = _set_tags(evidence, tags) if tags is not None else before["tags"]
-        after = snapshot(evidence, tag_names)
+        after = audited_fields(evidence, tag_names)
         if after != before:
             audit.record(actor, "evidence.update", evidence, before=before, after=after)
             vault_changed.send(sender=EvidenceItem, organization_id=evidence.organization_id)

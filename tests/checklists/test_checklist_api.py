@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit_prep.models import AuditEvent
 from audit_prep.roles import Role
-from checklists.models import Adoption, Applicability, EvidenceLink, ReadinessSnapshot
+from checklists.models import Adoption, EvidenceLink, Exclusion, ReadinessSnapshot
 from evidence.file_checks import refresh_file_check
 from evidence.models import EvidenceItem, Revision, VerificationStatus
 from tests.factories import EvidenceFactory, evidence_with_file
@@ -211,7 +211,7 @@ class TestLinksAndExclusions:
             "organization": org.pk, "requirement": iso[1]["8.3"].pk, "justification": "  "},
             format="json")
         assert response.status_code == 400
-        assert not Applicability.objects.exists()
+        assert not Exclusion.objects.exists()
 
     def test_exclusion_withdrawn(self, api, org, adoption, iso):
         exclusion_id = api.post("/api/v1/exclusions/", {
