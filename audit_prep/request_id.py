@@ -52,6 +52,6 @@ class RequestIdLogFilter(logging.Filter):
 
             if current_task and current_task.request.id:
                 record.task_id = current_task.request.id
-        except Exception:  # noqa: BLE001 - logging must never fail
+        except Exception:  # logging must never fail
             record.task_id = "-"
         return True

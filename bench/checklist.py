@@ -60,6 +60,7 @@ from common import (
     repo_on_path,
     with_database,
 )
+from django.utils import timezone
 from tqdm import tqdm
 
 LIBRARIES = REPO / "checklists" / "libraries"
@@ -297,7 +298,7 @@ def make_structure(referentials: list, library_rows: list, own_requirements: int
     for referential in referentials:
         adoptions[referential.code] = Adoption.objects.create(
             organization=organization, referential=referential, adopted_by=user,
-            target_audit_date=datetime.date.today() + datetime.timedelta(days=110))
+            target_audit_date=timezone.localdate() + datetime.timedelta(days=110))
     if own_requirements:
         start = time.perf_counter()
         upsert_own_requirements(user, organization, own_requirement_rows(own_requirements))
@@ -327,54 +328,53 @@ TITLES = ("Revue de direction", "Compte rendu d'audit interne", "Attestation de 
           "Bilan d'accompagnement socio-professionnel", "Non-conformité et action corrective")
 
 
+def draw_status(rng: random.Random) -> str:
+    """85 % approved, 7 % draft, 4 % in review, 4 % archived."""
+    roll = rng.random()
+    if roll < 0.85:
+        return "approved"
+    if roll < 0.92:
+        return "draft"
+    if roll < 0.96:
+        return "in_review"
+    return "archived"
+
+
+def draw_dates(rng: random.Random,
+               on: datetime.date) -> tuple[datetime.date, datetime.date | None, str]:
+    """(effective date, valid until, kind of dates): 5 % not in force yet; otherwise validity
+    ended (15 %), ends within the warning window (10 %), ends later (35 %) or no end (40 %)."""
+    if rng.random() < 0.05:
+        effective = on + datetime.timedelta(days=rng.randint(1, 90))
+        valid_until = effective + datetime.timedelta(days=365) if rng.random() < 0.5 else None
+        return effective, valid_until, "future_effective"
+    roll = rng.random()
+    if roll < 0.15:
+        valid_until = on - datetime.timedelta(days=rng.randint(1, 400))
+        effective = valid_until - datetime.timedelta(days=rng.randint(30, 700))
+        return effective, valid_until, "validity_ended"
+    effective = on - datetime.timedelta(days=rng.randint(0, 1100))
+    if roll < 0.25:
+        return effective, on + datetime.timedelta(days=rng.randint(0, 30)), "ends_within_30_days"
+    if roll < 0.60:
+        return effective, on + datetime.timedelta(days=rng.randint(31, 1000)), "ends_later"
+    return effective, None, "no_end"
+
+
 def grow_vault(setup: Setup, start_index: int, count: int, rng: random.Random,
                on: datetime.date, *, progress: bool) -> dict[str, int]:
     """Add `count` evidence items with realistic variety, each linked to 2 distinct assessable
     requirements drawn at random over the 3 adopted referentials. Returns a tally."""
     from django.db import connection
-    from django.utils import timezone
 
-    from checklists.models import EvidenceLink
-    from evidence.file_checks import refresh_file_check
-    from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
+    from evidence.models import EvidenceItem
 
     now = timezone.now()
     user, org = setup.user, setup.organization
     items, verified, tally = [], [], {}
     for i in range(start_index, start_index + count):
-        roll = rng.random()
-        if roll < 0.85:
-            status = "approved"
-        elif roll < 0.92:
-            status = "draft"
-        elif roll < 0.96:
-            status = "in_review"
-        else:
-            status = "archived"
-        # Dates: 5 % not in force yet; otherwise validity ended (15 %), ends within the
-        # warning window (10 %), ends later (35 %) or no end (40 %).
-        roll = rng.random()
-        if roll < 0.05:
-            effective = on + datetime.timedelta(days=rng.randint(1, 90))
-            valid_until = effective + datetime.timedelta(days=365) if rng.random() < 0.5 else None
-            dates = "future_effective"
-        else:
-            roll = rng.random()
-            if roll < 0.15:
-                valid_until = on - datetime.timedelta(days=rng.randint(1, 400))
-                effective = valid_until - datetime.timedelta(days=rng.randint(30, 700))
-                dates = "validity_ended"
-            else:
-                effective = on - datetime.timedelta(days=rng.randint(0, 1100))
-                if roll < 0.25:
-                    valid_until = on + datetime.timedelta(days=rng.randint(0, 30))
-                    dates = "ends_within_30_days"
-                elif roll < 0.60:
-                    valid_until = on + datetime.timedelta(days=rng.randint(31, 1000))
-                    dates = "ends_later"
-                else:
-                    valid_until = None
-                    dates = "no_end"
+        status = draw_status(rng)
+        effective, valid_until, dates = draw_dates(rng, on)
         # Revisions: approved items have a verified current revision, except 2 % whose file is
         # still being verified; half of the drafts have no verified file yet.
         has_verified = not ((status == "approved" and rng.random() < 0.02)
@@ -397,6 +397,23 @@ def grow_vault(setup: Setup, start_index: int, count: int, rng: random.Random,
             archive_reason="Remplacée." if status == "archived" else "",
         ))
         verified.append(has_verified)
+    insert_vault(setup, items, verified, rng, tally, progress=progress)
+    # Fresh planner statistics and visibility map, as autovacuum would leave them; done here so
+    # that an autovacuum woken by the bulk inserts does not run during the timed blocks.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    return tally
+
+
+def insert_vault(setup: Setup, items: list, verified: list[bool], rng: random.Random,
+                 tally: dict[str, int], *, progress: bool) -> None:
+    """Bulk-insert the items, one revision and one stored file each, and their links."""
+    from checklists.models import EvidenceLink
+    from evidence.file_checks import refresh_file_check
+    from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
+
+    now = timezone.now()
+    user, org, count = setup.user, setup.organization, len(items)
     bar = tqdm(total=count * (3 + LINKS_PER_ITEM), desc=f"vault +{count}", unit="row",
                leave=False, disable=None if progress else True, file=sys.stderr)
     created = []
@@ -431,11 +448,6 @@ def grow_vault(setup: Setup, start_index: int, count: int, rng: random.Random,
     EvidenceLink.objects.bulk_create(links, batch_size=4000)
     bar.update(len(links))
     bar.close()
-    # Fresh planner statistics and visibility map, as autovacuum would leave them; done here so
-    # that an autovacuum woken by the bulk inserts does not run during the timed blocks.
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
-    return tally
 
 
 # --------------------------------------------------------------------------------- measuring
@@ -549,14 +561,9 @@ def note_backend_pid() -> None:
         OtherLoad.backend_pid = cursor.fetchone()[0]
 
 
-def measure_alternating(setups: dict, args) -> dict:
-    """The target figures: the ISO 9001 checklist of every structure (one per vault size, in
-    the same database), service then API, the structures taking turns run after run, so that
-    a change of machine speed during the block weighs on every size alike. Returns
-    {size: {"service": Timing, "api": Timing}}."""
-    from django.db import connection
+def checklist_calls(setups: dict) -> dict:
+    """{size: {"service": call, "api": call}}: the ISO 9001 checklist of each structure."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
     from checklists.models import Adoption
@@ -580,6 +587,18 @@ def measure_alternating(setups: dict, args) -> dict:
                 raise SystemExit(f"GET {url}: HTTP {response.status_code}")
 
         calls[size] = {"service": call_service, "api": call_api}
+    return calls
+
+
+def measure_alternating(setups: dict, args) -> dict:
+    """The target figures: the ISO 9001 checklist of every structure (one per vault size, in
+    the same database), service then API, the structures taking turns run after run, so that
+    a change of machine speed during the block weighs on every size alike. Returns
+    {size: {"service": Timing, "api": Timing}}."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    calls = checklist_calls(setups)
     note_backend_pid()
     timings = {size: {kind: Timing() for kind in kinds} for size, kinds in calls.items()}
     for size, kinds in calls.items():
@@ -702,7 +721,7 @@ def report(args, setup: Setup, results: list[SizeResult], alternating: dict,
     lines = [
         "",
         "== audit-prep checklist benchmark",
-        f"date    : {datetime.date.today().isoformat()}",
+        f"date    : {timezone.localdate().isoformat()}",
         f"machine : {machine['nproc']} CPU, {machine['cpu']}, {machine['memory']} RAM, "
         f"kernel {machine['kernel']}",
         f"software: {machine['python']}, Django {django.get_version()}, DRF "
@@ -791,7 +810,8 @@ def report(args, setup: Setup, results: list[SizeResult], alternating: dict,
 # -------------------------------------------------------------------------------------- main
 
 
-def main(argv=None) -> int:
+def parse_args(argv) -> tuple[argparse.Namespace, list[int], list[Path]]:
+    """The options, the vault sizes and the library files; exits on a bad option."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true",
                         help="a few seconds, no target checked: vaults of 10 and 100 items, "
@@ -836,12 +856,17 @@ def main(argv=None) -> int:
         parser.error("--sizes: at least two distinct ascending positive sizes")
     if args.repeat < 3 or args.warmup < 0:
         parser.error("--repeat must be at least 3")
-    QUIET.update(threshold=args.quiet, timeout=args.quiet_timeout)
     library_files = [p.resolve() for p in args.library] if args.library else [
         LIBRARIES / name for name in DEFAULT_LIBRARIES]
     if not any(load_code(p) == TARGET_CODE for p in library_files):
         parser.error(f"one library must have code {TARGET_CODE!r} (the measured adoption)")
 
+    return args, sizes, library_files
+
+
+def main(argv=None) -> int:
+    args, sizes, library_files = parse_args(argv)
+    QUIET.update(threshold=args.quiet, timeout=args.quiet_timeout)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below
     name = f"audit_prep_bench_{secrets.token_hex(4)}"
     database_url = with_database(args.admin_url, name)
@@ -857,7 +882,7 @@ def main(argv=None) -> int:
                          API_THROTTLE_USER="1000000/minute")
         referentials, library_rows = import_libraries(library_files)
         rng = random.Random(args.seed)
-        on = datetime.date.today()
+        on = timezone.localdate()
         # One structure per size, side by side in the database, as tenants are in production.
         setups, tallies = {}, {}
         for size in sizes:

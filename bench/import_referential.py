@@ -34,57 +34,73 @@ DEFAULT_FILE = REPO / "checklists" / "libraries" / "iso9001-2015.yaml"
 TARGET_SECONDS = 2.0
 
 
+def import_once(file: Path) -> tuple[float, str, int]:
+    """One timed `import_referential`: (seconds, its output, write statements)."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        call_command("import_referential", str(file), stdout=out)
+        elapsed = time.perf_counter() - start
+    writes = sum(
+        1 for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    )
+    return elapsed, out.getvalue().strip(), writes
+
+
+def forget(urn: str) -> None:
+    """Untimed: back to a database without the referential."""
+    from django.db import transaction
+
+    from checklists.models import Referential, Requirement
+
+    with transaction.atomic():
+        rows = Requirement.objects.filter(referential__urn=urn)
+        rows.update(parent=None)
+        rows.delete()
+        Referential.objects.filter(urn=urn).delete()
+
+
 def run(args: argparse.Namespace, data_dir: Path) -> bool:
     env = django_env(data_dir, args.database_url)
     log(f"migrating a fresh database ({'DATABASE_URL' if args.database_url else data_dir})")
     migrate(env)
     setup_django(env)
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
-
     from checklists.library import load_library
-    from checklists.models import Referential, Requirement
+    from checklists.models import Referential
 
     urn = load_library(args.file).urn
     if Referential.objects.filter(urn=urn).exists():
         log(f"{urn} is already in this database: use an empty database")
         return False
 
-    def import_once() -> tuple[float, str, int]:
-        out = io.StringIO()
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            call_command("import_referential", str(args.file), stdout=out)
-            elapsed = time.perf_counter() - start
-        writes = sum(
-            1 for q in queries.captured_queries
-            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-        )
-        return elapsed, out.getvalue().strip(), writes
-
-    def forget() -> None:  # untimed: back to a database without the referential
-        with transaction.atomic():
-            rows = Requirement.objects.filter(referential__urn=urn)
-            rows.update(parent=None)
-            rows.delete()
-            Referential.objects.filter(urn=urn).delete()
-
     first, second = [], []
     ok = True
     for attempt in range(1, args.repeat + 1):
-        seconds, output, writes = import_once()
+        seconds, output, writes = import_once(args.file)
         first.append(seconds)
         log(f"run {attempt}: first import {seconds:.3f} s, {writes} write statements: {output}")
-        seconds, output, writes = import_once()
+        seconds, output, writes = import_once(args.file)
         second.append(seconds)
         log(f"run {attempt}: second import {seconds:.3f} s, {writes} write statements: {output}")
         if not output.endswith(": no change") or writes:
             log("second import changed something: FAIL")
             ok = False
-        forget()
-    nodes = len(load_library(args.file).nodes)
+        forget(urn)
+    return report(args, first, second, ok)
 
+
+def report(args: argparse.Namespace, first: list[float], second: list[float], ok: bool) -> bool:
+    """Print the figures; True when the target is met."""
+    from django.db import connection
+
+    from checklists.library import load_library
+
+    nodes = len(load_library(args.file).nodes)
     start = time.perf_counter()
     load_library(args.file)
     parse = time.perf_counter() - start

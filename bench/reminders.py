@@ -252,11 +252,12 @@ def main() -> int:
 
 def measure(args) -> int:
     from django.core.management import call_command
+    from django.utils import timezone
 
     from notices import reminders
     from notices.models import Reminder, ReminderDelivery
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     log(f"migrated in {time.perf_counter() - started:.1f} s")

@@ -353,6 +353,48 @@ def mb(kb: float) -> float:
     return kb / 1024
 
 
+def sign_in(server: Server, info: dict) -> str:
+    """The API token of the bench user."""
+    status, raw = server.request(
+        "POST", "/api/v1/auth/token/",
+        body=json.dumps({"username": info["username"], "password": info["password"]}),
+        headers={"Content-Type": "application/json"},
+    )
+    if status != 200:
+        raise SystemExit(f"token: HTTP {status} {raw[:300]!r}")
+    return json.loads(raw)["token"]
+
+
+def measure_rounds(args, server: Server, token: str, evidence: int, source: Path, copy_to: Path,
+                   size: int) -> tuple[list[UploadResult], list[tuple[float, float]]]:
+    """`args.repeat` rounds of a changed file: the sha256sum + cp baseline, then its upload,
+    checked against the digest and size the server reports."""
+    progress = not args.no_progress
+    uploads: list[UploadResult] = []
+    baselines: list[tuple[float, float]] = []
+    rounds = tqdm(range(args.repeat), desc="rounds", unit="round",
+                  disable=None if progress else True, file=sys.stderr)
+    for number in rounds:
+        mutate(source, number)
+        expected = sha256_of(source)  # also leaves the file in the page cache for both
+        baselines.append(baseline(source, copy_to))
+        result = upload(server, token, evidence, source, progress=progress,
+                        label=f"upload {number + 1}/{args.repeat}")
+        files = result.payload.get("files") or [{}]
+        if result.status != 201:
+            raise SystemExit(f"upload {number + 1}: HTTP {result.status} {result.payload}"
+                             f"\n{server.tail()}")
+        if files[0].get("sha256") != expected or files[0].get("size") != size:
+            raise SystemExit(f"upload {number + 1}: server reports {files[0]}, "
+                             f"expected sha256 {expected} and size {size}")
+        uploads.append(result)
+        log(f"round {number + 1}: upload {result.seconds:.2f} s (body sent at "
+            f"{result.sent_seconds:.2f} s), sha256sum {baselines[-1][0]:.2f} s + cp "
+            f"{baselines[-1][1]:.2f} s, worker RSS {mb(result.rss_before_kb):.1f} -> peak "
+            f"{mb(result.hwm_after_kb):.1f} MiB (after {mb(result.rss_after_kb):.1f})")
+    return uploads, baselines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=200, help="file size in MiB (200)")
@@ -378,7 +420,6 @@ def main(argv=None) -> int:
         copy_to = data_dir / "copy.pdf"
         env = server_env(data_dir, args.database_url, size)
         server = Server(env, data_dir)
-        progress = not args.no_progress
         try:
             log(f"DATA_DIR {data_dir}")
             started = time.perf_counter()
@@ -390,14 +431,7 @@ def main(argv=None) -> int:
             server.start()
             log(f"gunicorn master {server.process.pid}, worker {server.worker_pid}, "
                 f"port {server.port}")
-            status, raw = server.request(
-                "POST", "/api/v1/auth/token/",
-                body=json.dumps({"username": info["username"], "password": info["password"]}),
-                headers={"Content-Type": "application/json"},
-            )
-            if status != 200:
-                raise SystemExit(f"token: HTTP {status} {raw[:300]!r}")
-            token = json.loads(raw)["token"]
+            token = sign_in(server, info)
 
             warm = upload(server, token, info["evidence"], warmup_file, progress=False)
             if warm.status != 201:
@@ -408,28 +442,8 @@ def main(argv=None) -> int:
             if not hwm_resettable:
                 log("cannot reset VmHWM (clear_refs); peaks are cumulative since worker start")
 
-            uploads: list[UploadResult] = []
-            baselines: list[tuple[float, float]] = []
-            rounds = tqdm(range(args.repeat), desc="rounds", unit="round",
-                          disable=None if progress else True, file=sys.stderr)
-            for number in rounds:
-                mutate(source, number)
-                expected = sha256_of(source)  # also leaves the file in the page cache for both
-                baselines.append(baseline(source, copy_to))
-                result = upload(server, token, info["evidence"], source, progress=progress,
-                                label=f"upload {number + 1}/{args.repeat}")
-                files = result.payload.get("files") or [{}]
-                if result.status != 201:
-                    raise SystemExit(f"upload {number + 1}: HTTP {result.status} {result.payload}"
-                                     f"\n{server.tail()}")
-                if files[0].get("sha256") != expected or files[0].get("size") != size:
-                    raise SystemExit(f"upload {number + 1}: server reports {files[0]}, "
-                                     f"expected sha256 {expected} and size {size}")
-                uploads.append(result)
-                log(f"round {number + 1}: upload {result.seconds:.2f} s (body sent at "
-                    f"{result.sent_seconds:.2f} s), sha256sum {baselines[-1][0]:.2f} s + cp "
-                    f"{baselines[-1][1]:.2f} s, worker RSS {mb(result.rss_before_kb):.1f} -> peak "
-                    f"{mb(result.hwm_after_kb):.1f} MiB (after {mb(result.rss_after_kb):.1f})")
+            uploads, baselines = measure_rounds(args, server, token, info["evidence"], source,
+                                                copy_to, size)
 
             report(args, size, info, server, data_dir, baseline_rss, hwm_resettable, uploads,
                    baselines)

@@ -60,10 +60,9 @@ def make_files(folder: Path, count: int, size: int, prefix: str) -> list[Path]:
 
 def upload_all(paths: list[Path]) -> list[int]:
     """One evidence item per file, each with one pending revision; returns the revision ids."""
-    import datetime
-
     from django.contrib.auth import get_user_model
     from django.db import transaction
+    from django.utils import timezone
 
     from audit_prep.models import Membership, Organization
     from audit_prep.roles import Role
@@ -81,7 +80,7 @@ def upload_all(paths: list[Path]) -> list[int]:
         with transaction.atomic():
             evidence = EvidenceItem.objects.create(
                 organization=organization, title=path.stem, kind="record",
-                effective_date=datetime.date.today(), created_by=user)
+                effective_date=timezone.localdate(), created_by=user)
         upload = LocalUpload(path)
         try:
             revision_ids.append(add_revision(user, evidence, [upload]).pk)

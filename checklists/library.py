@@ -325,24 +325,30 @@ class _Checker:
                          urn, texts.line)
                 ok = False
         for language in LANGUAGES:
-            if language not in texts:
-                continue
-            value = texts[language]
-            line = texts.line_of(language)
-            label = f"{what}.{language}"
-            if value is None and nonempty:
-                value = ""
-            if not isinstance(value, str):
-                self.add(f"{label} must be a string, not {_type_name(value)}", urn, line)
-                ok = False
-            elif nonempty and not value.strip():
-                self.add(f"{LANGUAGE_NAMES[language]} {what} ({label}) is empty", urn, line)
-                ok = False
-            elif max_length is not None and len(value) > max_length:
-                self.add(f"{label} is too long ({len(value)} > {max_length} characters)", urn,
-                         line)
+            if language in texts and not self._text(texts, language, what, urn,
+                                                    nonempty=nonempty, max_length=max_length):
                 ok = False
         return {language: texts[language] for language in LANGUAGES} if ok else None
+
+    def _text(self, texts: _Mapping, language: str, what: str, urn: str | None, *,
+              nonempty: bool, max_length: int | None) -> bool:
+        """Check one language's text of a ``{fr, en}`` map; False when it is not acceptable."""
+        value = texts[language]
+        line = texts.line_of(language)
+        label = f"{what}.{language}"
+        if value is None and nonempty:
+            value = ""
+        if not isinstance(value, str):
+            self.add(f"{label} must be a string, not {_type_name(value)}", urn, line)
+            return False
+        if nonempty and not value.strip():
+            self.add(f"{LANGUAGE_NAMES[language]} {what} ({label}) is empty", urn, line)
+            return False
+        if max_length is not None and len(value) > max_length:
+            self.add(f"{label} is too long ({len(value)} > {max_length} characters)", urn,
+                     line)
+            return False
+        return True
 
 
 def _check_library(check: _Checker, meta: _Mapping) -> dict[str, Any] | None:

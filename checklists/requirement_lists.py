@@ -73,17 +73,7 @@ def read_rows(fileobj, mime_type: str) -> list[dict]:
     if not table:
         raise ListError([{"row": 1, "field": "", "code": "list_empty",
                           "message": str(_("The list is empty."))}])
-    header = [_norm(h).lower() for h in table[0]]
-    columns = {}
-    for key, aliases in HEADERS.items():
-        for index, name in enumerate(header):
-            if name in aliases and key not in columns:
-                columns[key] = index
-    missing = [key for key in ("ref_id", "name_fr") if key not in columns]
-    if missing:
-        raise ListError([{"row": 1, "field": key, "code": "column_missing",
-                          "message": str(_("Column missing: %(column)s.") % {"column": key})}
-                         for key in missing])
+    columns = _columns([_norm(h).lower() for h in table[0]])
     if len(table) - 1 > MAX_ROWS:
         raise ListError([{"row": MAX_ROWS + 2, "field": "", "code": "too_many_rows",
                           "message": str(_("At most %(count)d rows.") % {"count": MAX_ROWS})}])
@@ -94,36 +84,60 @@ def read_rows(fileobj, mime_type: str) -> list[dict]:
             return _norm(cells[index]) if index is not None and index < len(cells) else ""
 
         row = {key: cell(key) for key in columns}
-        if not row["ref_id"] or len(row["ref_id"]) > 60:
-            problems.append({"row": number, "field": "ref_id", "code": "ref_id_invalid",
-                             "message": str(_("A reference of 1 to 60 characters is needed."))})
-        elif row["ref_id"] in seen:
-            problems.append({"row": number, "field": "ref_id", "code": "ref_id_duplicate",
-                             "message": str(_("This reference appears twice."))})
+        problems += _row_problems(number, row, seen)
         seen.add(row["ref_id"])
-        if not row["name_fr"] or len(row["name_fr"]) > 300:
-            problems.append({"row": number, "field": "name_fr", "code": "name_invalid",
-                             "message": str(_("A name of 1 to 300 characters is needed."))})
-        kind = row.get("documented_information", "").lower()
-        if kind not in KINDS:
-            problems.append({"row": number, "field": "documented_information",
-                             "code": "kind_invalid",
-                             "message": str(_("Unknown type: use document or enregistrement."))})
-        row["documented_information"] = KINDS.get(kind, [])
-        months = row.get("renewal_months", "")
-        row["renewal_months"] = None
-        if months:
-            try:
-                value = int(float(months.replace(",", ".")))
-                if not 1 <= value <= 600:
-                    raise ValueError
-                row["renewal_months"] = value
-            except ValueError:
-                problems.append({"row": number, "field": "renewal_months",
-                                 "code": "renewal_months_range",
-                                 "message": str(_("The renewal period is between 1 and 600 "
-                                                  "months."))})
         rows.append(row)
     if problems:
         raise ListError(problems)
     return rows
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    """The position of each known column (the first of its aliases found); raises ListError
+    when the reference or the name column is missing."""
+    columns: dict[str, int] = {}
+    for key, aliases in HEADERS.items():
+        for index, name in enumerate(header):
+            if name in aliases and key not in columns:
+                columns[key] = index
+    missing = [key for key in ("ref_id", "name_fr") if key not in columns]
+    if missing:
+        raise ListError([{"row": 1, "field": key, "code": "column_missing",
+                          "message": str(_("Column missing: %(column)s.") % {"column": key})}
+                         for key in missing])
+    return columns
+
+
+def _row_problems(number: int, row: dict, seen: set[str]) -> list[dict]:
+    """Check one row against the references `seen` before it; converts its type and renewal
+    period in place."""
+    problems = []
+    if not row["ref_id"] or len(row["ref_id"]) > 60:
+        problems.append({"row": number, "field": "ref_id", "code": "ref_id_invalid",
+                         "message": str(_("A reference of 1 to 60 characters is needed."))})
+    elif row["ref_id"] in seen:
+        problems.append({"row": number, "field": "ref_id", "code": "ref_id_duplicate",
+                         "message": str(_("This reference appears twice."))})
+    if not row["name_fr"] or len(row["name_fr"]) > 300:
+        problems.append({"row": number, "field": "name_fr", "code": "name_invalid",
+                         "message": str(_("A name of 1 to 300 characters is needed."))})
+    kind = row.get("documented_information", "").lower()
+    if kind not in KINDS:
+        problems.append({"row": number, "field": "documented_information",
+                         "code": "kind_invalid",
+                         "message": str(_("Unknown type: use document or enregistrement."))})
+    row["documented_information"] = KINDS.get(kind, [])
+    months = row.get("renewal_months", "")
+    row["renewal_months"] = None
+    if months:
+        try:
+            value = int(float(months.replace(",", ".")))
+            if not 1 <= value <= 600:
+                raise ValueError
+            row["renewal_months"] = value
+        except ValueError:
+            problems.append({"row": number, "field": "renewal_months",
+                             "code": "renewal_months_range",
+                             "message": str(_("The renewal period is between 1 and 600 "
+                                              "months."))})
+    return problems

@@ -20,6 +20,7 @@ by :func:`write_bad_corpus`:
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import posixpath
 import re
@@ -569,14 +570,20 @@ def _vba_source(module: str) -> bytes:
     return "\r\n".join(lines).encode("cp1252")
 
 
-def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> bytes:
-    """A version 3 Compound File (512-byte sectors). All streams must be < 4096 bytes,
-    so they live in the mini stream. ``storages`` maps a storage name to its streams,
-    ``streams`` are the root's own streams."""
-    sector = 512
-    free, end, fatsect, nostream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+_CFB_SECTOR = 512
+_CFB_FREE, _CFB_END, _CFB_FATSECT, _CFB_NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
 
-    # Directory entries: [name, type, child, left, right, start, size, data]
+
+def _cfb_chain(start: int, count: int) -> list[int]:
+    """The FAT (or mini FAT) entries of `count` consecutive sectors from `start`."""
+    return [*range(start + 1, start + count), _CFB_END]
+
+
+def _cfb_entries(storages: dict[str, dict[str, bytes]],
+                 streams: dict[str, bytes]) -> list[list]:
+    """Directory entries [name, type, child, left, right, start, size, data], the root first,
+    each storage's children linked under it."""
+    nostream, end = _CFB_NOSTREAM, _CFB_END
     entries: list[list] = [["Root Entry", 5, nostream, nostream, nostream, end, 0, b""]]
 
     def add_children(names_data: list[tuple[str, int, bytes]]) -> list[int]:
@@ -592,7 +599,7 @@ def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> by
         ordered = sorted(child_ids, key=lambda i: (len(entries[i][0]), entries[i][0].upper()))
         if ordered:
             entries[parent][2] = ordered[0]
-            for a, b in zip(ordered, ordered[1:]):
+            for a, b in itertools.pairwise(ordered):
                 entries[a][4] = b
 
     root_children = add_children([(n, 2, d) for n, d in streams.items()])
@@ -602,8 +609,12 @@ def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> by
         root_children.append(storage_id)
         link(storage_id, add_children([(n, 2, d) for n, d in storage_streams.items()]))
     link(0, root_children)
+    return entries
 
-    # Mini stream: every stream, each starting on a 64-byte mini sector.
+
+def _cfb_mini_stream(entries: list[list]) -> tuple[bytearray, list[int]]:
+    """The mini stream (every stream, each starting on a 64-byte mini sector) and its mini
+    FAT; sets each stream's start and the root's size."""
     mini_stream = bytearray()
     mini_fat: list[int] = []
     for entry in entries[1:]:
@@ -613,10 +624,14 @@ def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> by
         count = -(-len(data) // 64)
         first = len(mini_fat)
         entry[5] = first
-        mini_fat += list(range(first + 1, first + count)) + [end]
+        mini_fat += _cfb_chain(first, count)
         mini_stream += data + b"\0" * (count * 64 - len(data))
     entries[0][6] = len(mini_stream)
+    return mini_stream, mini_fat
 
+
+def _cfb_directory(entries: list[list]) -> bytes:
+    nostream = _CFB_NOSTREAM
     directory = bytearray()
     for name, kind, child, left, right, start, size, _ in entries:
         encoded = name.encode("utf-16-le") + b"\0\0"
@@ -627,16 +642,23 @@ def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> by
         directory += struct.pack("<IQ", start, size)
     empty_entry = b"\0" * 64 + struct.pack("<HBBIII", 0, 0, 0, nostream, nostream, nostream)
     empty_entry += b"\0" * (128 - len(empty_entry))
-    while len(directory) % sector:
+    while len(directory) % _CFB_SECTOR:
         directory += empty_entry
+    return bytes(directory)
 
-    def pad(data: bytes) -> bytes:
-        return bytes(data) + b"\0" * (-len(data) % sector)
+
+def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> bytes:
+    """A version 3 Compound File (512-byte sectors). All streams must be < 4096 bytes,
+    so they live in the mini stream. ``storages`` maps a storage name to its streams,
+    ``streams`` are the root's own streams."""
+    sector, free, end = _CFB_SECTOR, _CFB_FREE, _CFB_END
+    entries = _cfb_entries(storages, streams)
+    mini_stream, mini_fat = _cfb_mini_stream(entries)
+    directory_bytes = _cfb_directory(entries)
 
     minifat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
     minifat_bytes += b"\xff" * (-len(minifat_bytes) % sector)
-    directory_bytes = bytes(directory)
-    mini_stream_bytes = pad(mini_stream)
+    mini_stream_bytes = bytes(mini_stream) + b"\0" * (-len(mini_stream) % sector)
 
     # Sector layout: 0 = FAT, then directory, mini FAT, mini stream.
     n_dir = len(directory_bytes) // sector
@@ -649,16 +671,13 @@ def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> by
     if total > sector // 4:
         raise ValueError("VBA project too large for a single FAT sector")
 
-    def chain(start: int, count: int) -> list[int]:
-        return list(range(start + 1, start + count)) + [end]
-
-    fat = [fatsect] + chain(dir_start, n_dir) + chain(minifat_start, n_minifat)
-    fat += chain(mini_start, n_mini) if n_mini else []
+    fat = [_CFB_FATSECT, *_cfb_chain(dir_start, n_dir), *_cfb_chain(minifat_start, n_minifat)]
+    fat += _cfb_chain(mini_start, n_mini) if n_mini else []
     fat += [free] * (sector // 4 - len(fat))
     entries[0][5] = mini_start if n_mini else end
     # Root entry start sector changed: rewrite its directory entry fields.
-    directory_bytes = bytearray(directory_bytes)
-    struct.pack_into("<IQ", directory_bytes, 116, entries[0][5], entries[0][6])
+    directory = bytearray(directory_bytes)
+    struct.pack_into("<IQ", directory, 116, entries[0][5], entries[0][6])
 
     header = bytearray()
     header += b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
@@ -667,7 +686,7 @@ def _cfb(storages: dict[str, dict[str, bytes]], streams: dict[str, bytes]) -> by
     header += struct.pack("<III", minifat_start, n_minifat, end) + struct.pack("<I", 0)
     header += struct.pack("<I", 0) + struct.pack("<I", free) * 108  # DIFAT: FAT at sector 0
     assert len(header) == sector
-    body = struct.pack(f"<{len(fat)}I", *fat) + bytes(directory_bytes)
+    body = struct.pack(f"<{len(fat)}I", *fat) + bytes(directory)
     return bytes(header) + body + minifat_bytes + mini_stream_bytes
 
 

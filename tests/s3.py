@@ -35,7 +35,7 @@ MOTO_START_ATTEMPTS = 3  # a new port each time, if the process dies early
 MOTO_HOST = "127.0.0.1"
 S3_REGION = "eu-west-3"
 S3_ACCESS_KEY = "testing"
-S3_SECRET_KEY = "testing"  # noqa: S105 - moto's fake credentials
+S3_SECRET_KEY = "testing"  # moto's fake credentials
 
 
 def _free_port() -> int:
@@ -47,7 +47,7 @@ def _free_port() -> int:
 def _answers(endpoint: str) -> bool:
     # The unsigned ListBuckets of a moto server answers 200 once Flask is serving.
     try:
-        with urllib.request.urlopen(endpoint + "/", timeout=1) as response:  # noqa: S310
+        with urllib.request.urlopen(endpoint + "/", timeout=1) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -85,7 +85,7 @@ def _start_moto() -> tuple[subprocess.Popen | None, str, str, str]:
         endpoint = f"http://{MOTO_HOST}:{port}"
         fd, log_path = tempfile.mkstemp(prefix="moto-server-", suffix=".log")
         try:
-            process = subprocess.Popen(  # noqa: S603
+            process = subprocess.Popen(
                 [sys.executable, "-m", "moto.server", "-H", MOTO_HOST, "-p", str(port)],
                 stdout=fd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},

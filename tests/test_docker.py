@@ -175,7 +175,7 @@ def subprocess_environment(service: str, data_dir: Path, **overrides: str) -> di
 
 
 def run(args: list[str], env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - fixed argv
+    return subprocess.run(  # fixed argv
         args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
@@ -355,7 +355,7 @@ def test_app_environment_values():
     assert env["STORAGE_BACKEND"] == "s3"
     assert env["DJANGO_SECURE_SSL_REDIRECT"] == "false"
     assert env["AWS_S3_ADDRESSING_STYLE"] == "path"
-    assert env["DATA_DIR"] == "/tmp/audit-prep"  # noqa: S108 - a scratch folder in the container
+    assert env["DATA_DIR"] == "/tmp/audit-prep"  # a scratch folder in the container
     # compose must refuse to start without a secret key: `${DJANGO_SECRET_KEY:?message}`.
     assert re.fullmatch(r"\$\{DJANGO_SECRET_KEY:\?[^}]+\}", raw["DJANGO_SECRET_KEY"])
     for variable, service in SERVICE_URLS:
@@ -403,7 +403,7 @@ def test_createbucket_job_creates_the_bucket():
     # What the container's shell receives once compose has turned `$$` into `$`.
     shell_script = script.replace("$$", "$")
     assert "$BUCKET" in shell_script
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         ["/bin/sh", "-n", "-c", shell_script], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
@@ -567,7 +567,7 @@ def test_dockerfile_healthcheck_requests_healthz():
     class Handler(BaseHTTPRequestHandler):
         status = 200
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             seen.append((self.path, dict(self.headers)))
             self.send_response(Handler.status)
             self.end_headers()
@@ -682,7 +682,7 @@ def test_entrypoint_is_an_executable_posix_script_with_every_role():
     assert "--schedule=/tmp/celerybeat-schedule" in flat
     assert "exec python manage.py \"$@\"" in flat
     assert "migrate --noinput" in flat and "MIGRATE_ON_START:-true" in flat
-    syntax = subprocess.run(  # noqa: S603
+    syntax = subprocess.run(
         ["/bin/sh", "-n", str(ENTRYPOINT)], capture_output=True, text=True, check=False
     )
     assert syntax.returncode == 0, syntax.stderr

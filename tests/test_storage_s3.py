@@ -151,7 +151,7 @@ def test_download_redirects_to_presigned_url_serving_the_bytes(s3_storage, api, 
     sent = {"manuel.pdf": pdf, "indicateurs.xlsx": xlsx}
 
     for stored in StoredFile.objects.filter(revision__evidence=evidence):
-        location, query, (status, headers, body) = download(api, s3_storage, stored)
+        _location, query, (status, headers, body) = download(api, s3_storage, stored)
 
         assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
         assert query["X-Amz-Expires"] == str(settings.DOWNLOAD_URL_TTL_SECONDS) == "120"

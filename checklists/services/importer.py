@@ -140,29 +140,44 @@ def _import(library: Library) -> ImportReport:
     if referential is not None:
         existing = {r.urn: r for r in Requirement.objects.filter(referential=referential)}
     _check_storable(library, referential, existing)
+    report = _upsert_referential(library, referential, now)
+    to_update, to_create = _compare_nodes(library, report, existing, now)
+    _free_ref_ids(to_update)
+    _create(to_create)
+    _link_parents(library, report, existing, {row.urn: row for row in to_create}, to_update)
+    _bulk_update(to_update.values())
+    report.unchanged = len(library.nodes) - len(report.added) - len(report.changed)
+    return report
 
-    # ---- referential
+
+def _upsert_referential(library: Library, referential: Referential | None,
+                        now) -> ImportReport:
+    """Create the referential or update its changed fields; the report starts here."""
     created = referential is None
     referential_changed: list[str] = []
     values = referential_values(library)
-    if created:
+    if referential is None:
         referential = Referential.objects.create(urn=library.urn, **values)
     else:
         referential_changed = _changed_fields(referential, values)
         if referential_changed:
             referential.updated_at = now
             referential.save(update_fields=[*referential_changed, "updated_at"])
-    report = ImportReport(referential=referential, created=created,
-                          referential_changed=referential_changed)
+    return ImportReport(referential=referential, created=created,
+                        referential_changed=referential_changed)
 
-    # ---- nodes: compare, then create the new ones
+
+def _compare_nodes(library: Library, report: ImportReport, existing: dict[str, Requirement],
+                   now) -> tuple[dict[str, tuple[Requirement, list[str]]], list[Requirement]]:
+    """The rows to update (with their changed fields) and the rows to create; nodes missing
+    from the file are retired. Counts each node in the report."""
     in_file = {node.urn for node in library.nodes}
     to_update: dict[str, tuple[Requirement, list[str]]] = {}
     to_create: list[Requirement] = []
     for node in library.nodes:
         row = existing.get(node.urn)
         if row is None:
-            to_create.append(Requirement(referential=referential, urn=node.urn,
+            to_create.append(Requirement(referential=report.referential, urn=node.urn,
                                          **node_values(node)))
             report.added.append(node.urn)
             continue
@@ -182,18 +197,26 @@ def _import(library: Library) -> ImportReport:
             row.retired_at = now
             to_update[row.urn] = (row, ["retired_at"])
             report.removed.append(row.urn)
+    return to_update, to_create
 
-    _free_ref_ids(to_update)
-    if to_create:
-        Requirement.objects.bulk_create(to_create)
-        if any(row.pk is None for row in to_create):  # backends that return no ids
-            ids = dict(Requirement.objects.filter(
-                urn__in=[row.urn for row in to_create]).values_list("urn", "pk"))
-            for row in to_create:
-                row.pk = ids[row.urn]
 
-    # ---- parent links, now that every node has an id
-    rows = {**existing, **{row.urn: row for row in to_create}}
+def _create(to_create: list[Requirement]) -> None:
+    """Insert the new rows, each getting its id."""
+    if not to_create:
+        return
+    Requirement.objects.bulk_create(to_create)
+    if any(row.pk is None for row in to_create):  # backends that return no ids
+        ids = dict(Requirement.objects.filter(
+            urn__in=[row.urn for row in to_create]).values_list("urn", "pk"))
+        for row in to_create:
+            row.pk = ids[row.urn]
+
+
+def _link_parents(library: Library, report: ImportReport, existing: dict[str, Requirement],
+                  created: dict[str, Requirement],
+                  to_update: dict[str, tuple[Requirement, list[str]]]) -> None:
+    """Set each row's parent now that every node has an id; a moved node counts as changed."""
+    rows = {**existing, **created}
     for node in library.nodes:
         row = rows[node.urn]
         parent_id = rows[node.parent_urn].pk if node.parent_urn else None
@@ -206,10 +229,6 @@ def _import(library: Library) -> ImportReport:
                     report.reordered.remove(node.urn)
                 if node.urn not in report.changed:
                     report.changed.append(node.urn)
-
-    _bulk_update(to_update.values())
-    report.unchanged = len(library.nodes) - len(report.added) - len(report.changed)
-    return report
 
 
 def _bulk_update(updates) -> None:

@@ -264,23 +264,11 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         user = users[user_id]
         items = _items(user_rows, today)
         with translation.override(supported_language(user["preference__language"])):
-            for item in items:
-                key = (translation.get_language(), item.valid_until)
-                if key not in phrases:  # a few distinct dates per run: phrase each once
-                    phrases[key] = (when_text(item.days_left), _("valid until %(date)s") % {
-                        "date": formats.date_format(item.valid_until, "DATE_FORMAT")})
-                item.when, item.validity = phrases[key]
+            _phrase(items, phrases)
             if user["is_active"] and any(i.fresh for i in items):
                 notifications.append(_notification(user_id, items))
-            if not user["is_active"]:
-                reason = INACTIVE
-            elif user["preference__reminders_opt_out"]:
-                reason = OPT_OUT
-            elif not user["email"]:
-                reason = NO_EMAIL
-            elif user["email"].lower() == (user["preference__email_refused"] or "").lower():
-                reason = REFUSED_ADDRESS
-            else:
+            reason = _not_emailed_because(user)
+            if reason is None:
                 reason = mailer.send(_digest(user, items, templates)) or SENT
                 if reason.startswith(UNDELIVERABLE):
                     notifications.append(_refused_notification(user))
@@ -290,6 +278,36 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
     Notification.objects.bulk_create(notifications, batch_size=CHUNK)
     _remember_refused(refused)
     result.notifications += len(notifications)
+    _close_deliveries(outcome, now, result)
+    phase("_complete_reminders")(user_ids, now)
+
+
+def _phrase(items, phrases: dict[tuple, tuple[str, str]]) -> None:
+    """Set each item's `when` and `validity` phrases in the active language; `phrases` caches
+    them by (language, date): a run has few distinct dates."""
+    for item in items:
+        key = (translation.get_language(), item.valid_until)
+        if key not in phrases:
+            phrases[key] = (when_text(item.days_left), _("valid until %(date)s") % {
+                "date": formats.date_format(item.valid_until, "DATE_FORMAT")})
+        item.when, item.validity = phrases[key]
+
+
+def _not_emailed_because(user: dict) -> str | None:
+    """Why this user gets no e-mail (a closing reason), or None when the digest is sent."""
+    if not user["is_active"]:
+        return INACTIVE
+    if user["preference__reminders_opt_out"]:
+        return OPT_OUT
+    if not user["email"]:
+        return NO_EMAIL
+    if user["email"].lower() == (user["preference__email_refused"] or "").lower():
+        return REFUSED_ADDRESS
+    return None
+
+
+def _close_deliveries(outcome: dict[str, list[int]], now, result) -> None:
+    """Record each user's outcome on their pending deliveries, and count it in `result`."""
     for reason, ids in outcome.items():
         deliveries = ReminderDelivery.objects.filter(sent_at__isnull=True, user_id__in=ids)
         if reason == SENT:
@@ -310,4 +328,3 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         else:
             deliveries.update(last_error=reason, attempts=F("attempts") + 1)
             result.failed += len(ids)
-    phase("_complete_reminders")(user_ids, now)

@@ -20,7 +20,7 @@ def test_valid_sirets(siret):
     ("88234567800017", "siret_key"),
     ("8823456780001", "siret_format"),
     ("8823456780001A", "siret_format"),
-    ("８８２３４５６７８０００１６", "siret_format"),
+    ("８８２３４５６７８０００１６", "siret_format"),  # noqa: RUF001 - fullwidth digits on purpose
 ])
 def test_invalid_sirets(siret, code):
     with pytest.raises(ValidationError) as error:

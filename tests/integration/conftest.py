@@ -237,7 +237,7 @@ def _start_worker(claim: RedisClaim, store: Path, log_path: Path,
         "--without-gossip", "-l", "INFO", "-n", nodename,
     ]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )

@@ -1,0 +1,48 @@
+"""The checklist as CSV for a French spreadsheet: UTF-8 with a byte order mark, semicolons, and
+text that a spreadsheet would run as a formula defused."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+
+from .common import (
+    as_date,
+    column_titles,
+    documented_information,
+    requirement_name,
+    status_word,
+    yes_no,
+)
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(checklist: dict, stream) -> None:
+    """UTF-8 with a byte order mark and semicolons: what a French Excel opens as is."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text, delimiter=";")
+        columns = column_titles()
+        writer.writerow([columns[0], columns[1], columns[2], columns[3], _("Status code"),
+                         columns[4], columns[5], columns[6], _("Evidence count"),
+                         columns[7], columns[8]])
+        for item in checklist["items"]:
+            valid_until = as_date(item.get("valid_until"))
+            writer.writerow([_csv_safe(value) for value in (
+                item["ref_id"], requirement_name(item), yes_no(item.get("mandatory")),
+                documented_information(item.get("documented_information")), item["status"],
+                status_word(item), item.get("reason_label", ""),
+                valid_until.isoformat() if valid_until else "", item.get("evidence_count", 0),
+                " | ".join(evidence["title"] for evidence in item.get("evidence") or []),
+                item.get("justification") or "")])
+        text.flush()
+    finally:
+        text.detach()
