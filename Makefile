@@ -24,8 +24,10 @@ setup: $(VENV)/.installed
 run: setup
 	DJANGO_DEBUG=true $(PY) manage.py rundemo
 
+# ruff, then mypy over the apps (configured in pyproject.toml; cache in .mypy_cache).
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 test-sqlite: $(VENV)/.installed
 	env -u DATABASE_URL $(PY) -m pytest -n 2
@@ -47,4 +49,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/upload_memory.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache

@@ -14,8 +14,9 @@ external auditor grant plugs in later by registering another source, with no cha
 """
 
 from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Protocol
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from .roles import ROLE_ACTIONS, Action
@@ -23,6 +24,13 @@ from .roles import ROLE_ACTIONS, Action
 GrantSource = Callable[[object, Action], Iterable[int] | QuerySet]
 _grant_sources: list[GrantSource] = []
 _ROLE_CACHE_ATTR = "_audit_prep_roles"
+
+
+class Scoped(Protocol):
+    """A model instance whose class states where its organization is."""
+
+    scope_path: ClassVar[str]
+    pk: Any
 
 
 def register_grant_source(source: GrantSource) -> GrantSource:
@@ -92,17 +100,18 @@ def require(user, action: Action, organization_id: int) -> None:
     raise NotFound()
 
 
-def require_object(user, action: Action, obj: Model) -> None:
+def require_object(user, action: Action, obj: Scoped) -> None:
     """`require` for one object; shared reference rows (no organization) may only be viewed."""
     organization_id = organization_of(obj)
-    if organization_id is None and getattr(type(obj), "scope_shared_when_unowned", False):
-        if action == Action.VIEW and _authenticated(user):
+    if organization_id is None:  # a shared reference row, or nothing anyone may see
+        if (action == Action.VIEW and _authenticated(user)
+                and getattr(type(obj), "scope_shared_when_unowned", False)):
             return
         raise NotFound()
     require(user, action, organization_id)
 
 
-def organization_of(obj: Model) -> int:
+def organization_of(obj: Scoped) -> int | None:
     """The organization id an object belongs to, following its model's `scope_path`."""
     path = type(obj).scope_path
     if path == "pk":

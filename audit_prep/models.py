@@ -119,6 +119,9 @@ class AuditEvent(models.Model):
         raise ValidationError(_("Audit events cannot be deleted."))
 
 
+CALENDAR_TOKEN_LENGTH = 64  # secrets.token_urlsafe(32) is 43 characters
+
+
 def new_calendar_token() -> str:
     import secrets
 
@@ -140,7 +143,8 @@ class UserPreference(models.Model):
     # The address the mail server refused for good; nothing is e-mailed to it any more (a new
     # address, or clearing this, resumes the e-mails).
     email_refused = models.EmailField(_("refused e-mail address"), blank=True, default="")
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    calendar_token = models.CharField(max_length=CALENDAR_TOKEN_LENGTH, unique=True,
+                                      default=new_calendar_token)
 
     class Meta:
         verbose_name = _("preference")

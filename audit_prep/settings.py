@@ -5,7 +5,9 @@ its embedded default (SQLite and local disk under DATA_DIR, Celery on kombu's fi
 transport) but only in debug mode: outside debug a secret key must be given.
 """
 
+import logging
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +34,7 @@ elif not DEBUG and (SECRET_KEY.startswith(_INSECURE_KEY_PREFIX) or len(SECRET_KE
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of at least 40 chars.")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env.str(
     "SITE_URL", "http://127.0.0.1:8000", validate=URL(require_tld=False, schemes={"http", "https"})
 ).rstrip("/")
@@ -134,6 +136,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", DATA_DIR / "static")
 # --- Storage ------------------------------------------------------------------------------------
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", "local", validate=OneOf(["local", "s3"]))
 MEDIA_ROOT = env.path("MEDIA_ROOT", DATA_DIR / "files")
+_evidence_storage: dict[str, Any]
 if STORAGE_BACKEND == "s3":
     _evidence_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -160,7 +163,7 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "allow_overwrite": True},
     }
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": _evidence_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
@@ -286,5 +289,5 @@ LOGGING = {
             "filters": ["request_id"],
         }
     },
-    "root": {"handlers": ["console"], "level": env.log_level("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.log_level("LOG_LEVEL", logging.INFO)},
 }

@@ -134,8 +134,8 @@ def _seed_readiness(org, qm) -> None:
 def _seed_evidence(org, users) -> None:
     qm = users[Role.QUALITY_MANAGER]
     today = timezone.localdate()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         items = [
             (
                 {"title": "Politique qualité", "kind": EvidenceKind.DOCUMENT,

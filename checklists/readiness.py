@@ -186,8 +186,8 @@ def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: dat
 
 
 def _latest(items: list[AssessedEvidence]) -> datetime.date | None:
-    ends = [item.valid_end for item in items]
-    return None if any(end is None for end in ends) else max(ends, default=None)
+    ends = [item.valid_end for item in items if item.valid_end is not None]
+    return max(ends) if ends and len(ends) == len(items) else None  # None: one never ends
 
 
 def summarize(assessed: list[AssessedEvidence]) -> dict[EvidenceState, StateSummary]:

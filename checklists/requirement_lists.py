@@ -77,7 +77,7 @@ def read_rows(fileobj, mime_type: str) -> list[dict]:
     if len(table) - 1 > MAX_ROWS:
         raise ListError([{"row": MAX_ROWS + 2, "field": "", "code": "too_many_rows",
                           "message": str(_("At most %(count)d rows.") % {"count": MAX_ROWS})}])
-    rows, problems, seen = [], [], set()
+    rows, problems, seen = [], [], set[str]()
     for number, cells in enumerate(table[1:], start=2):
         def cell(key, cells=cells):
             index = columns.get(key)

@@ -2,15 +2,17 @@
 SHA-256 and size are computed chunk by chunk; bytes beyond the cap are discarded, never kept."""
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from rest_framework import status
 
 from audit_prep.api.errors import ApiError
 
 
 class RequestTooLarge(ApiError):
-    status_code = 413
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
 
     def __init__(self, limit: int):
@@ -54,7 +56,9 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return None
 
     def file_complete(self, file_size):
-        upload = super().file_complete(file_size)
+        # A TemporaryUploadedFile, marked with what the upload service reads (local_files'
+        # LocalUpload carries the same marks).
+        upload: Any = super().file_complete(file_size)
         upload.size = self._received
         upload.sha256 = self._hasher.hexdigest()
         upload.too_large = self._too_large

@@ -106,8 +106,10 @@ def _evidence_event(item: EvidenceItem, stamp: datetime.datetime, site: str) -> 
     url = f"{site}/api/v1/evidence/{item.pk}/"
     values = {"title": item.title, "structure": item.organization.name}
     summary = _("Expiry: %(title)s (%(structure)s)") % values
+    day = item.valid_until
+    assert day is not None  # the feed lists evidence with a validity end only
     event = _all_day(
-        f"evidence-{item.pk}-{item.valid_until.isoformat()}@audit-prep", item.valid_until, stamp,
+        f"evidence-{item.pk}-{day.isoformat()}@audit-prep", day, stamp,
         summary,
         _("The evidence “%(title)s” of %(structure)s reaches the end of its validity on this "
           "day: renew it before then.") % values + f"\n{url}",
@@ -127,6 +129,7 @@ def _audit_event(adoption: Adoption, stamp: datetime.datetime, site: str) -> Eve
     url = f"{site}/api/v1/adoptions/{adoption.pk}/"
     values = {"referential": adoption.referential.ref_id, "structure": adoption.organization.name}
     day = adoption.target_audit_date
+    assert day is not None  # the feed lists adoptions with a target audit date only
     return _all_day(
         f"adoption-{adoption.pk}-{day.isoformat()}@audit-prep", day, stamp,
         _("Audit %(referential)s — %(structure)s") % values,

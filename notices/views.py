@@ -11,14 +11,14 @@ belongs to a deactivated account, and can be rotated by its owner at any time
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from audit_prep.models import UserPreference
+from audit_prep.models import CALENDAR_TOKEN_LENGTH, UserPreference
 
 from .calendar import feed_for
 
 # token_urlsafe(32) is 43 characters; anything shorter was not issued here (an empty token,
 # e.g. of a preference saved without one, must never open a feed).
 TOKEN_MIN_LENGTH = 43
-TOKEN_MAX_LENGTH = UserPreference._meta.get_field("calendar_token").max_length
+TOKEN_MAX_LENGTH = CALENDAR_TOKEN_LENGTH
 FEED_MAX_AGE = 300
 
 

@@ -2,6 +2,7 @@
 logs and audit events the task writes. Connected to Celery's signals in `workers.apps`."""
 
 import logging
+from contextvars import Token
 
 from celery import signals
 from django.db import DatabaseError
@@ -10,7 +11,7 @@ from django.utils import timezone
 from audit_prep.request_id import current_request_id, reset_request_id, set_request_id
 
 logger = logging.getLogger(__name__)
-_tokens = {}
+_tokens: dict[str, Token[str]] = {}  # task id -> the request id token to reset
 
 
 @signals.before_task_publish.connect

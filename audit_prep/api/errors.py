@@ -7,6 +7,8 @@
 default, English with `Accept-Language: en`).
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
@@ -21,7 +23,7 @@ from ..request_id import current_request_id
 class ApiError(exceptions.APIException):
     """An error with a stable code and optional machine-readable details."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"
     default_detail = _("The request is not valid.")
 
@@ -109,7 +111,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    body = {"code": "error", "message": "", "request_id": current_request_id()}
+    body: dict[str, Any] = {"code": "error", "message": "", "request_id": current_request_id()}
     if isinstance(exc, ApiError):
         body["code"] = exc.code
         body["message"] = str(exc.detail)

@@ -19,7 +19,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return access.scope(self.model.objects.all(), self.context["request"].user, Action.VIEW)
 
 
-class CreateOnlyFieldsMixin:
+class CreateOnlyFieldsMixin(serializers.Serializer):
     """Serializer fields settable on create only (e.g. the owning structure): read-only when
     the serializer updates an existing object, so nothing moves to another structure."""
 
@@ -30,3 +30,8 @@ class CreateOnlyFieldsMixin:
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             for name in self.create_only_fields:
                 self.fields[name].read_only = True
+
+
+def username_field() -> serializers.SlugRelatedField:
+    """A person shown by their username, read only (who created, approved, decided...)."""
+    return serializers.SlugRelatedField(slug_field="username", read_only=True)

@@ -17,7 +17,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def get_my_role(self, obj) -> str | None:
-        roles = self.context.setdefault("my_roles", {})
+        # DRF keeps the context dict it was given; the stub types it as a read-only Mapping.
+        roles = self.context.setdefault("my_roles", {})  # type: ignore[attr-defined]
         if obj.pk not in roles:
             request = self.context.get("request")
             user = getattr(request, "user", None)
@@ -41,7 +42,7 @@ class MembershipSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
         model = Membership
         fields = ["id", "organization", "user", "username", "email", "role", "created_at"]
         read_only_fields = ["created_at"]
-        validators = []  # the service answers an existing membership with "already_member"
+        validators = ()  # the service answers an existing membership with "already_member"
 
     def validate_user(self, value):
         user = (

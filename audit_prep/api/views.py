@@ -30,7 +30,7 @@ class OrganizationViewSet(
                           "partial_update": Action.MANAGE_ORGANIZATION}
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         user = self.request.user
         if user.is_authenticated:
             context["my_roles"] = dict(user.memberships.values_list("organization_id", "role"))

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
+from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField, username_field
 from audit_prep.i18n import active_language
 from audit_prep.models import Organization
 from evidence.models import EvidenceItem
@@ -61,7 +61,10 @@ class OwnRequirementSerializer(serializers.Serializer):
         default=list, max_length=2)
     renewal_months = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                               max_value=600)
-    parent = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    # Not Field.parent: DRF's metaclass moves declared fields out of the class attributes; the
+    # stub cannot see it.
+    parent = serializers.CharField(  # type: ignore[assignment]
+        max_length=60, required=False, allow_blank=True)
 
 
 class RequirementListImportSerializer(serializers.Serializer):
@@ -89,7 +92,7 @@ class AdoptionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "organization", "referential", "referential_name", "target_audit_date",
                   "warning_days", "adopted_at", "readiness"]
         read_only_fields = ["adopted_at"]
-        validators = []  # the service answers a second adoption with "already_adopted"
+        validators = ()  # the service answers a second adoption with "already_adopted"
 
     def get_referential_name(self, obj) -> str:
         return getattr(obj.referential, f"name_{active_language()}")
@@ -123,28 +126,28 @@ class ExclusionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     organization = ScopedPrimaryKeyField(Organization)
     requirement = ScopedPrimaryKeyField(Requirement)
     requirement_ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = username_field()
 
     class Meta:
         model = Exclusion
         fields = ["id", "organization", "requirement", "requirement_ref_id", "justification",
                   "decided_by", "decided_at"]
         read_only_fields = ["decided_at"]
-        validators = []
+        validators = ()
 
 
 class LinkSerializer(serializers.ModelSerializer):
     evidence = ScopedPrimaryKeyField(EvidenceItem)
     requirement = ScopedPrimaryKeyField(Requirement)
     requirement_ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = username_field()
 
     class Meta:
         model = EvidenceLink
         fields = ["id", "evidence", "requirement", "requirement_ref_id", "note", "created_by",
                   "created_at"]
         read_only_fields = ["created_at"]
-        validators = []
+        validators = ()
 
 
 class BulkLinkSerializer(serializers.Serializer):

@@ -34,10 +34,12 @@ def filename(checklist: dict, fmt: str) -> str:
         return slugify(re.sub(r"[\W_]+", " ", text or ""))[:40].strip("-") or str(default)
 
     organization, referential = checklist["organization"], checklist["referential"]
+    day = as_date(checklist["reference_date"])
+    assert day is not None  # a checklist always has its reference date
     parts = [
         slug(_("readiness-checklist"), "readiness-checklist"),
         slug(organization.get("name"), organization["id"]),
         slug(referential.get("ref_id"), referential["id"]),
-        as_date(checklist["reference_date"]).isoformat(),
+        day.isoformat(),
     ]
     return "_".join(parts) + "." + EXPORTERS[fmt][2]

@@ -49,7 +49,7 @@ def parse_library(text: str, path: str | Path | None = None) -> Library:
     check = Checker()
     check.problems.extend(problems)
 
-    if not isinstance(data, dict):
+    if not isinstance(data, LineMapping):  # every YAML mapping is read as a LineMapping
         check.add(f"the file must be a mapping with keys 'library' and 'nodes', not "
                   f"{type_name(data)}", line=getattr(data, "line", 1))
         raise LibraryError(check.problems, path)

@@ -122,8 +122,10 @@ def check_node(check: Checker, raw: Any, index: int, library_urn: str | None,
     conditional = check.boolean(item, "conditional", "conditional", urn)
     renewal_months, renewal_basis = _check_renewal(check, item, urn)
     assessable = check.boolean(item, "assessable", "assessable", urn)
-    if len(check.problems) != before:
-        return None
+    if (len(check.problems) != before or urn is None or ref_id is None or name is None
+            or description is None or name_is_descriptive is None or conditional is None
+            or assessable is None):
+        return None  # a value missing was reported as a problem
     return Node(
         urn=urn, parent_urn=parent_urn, ref_id=ref_id, name=name,
         name_is_descriptive=name_is_descriptive, description=description,

@@ -38,8 +38,8 @@ def check_tree(check: Checker, links: list[Link]) -> None:
         if not isinstance(link.ref_id, str):
             continue
         if link.ref_id in ref_ids:
-            first = ref_ids[link.ref_id]
-            check.add(f"duplicate ref_id {link.ref_id!r} (also {first.urn}, line {first.line})",
+            holder = ref_ids[link.ref_id]
+            check.add(f"duplicate ref_id {link.ref_id!r} (also {holder.urn}, line {holder.line})",
                       link.urn, link.line)
         else:
             ref_ids[link.ref_id] = link

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,7 +26,11 @@ class LineMapping(dict):
 
 # The libyaml-backed SafeLoader when PyYAML has it (about 6 times faster on the ISO 9001 file),
 # else the pure-Python one; both use SafeConstructor, which builds only plain YAML types.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# (Type-checked as the SafeLoader, whose interface the libyaml one shares.)
+if TYPE_CHECKING:
+    from yaml import SafeLoader as _SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _LineLoader(_SafeLoader):

@@ -201,8 +201,8 @@ def _refresh_states(taken: list[ReadinessSnapshot], started: datetime.datetime) 
     existing = (ReadinessState.objects.filter(organization_id__in={key[0] for key in figures})
                 .order_by("pk").values_list("pk", "organization_id", "referential_id"))
     older = Q(computed_at__isnull=True) | Q(computed_at__lt=started)
-    for state_id, *key in existing:
-        if (values := figures.pop(tuple(key), None)) is not None:
+    for state_id, organization_id, referential_id in existing:
+        if (values := figures.pop((organization_id, referential_id), None)) is not None:
             ReadinessState.objects.filter(older, pk=state_id).update(**values)
     ReadinessState.objects.bulk_create(
         [ReadinessState(organization_id=org, referential_id=ref, **values)

@@ -3,13 +3,18 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from audit_prep import access
-from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
+from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField, username_field
 from audit_prep.models import Organization
 from audit_prep.roles import Action
 
 from ..models import EvidenceItem, Revision, StoredFile
 
 User = get_user_model()
+
+
+def _error(message, code: str) -> list[serializers.ErrorDetail]:
+    """One field error, in the request's language, with its stable code."""
+    return [serializers.ErrorDetail(str(message), code=code)]
 
 
 class StoredFileSerializer(serializers.ModelSerializer):
@@ -27,7 +32,7 @@ class StoredFileSerializer(serializers.ModelSerializer):
 
 class RevisionSerializer(serializers.ModelSerializer):
     files = StoredFileSerializer(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = username_field()
 
     class Meta:
         model = Revision
@@ -74,9 +79,9 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     tags = TagsField(required=False, max_length=30)
     current_revision = serializers.SerializerMethodField()
     revision_count = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    archived_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = username_field()
+    approved_by = username_field()
+    archived_by = username_field()
 
     class Meta:
         model = EvidenceItem
@@ -115,23 +120,23 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
         )
         errors = {}
         if effective and valid_until and valid_until < effective:
-            errors["valid_until"] = [serializers.ErrorDetail(
+            errors["valid_until"] = _error(
                 _("The validity end cannot precede the effective date."),
-                code="valid_until_before_effective_date")]
+                "valid_until_before_effective_date")
         if value("period_start") and value("period_end") and value("period_end") < value(
             "period_start"
         ):
-            errors["period_end"] = [serializers.ErrorDetail(
-                _("The covered period ends before it starts."), code="period_end_before_start")]
+            errors["period_end"] = _error(_("The covered period ends before it starts."),
+                                          "period_end_before_start")
         retention = value("retention_until")
         if effective and retention and retention < effective:
-            errors["retention_until"] = [serializers.ErrorDetail(
+            errors["retention_until"] = _error(
                 _("The retention date cannot precede the effective date."),
-                code="retention_before_effective_date")]
+                "retention_before_effective_date")
         months = attrs.get("renewal_months")
         if months is not None and not 1 <= months <= 600:
-            errors["renewal_months"] = [serializers.ErrorDetail(
-                _("The renewal period is between 1 and 600 months."), code="renewal_months_range")]
+            errors["renewal_months"] = _error(
+                _("The renewal period is between 1 and 600 months."), "renewal_months_range")
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -6,6 +6,8 @@ objects have no StoredFile row pointing at their key: the orphan sweep (`sweep_o
 them by listing the `o/<structure>/` prefix and removes them once older than its grace period.
 """
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +39,7 @@ class DuplicateContent(Conflict):
     )
 
 
-def _inspect_all(uploads) -> list[tuple[object, Inspection]]:
+def _inspect_all(uploads) -> list[tuple[Any, Inspection]]:
     if not uploads:
         raise UploadRejected(RejectionReason.FILE_REQUIRED)
     inspected = []

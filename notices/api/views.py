@@ -97,6 +97,7 @@ class ReminderPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # every list of the API is paginated
         data = self.get_serializer([services.policy_of(org) for org in page], many=True).data
         return self.get_paginated_response(data)
 

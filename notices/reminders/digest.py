@@ -8,9 +8,10 @@ import contextlib
 import datetime
 import re
 import smtplib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -169,12 +170,12 @@ class _Mailer:
                 self.connection.close()
 
 
-def _display_name(user: dict) -> str:
+def _display_name(user: Mapping[str, Any]) -> str:
     full = f"{user['first_name']} {user['last_name']}".strip()
     return full or user["username"]
 
 
-def _digest(user: dict, items: list[Item], templates) -> EmailMultiAlternatives:
+def _digest(user: Mapping[str, Any], items: list[Item], templates) -> EmailMultiAlternatives:
     groups = [{"organization": name, "items": list(group)}
               for name, group in groupby(items, key=lambda i: i.organization)]
     context = {"name": _display_name(user), "groups": groups,
@@ -209,7 +210,7 @@ def _notification(user_id: int, items: list[Item]) -> Notification:
                         title=title[:300], body=body, link=link[:500])
 
 
-def _refused_notification(user: dict) -> Notification:
+def _refused_notification(user: Mapping[str, Any]) -> Notification:
     return Notification(
         user_id=user["pk"], kind=REFUSED_KIND,
         title=(_("Reminder e-mails to %(email)s are refused") % {"email": user["email"]})[:300],
@@ -220,7 +221,7 @@ def _refused_notification(user: dict) -> Notification:
         link=f"{settings.SITE_URL}/api/v1/me/preferences/")
 
 
-def _remember_refused(users: list[dict]) -> None:
+def _remember_refused(users: Sequence[Mapping[str, Any]]) -> None:
     """Record each refused address on its owner's preferences (created, and audited, as
     everywhere else, when missing): nothing more is e-mailed to it."""
     if not users:
@@ -293,7 +294,7 @@ def _phrase(items, phrases: dict[tuple, tuple[str, str]]) -> None:
         item.when, item.validity = phrases[key]
 
 
-def _not_emailed_because(user: dict) -> str | None:
+def _not_emailed_because(user: Mapping[str, Any]) -> str | None:
     """Why this user gets no e-mail (a closing reason), or None when the digest is sent."""
     if not user["is_active"]:
         return INACTIVE

@@ -58,7 +58,8 @@ class DaysUntil(Func):
     def __init__(self, column: str, today: datetime.date):
         super().__init__(F(column), Cast(Value(today), DateField()))
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None,
+               **extra_context):
         raise NotSupportedError("DaysUntil supports PostgreSQL and SQLite only.")
 
     def as_postgresql(self, compiler, connection, **extra):
@@ -148,6 +149,7 @@ def _record_due(today: datetime.date, now, policies: _Policies) -> int:
             first, last = rows[0][0], rows[-1][0]
             rows_due = []
             for pk, valid_until, _owner, org_id, _ok, recorded in rows:
+                assert valid_until is not None  # the candidates have a validity end
                 days_left = (valid_until - today).days
                 # Thresholds less urgent than one already recorded were recorded with it.
                 due = [t for t in due_thresholds(days_left, leads, weekly)
