@@ -3,6 +3,20 @@ from django.contrib import admin
 from .models import AuditEvent, Membership, Organization
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the admin shows but never writes: changes go through the services (audit trail,
+    storage rules, append-only tables)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -18,7 +32,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only."""
 
     list_display = ["created_at", "organization", "actor_label", "action", "object_type",
@@ -26,12 +40,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "actor_label", "request_id", "object_repr"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

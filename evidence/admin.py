@@ -1,19 +1,10 @@
 from django.contrib import admin
 
+from audit_prep.admin import ReadOnlyAdmin
+
 from .models import EvidenceItem, Revision, StoredFile
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence changes go through the services (audit trail, storage rules), not the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Evidence changes go through the services (audit trail, storage rules), not the admin.
 
 
 @admin.register(EvidenceItem)
