@@ -8,14 +8,20 @@ Targets (from the issue):
   recipient);
 * a second run the same day sends 0 e-mails.
 
-Also checked, for information: two runs started at the same moment on the next day (two
-threads, two database connections, as two workers) send each newly due digest once.
+Also checked, for information: two reminder jobs (`workers.tasks.run_reminders`: the run in its
+job lock) started at the same moment on the next day (two threads, two database connections, as
+two workers) send each newly due digest once.
 
-Run by hand, not part of the test suite::
+Everything is measured from outside, through public functions: `run()` timed as a whole, its
+SQL statements counted with an execute wrapper, and the e-mails timed as they reach the mail
+backend (a subclass of Django's in-memory backend noting when each digest arrives).
 
-    .venv/bin/python bench/reminders.py [--users 2000] [--items-per-user 50] [--structures 50]
+Run by hand; the test suite runs only its small mode (``--small``: 20 users, a few seconds, no
+target checked, exit 0 once it ran)::
+
+    .venv/bin/python bench/reminders.py [--small] [--users 2000] [--items-per-user 50]
+                                        [--structures 50] [--keep]
                                         [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
-                                        [--keep]
 
 The script creates a throwaway PostgreSQL database (audit_prep_bench_reminders_<random>),
 migrates it, fills it with bulk inserts, measures, and drops it at the end (unless --keep).
@@ -34,8 +40,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
 from pathlib import Path
+from typing import ClassVar
 
 from common import (
     DEFAULT_ADMIN_URL,
@@ -46,16 +52,23 @@ from common import (
     proc_value,
     with_database,
 )
+from django.core.mail.backends.locmem import EmailBackend
 
 TARGET_SECONDS = 60.0
 ENGLISH_EVERY = 10  # one user in 10 prefers English
-# Phases of notices.reminders.run() timed separately; indented ones are part of the one above.
-PHASES = {"_close_obsolete": "close obsolete deliveries",
-          "_record_due": "ledger: due thresholds + deliveries",
-          "_create_deliveries": "  of which: re-read new rows, recipients, deliveries",
-          "_deliver": "digests: render, send, mark sent, notifications",
-          "_complete_reminders": "  of which: complete reminders"}
-TOP_PHASES = ("_close_obsolete", "_record_due", "_deliver")
+SMALL = {"users": 20, "items_per_user": 3, "structures": 2}
+
+
+class TimedBackend(EmailBackend):
+    """Django's in-memory backend (every message still built in full as MIME), noting when each
+    message arrives: the run's phases seen from outside."""
+
+    arrivals: ClassVar[list[float]] = []
+
+    def send_messages(self, messages):
+        sent = super().send_messages(messages)
+        TimedBackend.arrivals.extend(time.perf_counter() for _ in range(sent))
+        return sent
 
 
 def populate(users: int, per_user: int, structures: int, today: datetime.date) -> dict:
@@ -117,44 +130,33 @@ class Counter:
         return execute(sql, params, many, context)
 
 
-def instrument_phases(reminders) -> dict:
-    """Wrap the run's phases to time them (the run itself is unchanged)."""
-    timings = defaultdict(float)
-    for name in PHASES:
-        original = getattr(reminders, name)
-
-        def timed(*args, _original=original, _name=name, **kwargs):
-            start = time.perf_counter()
-            try:
-                return _original(*args, **kwargs)
-            finally:
-                timings[_name] += time.perf_counter() - start
-
-        setattr(reminders, name, timed)
-    return timings
-
-
-def timed_run(today):
+def timed_run(today) -> dict:
+    """One `run(today)`: its result, wall time, e-mails, SQL statements, and when the first and
+    the last digest reached the mail backend (seconds from the start)."""
     from django.core import mail
     from django.db import connection
 
     from notices import reminders
 
     mail.outbox = []
+    TimedBackend.arrivals = []
     counter = Counter()
     with connection.execute_wrapper(counter):
         start = time.perf_counter()
         result = reminders.run(today)
         seconds = time.perf_counter() - start
-    return result, seconds, len(mail.outbox), counter.count
+    arrivals = [t - start for t in TimedBackend.arrivals] or [0.0]
+    return {"result": result, "seconds": seconds, "mails": len(mail.outbox),
+            "queries": counter.count, "first_mail": arrivals[0], "last_mail": arrivals[-1]}
 
 
 def concurrent_runs(today):
-    """Two runs started together, each in its own thread with its own connection."""
+    """Two reminder jobs (the run in its job lock, as the task runs it) started together, each
+    in its own thread with its own connection."""
     from django.core import mail
     from django.db import connection
 
-    from notices import reminders
+    from workers.tasks import run_reminders
 
     mail.outbox = []
     barrier = threading.Barrier(2)
@@ -163,7 +165,7 @@ def concurrent_runs(today):
     def worker(index):
         try:
             barrier.wait()
-            results[index] = reminders.run(today)
+            results[index] = run_reminders(today)
         finally:
             connection.close()
 
@@ -223,12 +225,16 @@ def machine() -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true",
+                        help="20 users, 3 items each, 2 structures: seconds, no target checked")
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--items-per-user", type=int, default=50)
     parser.add_argument("--structures", type=int, default=50)
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
+    if args.small:
+        args.users, args.items_per_user, args.structures = SMALL.values()
 
     name = f"audit_prep_bench_reminders_{secrets.token_hex(4)}"
     create_database(args.admin_url, name)
@@ -237,7 +243,11 @@ def main() -> int:
     try:
         configure_django(with_database(args.admin_url, name), data_dir, EMAIL_URL="memory:",
                          SITE_URL="https://qualite.example.org")
-        return measure(args)
+        from django.conf import settings
+
+        settings.EMAIL_BACKEND = f"{__name__}.TimedBackend"
+        failed = measure(args)
+        return 0 if args.small else int(failed)
     finally:
         from django.db import connections
 
@@ -250,94 +260,112 @@ def main() -> int:
             log(f"dropped database {name}")
 
 
-def measure(args) -> int:
+def prepare(args, today) -> dict:
     from django.core.management import call_command
-    from django.utils import timezone
+    from django.db import connection
 
-    from notices import reminders
-    from notices.models import Reminder, ReminderDelivery
-
-    today = timezone.localdate()
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     log(f"migrated in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     sizes = populate(args.users, args.items_per_user, args.structures, today)
     log(f"populated {sizes} in {time.perf_counter() - started:.1f} s")
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    return sizes
 
-    phases = instrument_phases(reminders)
-    first, first_s, first_mails, first_queries = timed_run(today)
-    first_phases = dict(phases)
-    phases.clear()
-    log(f"run 1: {first} in {first_s:.2f} s, {first_queries} queries")
-    ledger = Reminder.objects.count()
-    deliveries = ReminderDelivery.objects.count()
-    unsent = ReminderDelivery.objects.filter(sent_at__isnull=True).count()
-    second, second_s, second_mails, second_queries = timed_run(today)
-    log(f"run 2: {second} in {second_s:.2f} s, {second_queries} queries")
+
+def measure(args) -> bool:
+    """Run the four runs, print the figures and the checks; True when a check failed."""
+    from django.utils import timezone
+
+    from notices.models import Reminder, ReminderDelivery
+
+    today = timezone.localdate()
+    sizes = prepare(args, today)
+    first = timed_run(today)
+    log(f"run 1: {first['result']} in {first['seconds']:.2f} s, {first['queries']} queries")
+    first["reminders"] = Reminder.objects.count()
+    first["deliveries"] = ReminderDelivery.objects.count()
+    first["unsent"] = ReminderDelivery.objects.filter(sent_at__isnull=True).count()
+    second = timed_run(today)
+    log(f"run 2: {second['result']} in {second['seconds']:.2f} s, {second['queries']} queries")
     (a, b), third_s, third_mails = concurrent_runs(today + datetime.timedelta(days=1))
     log(f"run 3 (two workers, next day): {a} | {b} in {third_s:.2f} s")
-
     overdue_day = today + datetime.timedelta(days=30)
-    phases.clear()
-    fourth, fourth_s, fourth_mails, fourth_queries = timed_run(overdue_day)
-    log(f"run 4 (30 days later): {fourth} in {fourth_s:.2f} s, {fourth_queries} queries")
-    overdue_ok = overdue_ledger_is_right(overdue_day, today)
+    fourth = timed_run(overdue_day)
+    log(f"run 4 (30 days later): {fourth['result']} in {fourth['seconds']:.2f} s, "
+        f"{fourth['queries']} queries")
+    third = {"results": (a, b), "seconds": third_s, "mails": third_mails}
+    checks = targets(args, sizes, first, second, third, fourth,
+                     overdue_ledger_is_right(overdue_day, today))
+    print_report(args, sizes, first, second, third, fourth)
+    return print_checks(checks, args.small)
 
+
+def targets(args, sizes, first, second, third, fourth, overdue_ok) -> list[tuple]:
     expected = args.users
-    checks = [
-        ("run 1 time", f"{first_s:.2f} s", f"<= {TARGET_SECONDS:.0f} s",
-         first_s <= TARGET_SECONDS),
-        ("run 1 e-mails", str(first_mails), f"== {expected}",
-         first_mails == expected == first.emails_sent),
-        ("run 2 (same day) e-mails", str(second_mails), "== 0", second_mails == 0),
-        ("run 3 (next day, 2 workers) e-mails", str(third_mails),
+    a, b = third["results"]
+    return [
+        ("run 1 time", f"{first['seconds']:.2f} s", f"<= {TARGET_SECONDS:.0f} s",
+         first["seconds"] <= TARGET_SECONDS),
+        ("run 1 e-mails", str(first["mails"]), f"== {expected}",
+         first["mails"] == expected == first["result"].emails_sent),
+        ("run 2 (same day) e-mails", str(second["mails"]), "== 0", second["mails"] == 0),
+        ("run 3 (next day, 2 workers) e-mails", str(third["mails"]),
          f"== {sizes['owners_due_tomorrow']}",
-         third_mails == sizes["owners_due_tomorrow"] and (a.locked or b.locked
-                                                           or not (a.emails_sent
-                                                                   and b.emails_sent))),
-        ("run 4 (30 days later) e-mails", str(fourth_mails), f"== {expected}",
-         fourth_mails == expected),
-        ("run 4 ledger: most urgent weekly threshold, escalated", "yes" if overdue_ok else "no",
-         "yes", overdue_ok),
+         third["mails"] == sizes["owners_due_tomorrow"]
+         and (a.locked or b.locked or not (a.emails_sent and b.emails_sent))),
+        ("run 4 (30 days later) e-mails", str(fourth["mails"]), f"== {expected}",
+         fourth["mails"] == expected),
+        ("run 4: most urgent weekly threshold recorded, escalated",
+         "yes" if overdue_ok else "no", "yes", overdue_ok),
     ]
+
+
+def print_report(args, sizes, first, second, third, fourth) -> None:
     print()
-    print("Reminder run benchmark")
+    print("Reminder run benchmark" + (" (small mode: no target checked)" if args.small else ""))
     for line in machine():
         print(f"  {line}")
     print(f"  data: {sizes['structures']} structures, {sizes['users']} users, "
           f"{sizes['items']} evidence items due in 1..7 days")
     print()
+    seconds, mails = first["seconds"], first["mails"]
+    rows = [
+        ("run 1: wall time", f"{seconds:.2f} s"),
+        ("run 1: SQL statements", str(first["queries"])),
+        ("run 1: reminders created", f"{first['result'].reminders_created} "
+                                     f"({first['reminders']} in table)"),
+        ("run 1: deliveries", f"{first['deliveries']} ({first['unsent']} unsent after the run)"),
+        ("run 1: e-mails / notifications", f"{mails} / {first['result'].notifications}"),
+        ("run 1: throughput", f"{mails / seconds:.0f} digests/s, "
+                              f"{first['deliveries'] / seconds:.0f} lines/s"),
+        ("run 1: until the first digest (due reminders recorded, first digest built)",
+         f"{first['first_mail']:.2f} s"),
+        ("run 1: first to last digest (built and sent)",
+         f"{first['last_mail'] - first['first_mail']:.2f} s"),
+        ("run 1: after the last digest (deliveries closed, notifications, commit)",
+         f"{seconds - first['last_mail']:.2f} s"),
+        ("run 2 (same day): wall time / SQL statements / e-mails",
+         f"{second['seconds']:.2f} s / {second['queries']} / {second['mails']}"),
+        ("run 3 (next day, 2 concurrent jobs): wall time", f"{third['seconds']:.2f} s"),
+        ("run 3: results", "; ".join(str(r) for r in third["results"])),
+        ("run 4 (30 days later: overdue 23-29 days, weekly + escalation): wall time / "
+         "SQL statements / e-mails / reminders created",
+         f"{fourth['seconds']:.2f} s / {fourth['queries']} / {fourth['mails']} / "
+         f"{fourth['result'].reminders_created}"),
+    ]
     print("| measure | value |")
     print("|---|---|")
-    rows = [
-        ("run 1: wall time", f"{first_s:.2f} s"),
-        ("run 1: SQL statements", str(first_queries)),
-        ("run 1: ledger rows (reminders) created", f"{first.reminders_created} ({ledger} in "
-                                                   "table)"),
-        ("run 1: deliveries", f"{deliveries} ({unsent} unsent after the run)"),
-        ("run 1: e-mails / notifications", f"{first_mails} / {first.notifications}"),
-        ("run 1: throughput", f"{first_mails / first_s:.0f} digests/s, "
-                              f"{deliveries / first_s:.0f} lines/s"),
-        *((f"run 1: phase {label}", f"{first_phases.get(name, 0.0):.2f} s")
-          for name, label in PHASES.items()),
-        ("run 1: phase commit (deferred foreign keys) and lock, the rest",
-         f"{first_s - sum(first_phases.get(n, 0.0) for n in TOP_PHASES):.2f} s"),
-        ("run 2 (same day): wall time", f"{second_s:.2f} s"),
-        ("run 2: SQL statements / e-mails", f"{second_queries} / {second_mails}"),
-        ("run 3 (next day, 2 concurrent workers): wall time", f"{third_s:.2f} s"),
-        ("run 3: results", f"{a} | {b}"),
-        ("run 4 (30 days later: overdue 23-29 days, weekly + escalation): wall time",
-         f"{fourth_s:.2f} s"),
-        ("run 4: SQL statements / e-mails / ledger rows created",
-         f"{fourth_queries} / {fourth_mails} / {fourth.reminders_created}"),
-    ]
     for label, value in rows:
         print(f"| {label} | {value} |")
+
+
+def print_checks(checks, small: bool) -> bool:
+    if small:
+        print("\nsmall mode: no target checked")
+        return False
     print()
     print("| check | value | target | result |")
     print("|---|---|---|---|")
@@ -347,7 +375,7 @@ def measure(args) -> int:
         print(f"| {label} | {value} | {target} | {'PASS' if ok else 'FAIL'} |")
     print()
     print("FAIL" if failed else "PASS")
-    return 1 if failed else 0
+    return failed
 
 
 if __name__ == "__main__":

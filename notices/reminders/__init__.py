@@ -35,9 +35,7 @@ The run's writes commit together (its transaction, within the job lock's), so a 
 after sending but before the commit re-sends on the next run: at least once, never lost.
 
 The package: `due` records the due thresholds and the deliveries they call for (steps 1 and
-2), `digest` composes and sends the digests (step 3); `run` below runs them. The
-steps are looked up here at run time (see `due.phase`), so that each can be wrapped in this
-package: bench/reminders.py times them.
+2), `digest` composes and sends the digests (step 3); `run` below runs them.
 """
 
 from __future__ import annotations
@@ -53,7 +51,7 @@ from .digest import (
     NOTIFICATION_KIND,
     USER_CHUNK,
     Item,
-    _deliver,
+    deliver,
     when_text,
 )
 from .due import (
@@ -67,15 +65,11 @@ from .due import (
     OPT_OUT,
     SENT,
     DaysUntil,
-    _close_obsolete,
-    _Policies,
-    _record_due,
+    Policies,
+    close_obsolete,
     due_thresholds,
+    record_due,
 )
-
-# Steps called from within another step: here too, so that they can be wrapped (`due.phase`).
-from .due import _complete_reminders as _complete_reminders  # isort: skip
-from .due import _create_deliveries as _create_deliveries  # isort: skip
 
 __all__ = [
     "CHUNK", "CLOSED_WITHOUT_EMAIL", "DEFERRED", "ID_CHUNK", "INACTIVE", "JOB_NAME",
@@ -120,7 +114,7 @@ def run(today: datetime.date | None = None) -> RunResult:
     with transaction.atomic():
         result = RunResult()
         now = timezone.now()
-        _close_obsolete(now)
-        result.reminders_created = _record_due(today, now, _Policies())
-        _deliver(today, now, result)
+        close_obsolete(now)
+        result.reminders_created = record_due(today, now, Policies())
+        deliver(today, now, result)
         return result

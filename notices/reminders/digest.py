@@ -35,8 +35,8 @@ from .due import (
     OPT_OUT,
     REFUSED_ADDRESS,
     SENT,
-    _chunks,
-    phase,
+    chunks,
+    complete_reminders,
 )
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ def _remember_refused(users: Sequence[Mapping[str, Any]]) -> None:
         preference.save(update_fields=["email_refused"])
 
 
-def _deliver(today: datetime.date, now, result: RunResult) -> None:
+def deliver(today: datetime.date, now, result: RunResult) -> None:
     open_deliveries = ReminderDelivery.objects.filter(sent_at__isnull=True)
     user_ids = list(open_deliveries.order_by("user_id").values_list("user_id", flat=True)
                     .distinct())
@@ -241,7 +241,7 @@ def _deliver(today: datetime.date, now, result: RunResult) -> None:
                  get_template("notices/reminder_digest.html"))
     mailer = _Mailer()
     try:
-        for chunk in _chunks(user_ids, USER_CHUNK):
+        for chunk in chunks(user_ids, USER_CHUNK):
             _deliver_chunk(chunk, today, now, result, mailer, templates)
     finally:
         mailer.close()
@@ -280,7 +280,7 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
     _remember_refused(refused)
     result.notifications += len(notifications)
     _close_deliveries(outcome, now, result)
-    phase("_complete_reminders")(user_ids, now)
+    complete_reminders(user_ids, now)
 
 
 def _phrase(items, phrases: dict[tuple, tuple[str, str]]) -> None:

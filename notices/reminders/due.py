@@ -5,7 +5,6 @@ what became obsolete. Steps 1 and 2 of a run (see the package's docstring)."""
 from __future__ import annotations
 
 import datetime
-from importlib import import_module
 
 from django.db import NotSupportedError
 from django.db.models import (
@@ -44,12 +43,6 @@ CLOSED_WITHOUT_EMAIL = (OPT_OUT, INACTIVE, NO_EMAIL, REFUSED_ADDRESS, OBSOLETE)
 DEFERRED = "deferred: mail server unavailable"
 
 
-def phase(name: str):
-    """A step of the run as the package holds it at run time (`notices.reminders.<name>`), so
-    that a step called from within another one can be wrapped there like the others."""
-    return getattr(import_module(__package__), name)
-
-
 class DaysUntil(Func):
     """Whole days from `today` to a date column: negative once the date is past."""
 
@@ -77,7 +70,7 @@ def _clean_leads(value) -> tuple[int, ...]:
     return tuple(sorted(leads, reverse=True)) or tuple(ReminderPolicy().lead_days)
 
 
-class _Policies:
+class Policies:
     """Each structure's policy, the defaults for structures without one (nothing written)."""
 
     def __init__(self):
@@ -120,11 +113,10 @@ def _most_urgent_due(leads: tuple[int, ...], weekly: bool):
     return Case(*whens, output_field=IntegerField())
 
 
-def _record_due(today: datetime.date, now, policies: _Policies) -> int:
+def record_due(today: datetime.date, now, policies: Policies) -> int:
     """Insert the due thresholds not recorded yet and the deliveries of the most urgent
     one per item; return the number of `Reminder` rows created."""
     before = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
-    create_deliveries = phase("_create_deliveries")
     for leads, weekly, where in policies.groups():
         same_date = Reminder.objects.filter(evidence=OuterRef("pk"),
                                             valid_until=OuterRef("valid_until"))
@@ -163,7 +155,7 @@ def _record_due(today: datetime.date, now, policies: _Policies) -> int:
                                     escalated=escalate and t == urgent,
                                     completed_at=None if t == urgent else now) for t in due]
             Reminder.objects.bulk_create(rows_due, ignore_conflicts=True, batch_size=CHUNK)
-            create_deliveries(rows, first, last, before, now, managers)
+            _create_deliveries(rows, first, last, before, now, managers)
     return Reminder.objects.filter(pk__gt=before).count()
 
 
@@ -193,11 +185,11 @@ def _create_deliveries(rows, first, last, before, now, managers) -> None:
             done.append(pk)
         deliveries += [ReminderDelivery(reminder_id=pk, user_id=u) for u in recipients]
     ReminderDelivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=CHUNK)
-    for ids in _chunks(done, ID_CHUNK):
+    for ids in chunks(done, ID_CHUNK):
         Reminder.objects.filter(pk__in=ids).update(completed_at=now)
 
 
-def _close_obsolete(now) -> None:
+def close_obsolete(now) -> None:
     """Open reminders of an item since archived or renewed are dropped, unsent."""
     stale = (Q(evidence__status=EvidenceStatus.ARCHIVED) | Q(evidence__valid_until__isnull=True)
              | ~Q(valid_until=F("evidence__valid_until")))
@@ -218,7 +210,7 @@ def _quality_managers(structures: Q) -> dict[int, list[int]]:
     return managers
 
 
-def _complete_reminders(user_ids, now) -> None:
+def complete_reminders(user_ids, now) -> None:
     """Reminders whose deliveries are now all closed, among those these users just closed."""
     touched = ReminderDelivery.objects.filter(user_id__in=user_ids, sent_at=now)
     still_open = ReminderDelivery.objects.filter(reminder=OuterRef("pk"), sent_at__isnull=True)
@@ -226,7 +218,7 @@ def _complete_reminders(user_ids, now) -> None:
                             ).filter(~Exists(still_open)).update(completed_at=now)
 
 
-def _chunks(items, size):
+def chunks(items, size):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start:start + size]
