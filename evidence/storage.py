@@ -17,6 +17,7 @@ from audit_prep.api.errors import ServiceUnavailable
 logger = logging.getLogger(__name__)
 HASH_CHUNK = 1024 * 1024
 KEY_PREFIX = "o"
+PROBE_KEY = "readyz/probe"  # never written: only asked whether it exists
 
 
 class StorageUnavailable(ServiceUnavailable):
@@ -26,6 +27,12 @@ class StorageUnavailable(ServiceUnavailable):
 
 def evidence_storage():
     return storages["default"]
+
+
+def check_reachable() -> None:
+    """The readiness check of the store (registered in `/readyz` by `evidence.apps`): a cheap
+    existence query, raising when the store cannot answer."""
+    evidence_storage().exists(PROBE_KEY)
 
 
 def storage_key(organization_id: int, sha256: str) -> str:
