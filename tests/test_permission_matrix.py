@@ -360,6 +360,33 @@ def _bulk_link(w):
             "requirements": [w.ids["library_requirement"], w.ids["requirement"]]}
 
 
+def _invalid_evidence(w):
+    return {"organization": w.org.pk, "title": "", "kind": "unknown"}
+
+
+def _invalid_own_list(w):
+    return {"organization": w.org.pk}  # no file
+
+
+# Writes without an object, each with a body its serializer refuses (route, path, body,
+# multipart): a role that may not write is refused (403) before the body is read for errors.
+INVALID_WRITES = (
+    ("organization-list", "/api/v1/organizations/", lambda w: {"kind": "unknown"}, False),
+    ("membership-list", "/api/v1/memberships/",
+     lambda w: {"organization": w.org.pk, "user": "personne", "role": "king"}, False),
+    ("evidence-list", "/api/v1/evidence/", _invalid_evidence, False),
+    ("requirement-list", "/api/v1/requirements/",
+     lambda w: {"organization": w.org.pk, "ref_id": ""}, False),
+    ("requirement-import-list", "/api/v1/requirements/import/", _invalid_own_list, True),
+    ("adoption-list", "/api/v1/adoptions/",
+     lambda w: {"organization": w.org.pk, "referential": "x"}, False),
+    ("exclusion-list", "/api/v1/exclusions/", lambda w: {"organization": w.org.pk}, False),
+    ("link-list", "/api/v1/links/", lambda w: {"evidence": w.ids["evidence"]}, False),
+    ("link-bulk", "/api/v1/links/bulk/",
+     lambda w: {"evidence": [w.ids["evidence"]], "requirements": []}, False),
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class Endpoint:
     route: str  # URL name as registered (router "<basename>-<suffix>" or urlpatterns name)
@@ -475,6 +502,9 @@ _ENDPOINTS = [
     Endpoint("link-list", "POST", "/api/v1/links/", data=_link_create),
     Endpoint("link-detail", "DELETE", "/api/v1/links/{link}/"),
     Endpoint("link-bulk", "POST", "/api/v1/links/bulk/", data=_bulk_link),
+    # writes without an object, with a body that does not validate: the role is checked first
+    *(Endpoint(route, "POST", path, "invalid body", data=data, multipart=multipart)
+      for route, path, data, multipart in INVALID_WRITES),
     # a person's own notifications; the detail rows act on the viewer's
     Endpoint("notification-list", "GET", "/api/v1/notifications/"),
     Endpoint("notification-detail", "GET", "/api/v1/notifications/{notification}/"),
@@ -562,6 +592,16 @@ MATRIX = {
     "link-list POST":                       (401,  403,   201,        201,            400),
     "link-detail DELETE":                   (401,  403,   204,        204,            404),
     "link-bulk POST":                       (401,  403,   201,        201,            400),
+    # invalid bodies: 403 wherever the role does not allow the write, before validation
+    "organization-list POST invalid body":  (401,  400,   400,        400,            400),
+    "membership-list POST invalid body":    (401,  403,   403,        400,            400),
+    "evidence-list POST invalid body":      (401,  403,   400,        400,            400),
+    "requirement-list POST invalid body":   (401,  403,   403,        400,            400),
+    "requirement-import-list POST invalid body": (401, 403, 403,      400,            400),
+    "adoption-list POST invalid body":      (401,  403,   403,        400,            400),
+    "exclusion-list POST invalid body":     (401,  403,   403,        400,            400),
+    "link-list POST invalid body":          (401,  403,   400,        400,            400),
+    "link-bulk POST invalid body":          (401,  403,   400,        400,            400),
     "notification-list GET":                (401,  200,   200,        200,            200),
     # the viewer's notification: 404 for anyone else, its structure's quality manager included
     "notification-detail GET":              (401,  200,   404,        404,            404),
@@ -1122,6 +1162,19 @@ def _org(w):
     return w.org.pk
 
 
+def _invalid_in_other_org(path, build):
+    """An invalid body naming other_org (or, for links, its evidence)."""
+    def request(w):
+        data = build(w)
+        if "organization" in data:
+            data["organization"] = w.other_org.pk
+        else:
+            data["evidence"] = (w.other_ids["evidence"] if isinstance(data["evidence"], int)
+                                else [w.other_ids["evidence"]])
+        return "post", path, data
+    return request
+
+
 QM, ORG, NOT_THERE, NOT_MEMBER, NOT_ADOPTED = (
     "quality_manager", "organization", "does_not_exist", "owner_not_member",
     "requirement_not_adopted")
@@ -1209,6 +1262,10 @@ CROSS_CASES = {
     "both orgs: bulk link of evidence where only viewer":
         ("dual", _with(BULK, _bulk_link, evidence=lambda w: [
             w.ids["evidence"], w.other_ids["evidence"]]), 403, None, None),
+    # ... before the body is validated, in the structure the body names
+    **{f"both orgs: invalid {route} where only viewer":
+       ("dual", _invalid_in_other_org(path, data), 403, None, None)
+       for route, path, data, _multipart in INVALID_WRITES if route != "organization-list"},
     "both orgs: adoption of other_org's own list":
         ("dual", _with(ADOPTIONS, _adoption_create, referential=_other("referential")), 400,
          "referential", NOT_THERE),

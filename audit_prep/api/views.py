@@ -26,7 +26,8 @@ class OrganizationViewSet(
 
     queryset = Organization.objects.all()
     serializer_class = OrganizationSerializer
-    action_permissions = {"update": Action.MANAGE_ORGANIZATION,
+    # Any signed-in user may create a structure (and becomes its quality manager).
+    action_permissions = {"create": None, "update": Action.MANAGE_ORGANIZATION,
                           "partial_update": Action.MANAGE_ORGANIZATION}
 
     def get_serializer_context(self):

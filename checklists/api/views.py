@@ -7,12 +7,13 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from audit_prep import audit
+from audit_prep import access, audit
 from audit_prep.api.errors import ApiError
 from audit_prep.api.filters import id_filterset
-from audit_prep.api.viewsets import ScopedViewSet
+from audit_prep.api.viewsets import ScopedViewSet, named_ids
 from audit_prep.roles import Action
 from evidence.filetypes import FileRejected, inspect_file
+from evidence.models import EvidenceItem
 
 from .. import exports, requirement_lists
 from ..models import Adoption, EvidenceLink, Exclusion, Referential, Requirement
@@ -208,6 +209,12 @@ class LinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     filterset_class = id_filterset(EvidenceLink, id_fields=["evidence", "requirement"])
     action_permissions = {"create": Action.CHANGE, "destroy": Action.CHANGE,
                           "bulk": Action.CHANGE}
+
+    def target_organizations(self, request) -> set[int]:
+        """A link belongs to its evidence's structure: those of the evidence ids it names."""
+        evidence = access.scope(EvidenceItem.objects.all(), request.user, Action.VIEW)
+        return set(evidence.filter(pk__in=named_ids(request.data, "evidence"))
+                   .values_list("organization_id", flat=True))
 
     def perform_create(self, serializer):
         data = serializer.validated_data
