@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from audit_prep.roles import Role
 
-from .factories import MembershipFactory, OrganizationFactory, UserFactory
+from .factories import EvidenceFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 ROLES = [Role.QUALITY_MANAGER, Role.CONTRIBUTOR, Role.VIEWER]
 
@@ -41,6 +41,18 @@ def qm(member):
 @pytest.fixture
 def outsider(other_org, member):
     return member(Role.QUALITY_MANAGER, organization=other_org, username="voisin")
+
+
+@pytest.fixture
+def api(client_for, qm):
+    """The API as the quality manager of `org`."""
+    return client_for(qm)
+
+
+@pytest.fixture
+def evidence(org, qm):
+    """An evidence item of `org` (a draft, no revision yet), created by its quality manager."""
+    return EvidenceFactory(organization=org, created_by=qm)
 
 
 @pytest.fixture

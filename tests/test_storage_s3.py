@@ -93,11 +93,6 @@ def evidence(org, qm):
     return EvidenceFactory(organization=org, created_by=qm, title="Manuel qualité")
 
 
-@pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
-
-
 def upload_ok(api, evidence_id, *files, **fields):
     response = upload(api, evidence_id, *files, **fields)
     assert response.status_code == 201, response.content

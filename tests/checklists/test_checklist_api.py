@@ -27,11 +27,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
-
-
 def approved_evidence(org, user, title, **fields):
     """Approved evidence with a verified current revision."""
     return evidence_with_file(org, user, title=title, status="approved", approved_at=NOW,

@@ -13,11 +13,6 @@ from tests.conftest import upload
 from tests.factories import EvidenceFactory
 
 
-@pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
-
-
 def create(api, org, **fields):
     payload = {"organization": org.pk, "title": "Procédure d'accueil", "kind": "document",
                "effective_date": "2026-03-01", **fields}

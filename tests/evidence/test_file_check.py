@@ -19,11 +19,6 @@ from tests.factories import EvidenceFactory, evidence_with_file
 
 
 @pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
-
-
-@pytest.fixture
 def evidence(org, qm):
     return EvidenceFactory(organization=org, created_by=qm, title="Registre des formations",
                            status="approved", approved_at=timezone.now())

@@ -14,16 +14,6 @@ from tests.conftest import upload
 from tests.factories import EvidenceFactory
 
 
-@pytest.fixture
-def evidence(org, qm):
-    return EvidenceFactory(organization=org, created_by=qm)
-
-
-@pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
-
-
 def upload_path(api, evidence, path, **fields) -> int:
     with open(path, "rb") as handle:
         response = upload(api, evidence.pk, handle, **fields)

@@ -25,11 +25,6 @@ from tests.factories import EvidenceFactory
 
 
 @pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
-
-
-@pytest.fixture
 def evidence(org, qm):
     return EvidenceFactory(organization=org, created_by=qm, title="Attestations SST",
                            status="approved", approved_at=timezone.now())

@@ -41,16 +41,6 @@ GOOD_FILES = [
 
 
 @pytest.fixture
-def evidence(org, qm):
-    return EvidenceFactory(organization=org, created_by=qm)
-
-
-@pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
-
-
-@pytest.fixture
 def nothing_stored(media_root):
     """Asserts, after the test body, that no revision, file, audit event or object appeared."""
     before = (Revision.objects.count(), StoredFile.objects.count(), AuditEvent.objects.count(),

@@ -71,6 +71,16 @@ requires_postgresql = pytest.mark.skipif(
     "the Makefile's PostgreSQL run (DATABASE_URL=postgres://...) executes these tests",
 )
 
+# The marks of every test that runs a real worker beside the test process.
+WORKER_TEST_MARKS = [
+    requires_postgresql,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(90),
+]
+VERIFY = "workers.verify_revision"
+VERIFY_TIMEOUT = 20.0  # seconds for a queued verification to be done by an idle worker
+
 
 def unavailable(message: str):
     """Skip, or fail under CI: CI must not silently lose the integration coverage."""

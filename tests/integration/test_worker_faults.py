@@ -23,7 +23,6 @@ import threading
 import uuid
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.utils import timezone
 
@@ -31,33 +30,21 @@ from audit_prep.models import AuditEvent
 from evidence.models import Revision, StoredFile, VerificationStatus
 from tests import filemakers
 from tests.conftest import upload
-from tests.factories import EvidenceFactory
 from workers.models import TaskRun
 
-from .conftest import DEAD_BROKER_URL, celery_broker, requires_postgresql, wait_for
+from .conftest import (
+    DEAD_BROKER_URL,
+    VERIFY,
+    VERIFY_TIMEOUT,
+    WORKER_TEST_MARKS,
+    celery_broker,
+    wait_for,
+)
 
-pytestmark = [
-    requires_postgresql,
-    pytest.mark.integration,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.timeout(90),
-]
-
-VERIFY = "workers.verify_revision"
-VERIFY_TIMEOUT = 20.0  # seconds for a queued verification to be done by an idle worker
+pytestmark = WORKER_TEST_MARKS
 # After a pool child dies, the worker waits `worker_lost_wait` (10 s) before it declares the job
 # lost and requeues the message.
 REDELIVERY_TIMEOUT = 40.0
-
-
-@pytest.fixture
-def evidence(org, qm):
-    return EvidenceFactory(organization=org, created_by=qm)
-
-
-@pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
 
 
 def unique_pdf(tmp_path: Path) -> bytes:

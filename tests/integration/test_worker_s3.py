@@ -22,7 +22,6 @@ from evidence.models import Revision, StoredFile, VerificationStatus
 from notices.models import Notification
 from tests import filemakers
 from tests.conftest import upload
-from tests.factories import EvidenceFactory
 from tests.s3 import (
     S3_ACCESS_KEY,
     S3_REGION,
@@ -34,17 +33,17 @@ from tests.s3 import (
 )
 from workers.models import TaskRun
 
-from .conftest import Worker, celery_broker, requires_postgresql, running_worker, wait_for
+from .conftest import (
+    VERIFY,
+    VERIFY_TIMEOUT,
+    WORKER_TEST_MARKS,
+    Worker,
+    celery_broker,
+    running_worker,
+    wait_for,
+)
 
-pytestmark = [
-    requires_postgresql,
-    pytest.mark.integration,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.timeout(90),
-]
-
-VERIFY = "workers.verify_revision"
-VERIFY_TIMEOUT = 20.0  # seconds for a queued verification to be done by an idle worker
+pytestmark = WORKER_TEST_MARKS
 PAGES = 2
 
 
@@ -84,16 +83,6 @@ def live_s3_worker(s3_celery_worker, settings) -> Iterator[tuple[Worker, S3Bucke
                          "default": s3_storage_settings(bucket.endpoint, bucket.name)}
     with celery_broker(worker.broker_url):
         yield worker, bucket
-
-
-@pytest.fixture
-def evidence(org, qm):
-    return EvidenceFactory(organization=org, created_by=qm)
-
-
-@pytest.fixture
-def api(client_for, qm):
-    return client_for(qm)
 
 
 def content_key(org, data: bytes) -> str:

@@ -1,0 +1,273 @@
+"""Permission matrix of the core: structures, memberships, the audit trail, your account, and
+the public pages. Subjects and the world: see `world.py`; the checks: `base.py`.
+
+* anonymous: 401 `not_authenticated` on every API endpoint; token authentication comes first
+  in DEFAULT_AUTHENTICATION_CLASSES, so DRF answers 401 with `WWW-Authenticate: Token`. The
+  landing page, the health checks, the OpenAPI schema and the Swagger UI are public.
+* outsider: quality manager of `other_org`. Every object of `org` is answered 404 and never
+  appears in a list; an id of `org` in a request body is answered 400 `validation_error`,
+  exactly like an id that does not exist.
+* A write without an object is refused (403) before its body is validated when the role may
+  not make it: in the structure the body names when the user can see it, else anywhere.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from audit_prep.models import AuditEvent, Membership, Organization
+from audit_prep.roles import Role
+
+from .base import (
+    Area,
+    CrossStructureSuite,
+    Endpoint,
+    MatrixSuite,
+    assert_error,
+    check_object_read,
+    invalid_in_other_org,
+)
+from .world import PASSWORD, SUBJECT_ROLES
+
+MEMBERSHIPS = "/api/v1/memberships/"
+
+
+def _org_put(w):
+    return {"name": "AI du Val (modifiee)", "slug": "ai-du-val", "siret": "", "kind": "aci",
+            "region": "Bretagne"}
+
+
+def _invalid_membership(w):
+    return {"organization": w.org.pk, "user": "personne", "role": "king"}
+
+
+ENDPOINTS = [
+    Endpoint("api-root", "GET", "/api/v1/"),
+    # organizations
+    Endpoint("organization-list", "GET", "/api/v1/organizations/", listing=Organization),
+    Endpoint("organization-detail", "GET", "/api/v1/organizations/{org}/"),
+    Endpoint("organization-list", "POST", "/api/v1/organizations/",
+             data=lambda w: {"name": "Nouvelle structure", "slug": "nouvelle", "kind": "ei"}),
+    Endpoint("organization-list", "POST", "/api/v1/organizations/", "invalid body",
+             data=lambda w: {"kind": "unknown"}),
+    Endpoint("organization-detail", "PATCH", "/api/v1/organizations/{org}/",
+             data=lambda w: {"region": "Bretagne"}),
+    Endpoint("organization-detail", "PUT", "/api/v1/organizations/{org}/", data=_org_put),
+    # memberships
+    Endpoint("membership-list", "GET", MEMBERSHIPS, listing=Membership),
+    Endpoint("membership-detail", "GET", "/api/v1/memberships/{membership}/"),
+    Endpoint("membership-list", "POST", MEMBERSHIPS,
+             data=lambda w: {"organization": w.org.pk, "user": "nouvelle", "role": "viewer"}),
+    Endpoint("membership-list", "POST", MEMBERSHIPS, "invalid body", data=_invalid_membership),
+    Endpoint("membership-detail", "PATCH", "/api/v1/memberships/{membership}/",
+             data=lambda w: {"role": Role.CONTRIBUTOR}),
+    Endpoint("membership-detail", "PUT", "/api/v1/memberships/{membership}/",
+             data=lambda w: {"role": Role.CONTRIBUTOR}),
+    Endpoint("membership-detail", "DELETE", "/api/v1/memberships/{membership}/"),
+    # the audit trail
+    Endpoint("auditevent-list", "GET", "/api/v1/audit-events/", listing=AuditEvent),
+    Endpoint("auditevent-detail", "GET", "/api/v1/audit-events/{event}/"),
+    # outside the router
+    Endpoint("me", "GET", "/api/v1/me/"),
+    Endpoint("schema", "GET", "/api/schema/"),
+    Endpoint("swagger-ui", "GET", "/api/docs/"),
+    Endpoint("home", "GET", "/"),
+    Endpoint("healthz", "GET", "/healthz"),
+    Endpoint("readyz", "GET", "/readyz"),
+]
+
+# fmt: off
+MATRIX = {
+    # endpoint                          anonymous viewer contributor quality_manager outsider
+    "api-root GET":                         (401,  200,   200,        200,            200),
+    "organization-list GET":                (401,  200,   200,        200,            200),
+    "organization-detail GET":              (401,  200,   200,        200,            404),
+    "organization-list POST":               (401,  201,   201,        201,            201),
+    # any signed-in user may create a structure: the body is validated for everyone
+    "organization-list POST invalid body":  (401,  400,   400,        400,            400),
+    "organization-detail PATCH":            (401,  403,   403,        200,            404),
+    "organization-detail PUT":              (401,  403,   403,        200,            404),
+    "membership-list GET":                  (401,  200,   200,        200,            200),
+    "membership-detail GET":                (401,  200,   200,        200,            404),
+    "membership-list POST":                 (401,  403,   403,        201,            400),
+    "membership-list POST invalid body":    (401,  403,   403,        400,            400),
+    "membership-detail PATCH":              (401,  403,   403,        200,            404),
+    "membership-detail PUT":                (401,  403,   403,        200,            404),
+    "membership-detail DELETE":             (401,  403,   403,        204,            404),
+    "auditevent-list GET":                  (401,  200,   200,        200,            200),
+    "auditevent-detail GET":                (401,  404,   404,        200,            404),
+    "me GET":                               (401,  200,   200,        200,            200),
+    "schema GET":                           (200,  200,   200,        200,            200),
+    "swagger-ui GET":                       (200,  200,   200,        200,            200),
+    "home GET":                             (200,  200,   200,        200,            200),
+    "healthz GET":                          (200,  200,   200,        200,            200),
+    "readyz GET":                           (200,  200,   200,        200,            200),
+}
+# fmt: on
+
+
+# --- what a successful read shows, and a successful write did -------------------------------
+
+
+def _html(endpoint, w, subject, response):
+    assert response["Content-Type"].startswith("text/html")
+
+
+def _me(endpoint, w, subject, response):
+    body = response.json()
+    user = w.users[subject]
+    assert (body["id"], body["username"]) == (user.pk, user.username)
+    organizations = {m["organization"] for m in body["memberships"]}
+    assert organizations == ({w.org.pk} if SUBJECT_ROLES[subject] else {w.other_org.pk})
+
+
+def _organization(endpoint, w, subject, response):
+    assert check_object_read(endpoint, w, response)["my_role"] == SUBJECT_ROLES[subject]
+
+
+def _schema(endpoint, w, subject, response):
+    assert response.content.startswith(b"openapi: 3")
+
+
+def _healthz(endpoint, w, subject, response):
+    assert response.json() == {"status": "ok"}
+
+
+def _readyz(endpoint, w, subject, response):
+    assert response.json()["status"] == "ready"
+
+
+def _api_root(endpoint, w, subject, response):
+    assert "evidence" in response.json()
+
+
+READS = {"home": _html, "swagger-ui": _html, "schema": _schema, "healthz": _healthz,
+         "readyz": _readyz, "api-root": _api_root, "me": _me,
+         "organization-detail": _organization}
+
+
+def _created_org(w, response, user):
+    membership = Membership.objects.get(organization_id=response.json()["id"], user=user)
+    assert membership.role == Role.QUALITY_MANAGER
+    assert response.json()["my_role"] == Role.QUALITY_MANAGER
+
+
+def _org_is(**fields):
+    def check(w, response, user):
+        organization = Organization.objects.get(pk=w.org.pk)
+        assert {name: getattr(organization, name) for name in fields} == fields
+    return check
+
+
+def _role_of_target_is(role):
+    def check(w, response, user):
+        assert Membership.objects.get(pk=w.ids["membership"]).role == role
+    return check
+
+
+def _member_added(w, response, user):
+    assert Membership.objects.get(organization=w.org, user__username="nouvelle").role == \
+        Role.VIEWER
+
+
+def _member_removed(w, response, user):
+    assert not Membership.objects.filter(pk=w.ids["membership"]).exists()
+
+
+EFFECTS = {
+    "organization-list POST": _created_org,
+    "organization-detail PATCH": _org_is(region="Bretagne", name="AI du Val"),
+    "organization-detail PUT": _org_is(region="Bretagne", name="AI du Val (modifiee)",
+                                       kind="aci"),
+    "membership-list POST": _member_added,
+    "membership-detail PATCH": _role_of_target_is(Role.CONTRIBUTOR),
+    "membership-detail PUT": _role_of_target_is(Role.CONTRIBUTOR),
+    "membership-detail DELETE": _member_removed,
+}
+
+
+# --- another structure's ids ------------------------------------------------------------------
+
+
+def _membership(w, organization, user, role):
+    return "post", MEMBERSHIPS, {"organization": organization(w), "user": user, "role": role}
+
+
+def _other_org_membership(user, role):
+    return lambda w: _membership(w, lambda w: w.other_org.pk, user, role)
+
+
+QM, ORG, NOT_THERE = "quality_manager", "organization", "does_not_exist"
+# fmt: off
+CROSS_CASES = {
+    # case: (subject, request, status, refused field, its error code)
+    "membership in other_org":
+        (QM, _other_org_membership("nouvelle", Role.VIEWER), 400, ORG, NOT_THERE),
+    "own viewer made qm of other_org":
+        (QM, _other_org_membership("lecteur", Role.QUALITY_MANAGER), 400, ORG, NOT_THERE),
+    "both orgs: member where only viewer":
+        ("dual", _other_org_membership("nouvelle", Role.VIEWER), 403, None, None),
+    "both orgs: invalid membership-list where only viewer":
+        ("dual", invalid_in_other_org(MEMBERSHIPS, _invalid_membership), 403, None, None),
+    "outsider: joins org":
+        ("outsider", lambda w: _membership(w, lambda w: w.org.pk, "voisin",
+                                           Role.QUALITY_MANAGER), 400, ORG, NOT_THERE),
+}
+# fmt: on
+
+MOVES = [
+    pytest.param(
+        MEMBERSHIPS + "{membership}/",
+        lambda w: {"organization": w.other_org.pk, "user": "voisine", "role": Role.CONTRIBUTOR},
+        lambda: list(Membership.objects.order_by("pk").values_list("user_id", "organization_id")),
+        id="membership organization and user are read-only"),
+]
+FILTERS = [
+    pytest.param("/api/v1/memberships/?organization={}", "org", id="memberships?organization"),
+    pytest.param("/api/v1/audit-events/?organization={}", "org", id="audit-events?organization"),
+    pytest.param("/api/v1/audit-events/?actor={}", "other_member", id="audit-events?actor"),
+    pytest.param("/api/v1/audit-events/?object_type=evidence.evidenceitem&object_id={}",
+                 "evidence", id="audit-events?object_id"),
+]
+
+
+class TestCore(MatrixSuite, CrossStructureSuite):
+    area = Area(
+        endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS, reads=READS,
+        options_paths=("/api/v1/organizations/{org}/", "/api/v1/memberships/{membership}/",
+                       "/api/v1/audit-events/{event}/"),
+        cross_cases=CROSS_CASES, moves=MOVES, filters=FILTERS,
+    )
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+def test_token_and_session_authentication(world):
+    anonymous = APIClient()
+    wrong = anonymous.post("/api/v1/auth/token/", {"username": "lecteur", "password": "x"},
+                           format="json")
+    assert wrong.status_code == 400
+    assert_error(wrong, 400)
+    response = anonymous.post("/api/v1/auth/token/",
+                              {"username": "lecteur", "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+
+    with_token = APIClient(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    listed = with_token.get("/api/v1/evidence/")
+    assert listed.status_code == 200
+    assert {item["id"] for item in listed.json()["results"]} == {world.ids["evidence"]}
+    refused = with_token.post(f"/api/v1/evidence/{world.ids['evidence']}/approve/")
+    assert refused.status_code == 403
+    assert_error(refused, 403)
+
+    bad_token = APIClient(HTTP_AUTHORIZATION="Token " + "0" * 40).get("/api/v1/evidence/")
+    assert bad_token.status_code == 401
+    assert bad_token.json()["error"]["code"] == "authentication_failed"
+    assert bad_token["WWW-Authenticate"] == "Token"
+
+    session = APIClient()
+    assert session.login(username="voisin", password=PASSWORD)
+    hidden = session.get(f"/api/v1/evidence/{world.ids['evidence']}/")
+    assert hidden.status_code == 404
+    assert_error(hidden, 404)
+    assert session.get(f"/api/v1/evidence/{world.other_ids['evidence']}/").status_code == 200

@@ -1,0 +1,216 @@
+"""The world every permission test runs in: two structures, one member per role in `org`, the
+quality manager of `other_org` as the outsider, and in each structure the same objects (an
+evidence item with a file, its own requirement list, an adoption, an exclusion, a link, a
+readiness snapshot, a notification per person, preferences, a reminder policy).
+
+Built once for the package inside a transaction rolled back at its end (`conftest.py`); each
+test runs in its own savepoint with its own copy of the evidence store.
+"""
+
+import dataclasses
+import datetime
+
+from django.apps import apps
+from django.db import connection
+from rest_framework.test import APIClient
+
+from audit_prep.models import AuditEvent, Membership, Organization
+from audit_prep.roles import Role
+from checklists.models import (
+    Adoption,
+    EvidenceLink,
+    Exclusion,
+    ReadinessSnapshot,
+    Referential,
+    Requirement,
+)
+from checklists.services import links, snapshots, tailoring
+from evidence.models import EvidenceItem, Revision, StoredFile, Tag
+from tests.checklists.conftest import make_referential
+from tests.conftest import stored_objects, upload
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+def model_named(name: str):
+    """A model by class name, wherever its app is (notices moved between apps)."""
+    [found] = [candidate for candidate in apps.get_models() if candidate.__name__ == name]
+    return found
+
+
+Notification, UserPreference, ReminderPolicy = (
+    model_named(name) for name in ("Notification", "UserPreference", "ReminderPolicy"))
+
+PROOF = ("preuve.txt", b"Compte rendu de la revue de direction du 12 janvier 2026.\n")
+OTHER_PROOF = ("voisin.txt", b"Compte rendu de la revue de direction du chantier voisin.\n")
+NEW_PROOF = ("preuve-v2.txt", b"Compte rendu de la revue de direction, version corrigee.\n")
+CREATE_PROOF = ("accueil.txt", b"Procedure d'accueil des salaries en insertion.\n")
+OWN_LIST = ("exigences-auditeur.csv", b"ref_id;name_fr;documented_information\n"
+            b"A1;Registre des accueils;enregistrement\nA2;Plan de formation;document\n")
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
+JUSTIFICATION = "Pas de conception : la structure met du personnel a disposition."
+NEW_JUSTIFICATION = "Pas de conception de produits ni de services (revu en 2026)."
+EXPORT_FORMATS = ("xlsx", "pdf", "csv")
+
+SUBJECTS = ("anonymous", "viewer", "contributor", "quality_manager", "outsider")
+SUBJECT_ROLES = {"viewer": Role.VIEWER, "contributor": Role.CONTRIBUTOR,
+                 "quality_manager": Role.QUALITY_MANAGER, "outsider": None}
+ERROR_CODES = {400: "validation_error", 401: "not_authenticated", 403: "permission_denied",
+               404: "not_found", 405: "method_not_allowed"}
+SNAPSHOT_MODELS = (Organization, Membership, AuditEvent, EvidenceItem, Revision, StoredFile, Tag,
+                   EvidenceItem.tags.through, Referential, Requirement, Adoption, Exclusion,
+                   EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy)
+# Each person's e-mail preferences (language, reminders opt-out), all different where they can.
+PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
+               "quality_manager": ("fr", False), "outsider": ("en", False),
+               "other_member": ("en", True)}
+NEW_PREFERENCES = {"language": "en", "reminders_opt_out": True}
+OTHER_POLICY = {"lead_days": [45, 15], "overdue_weekly": False, "escalate_after_days": 5}
+DEFAULT_POLICY = {"lead_days": [60, 30, 7, 0], "overdue_weekly": True,
+                  "escalate_after_days": 14}
+
+
+@dataclasses.dataclass
+class World:
+    org: Organization
+    other_org: Organization
+    users: dict  # subject -> user (None for anonymous), plus "other_member" of other_org
+    ids: dict  # the placeholders of the paths: objects of `org`
+    other_ids: dict  # the same objects in `other_org`
+    media_root: object
+
+    def client(self, subject: str, **options) -> APIClient:
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="fr", **options)
+        user = self.users[subject]
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    def org_ids(self, model) -> set[int]:
+        return ids_in(model, self.org)
+
+    def other_org_ids(self, model) -> set[int]:
+        return ids_in(model, self.other_org)
+
+
+def ids_in(model, organization) -> set[int]:
+    rows = model.objects.filter(**{model.scope_path: organization.pk})
+    return set(rows.values_list("pk", flat=True))
+
+
+def _evidence_with_file(client, organization, title, proof) -> dict:
+    """An evidence item created through the API with one uploaded revision holding `proof`."""
+    response = client.post(
+        "/api/v1/evidence/",
+        {"organization": organization.pk, "title": title, "kind": "document",
+         "effective_date": "2026-01-15", "renewal_months": 12, "tags": ["revue"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    evidence_id = response.json()["id"]
+    response = upload(client, evidence_id, proof, note="Version signee")
+    assert response.status_code == 201, response.content
+    revision = response.json()
+    return {"evidence": evidence_id, "revision": revision["id"],
+            "file": revision["files"][0]["id"]}
+
+
+def _checklists_of(organization, user, evidence_id, library) -> dict:
+    """A structure's side of the checklists, built through the services: its own list (two
+    requirements; the list is adopted on first use), an adoption of the `library` referential,
+    an exclusion of one own requirement, a link from its evidence to the other one, and a
+    readiness snapshot of the adoption. Exclusion and link point at the structure's own list,
+    so that filtering on those requirement ids would reveal something if it were not scoped."""
+    tailoring.upsert_own_requirements(user, organization, [
+        {"ref_id": "P1", "name_fr": "Registre des entrees et sorties"},
+        {"ref_id": "P2", "name_fr": "Conception de produits"}])
+    own = Referential.objects.get(organization=organization)
+    linked, excluded = (Requirement.objects.get(referential=own, ref_id=ref_id)
+                        for ref_id in ("P1", "P2"))
+    adoption = tailoring.adopt(user, organization, library, datetime.date(2027, 3, 15))
+    exclusion = tailoring.exclude(user, organization, excluded, JUSTIFICATION)
+    [link] = links.link_many(user, [EvidenceItem.objects.get(pk=evidence_id)], [linked])
+    return {"referential": own.pk, "requirement": linked.pk, "excluded": excluded.pk,
+            "adoption": adoption.pk, "exclusion": exclusion.pk, "link": link.pk,
+            "snapshot": snapshots.take(user, adoption).pk}
+
+
+def build_world(store) -> dict:
+    org = OrganizationFactory(name="AI du Val", slug="ai-du-val")
+    other_org = OrganizationFactory(name="Chantier voisin", slug="chantier-voisin")
+
+    def member(username, role, organization=org):
+        return MembershipFactory(organization=organization, role=role,
+                                 user=UserFactory(username=username)).user
+
+    qm = member("qualite", Role.QUALITY_MANAGER)
+    viewer = member("lecteur", Role.VIEWER)
+    contributor = member("contributrice", Role.CONTRIBUTOR)
+    outsider = member("voisin", Role.QUALITY_MANAGER, other_org)
+    other_member = member("voisine", Role.CONTRIBUTOR, other_org)
+    # The membership the membership rows change or delete: nobody's own.
+    target = member("membre", Role.VIEWER).memberships.get()
+    UserFactory(username="nouvelle")  # an account without any membership, to be added
+
+    def client(user):
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    ids = _evidence_with_file(client(qm), org, "Revue de direction 2026", PROOF)
+    other_ids = _evidence_with_file(client(outsider), other_org, "Revue du voisin",
+                                    OTHER_PROOF)
+    assert len(stored_objects(store)) == 2
+    # The library (no organization): ISO 9001 adopted by both structures, ISO 14001 by none.
+    library, requirements = make_referential()
+    unadopted, _ = make_referential(code="iso14001", clauses=[
+        ("4", None, [], None), ("4.1", "4", [], None)])
+    shared = {"library_referential": library.pk, "unadopted_referential": unadopted.pk,
+              "library_requirement": requirements["6.2.1"].pk}  # neither linked nor excluded
+    ids.update(shared, **_checklists_of(org, qm, ids["evidence"], library))
+    other_ids.update(shared, **_checklists_of(other_org, outsider, other_ids["evidence"],
+                                              library))
+    ids.update(org=org.pk, membership=target.pk,
+               event=AuditEvent.objects.filter(organization=org).latest("id").pk)
+    other_ids.update(org=other_org.pk,
+                     membership=other_member.memberships.get().pk,
+                     event=AuditEvent.objects.filter(organization=other_org).latest("id").pk)
+    users = {"viewer": viewer.pk, "contributor": contributor.pk, "quality_manager": qm.pk,
+             "outsider": outsider.pk, "other_member": other_member.pk}
+    # One unread notification per person, in their structure: a list shows exactly one's own,
+    # and the rows of one notification act on the viewer's (another person's for the others).
+    notifications = {
+        name: Notification.objects.create(
+            user_id=pk, organization=other_org if name in ("outsider", "other_member") else org,
+            kind="reminder_digest", title=f"1 preuve a renouveler ({name})").pk
+        for name, pk in users.items()}
+    ids["notification"], other_ids["notification"] = (notifications["viewer"],
+                                                      notifications["outsider"])
+    # Everyone's preferences exist already (a first GET creates them otherwise: that is covered
+    # by tests/workers/test_reminders.py), so that a read writes nothing.
+    for name, (language, opt_out) in PREFERENCES.items():
+        UserPreference.objects.create(user_id=users[name], language=language,
+                                      reminders_opt_out=opt_out)
+    # org keeps the default reminder policy (no row: a PATCH creates it); other_org has its own.
+    ReminderPolicy.objects.create(organization=other_org, **OTHER_POLICY)
+    return {"org": org.pk, "other_org": other_org.pk, "users": users, "ids": ids,
+            "other_ids": other_ids}
+
+
+
+def snapshot(world: World) -> dict:
+    """Every row of every table the API writes to (every column, as the database holds it: read
+    with plain SQL, ten times faster than through the ORM's converters), and every object in
+    the store."""
+    quote = connection.ops.quote_name
+    state = {}
+    with connection.cursor() as cursor:
+        for model in SNAPSHOT_MODELS:
+            meta = model._meta
+            cursor.execute(f"SELECT * FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}")
+            columns = [column[0] for column in cursor.description]
+            state[model.__name__] = [dict(zip(columns, row, strict=True))
+                                     for row in cursor.fetchall()]
+    state["store"] = stored_objects(world.media_root)
+    return state
+
+
