@@ -220,9 +220,8 @@ class StoredFile(models.Model):
     sha256 = models.CharField(max_length=64)
     storage_key = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Filled by the verification pipeline and the integrity sweep.
+    # Filled by the verification pipeline and the integrity sweep (the text: `FileText`).
     page_count = models.PositiveIntegerField(null=True, blank=True)
-    text = models.TextField(blank=True, default="")
     integrity_error = models.BooleanField(default=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
@@ -245,3 +244,25 @@ class StoredFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FileText(models.Model):
+    """The text extracted from a stored file by the verification pipeline, where search reads
+    it; kept apart so that no query on files carries it. Derived data: rewritten when the file
+    is verified again."""
+
+    scope_path = "stored_file__organization"
+
+    stored_file = models.OneToOneField(StoredFile, on_delete=models.CASCADE, primary_key=True,
+                                       related_name="extracted_text")
+    text = models.TextField(blank=True, default="")
+    # Why the text is empty or partial (`text_extraction.Note`: truncated, encrypted...).
+    note = models.CharField(max_length=20, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extracted text")
+        verbose_name_plural = _("extracted texts")
+
+    def __str__(self):
+        return f"{self.stored_file} ({len(self.text)} characters)"

@@ -157,7 +157,7 @@ def _sample_ids(size: int | None, all_files: bool) -> list[int]:
 
 def _iter_files(ids: list[int]):
     for start in range(0, len(ids), _ID_CHUNK):
-        chunk = StoredFile.objects.defer("text").in_bulk(ids[start:start + _ID_CHUNK])
+        chunk = StoredFile.objects.in_bulk(ids[start:start + _ID_CHUNK])
         yield from (chunk[pk] for pk in ids[start:start + _ID_CHUNK] if pk in chunk)
 
 

@@ -31,7 +31,7 @@ from audit_prep import audit
 from . import storage, text_extraction
 from .file_checks import refresh_file_check
 from .filetypes import RejectionReason, same_type, sniff
-from .models import Revision, StoredFile, VerificationStatus
+from .models import FileText, Revision, StoredFile, VerificationStatus
 from .signals import vault_changed
 
 logger = logging.getLogger(__name__)
@@ -130,10 +130,13 @@ def duplicates_step(stored_file: StoredFile, evidence_id: int) -> list[dict]:
 
 
 def save_file_results(stored_file: StoredFile, extraction, checked_at) -> None:
-    """Text, page count and check time of one file (derived data: safe to write twice)."""
+    """Check time, page count and text of one file (derived data: safe to write twice)."""
     values = {"last_checked_at": checked_at}
     if extraction is not None:
-        values.update(text=extraction.text, page_count=extraction.page_count)
+        values["page_count"] = extraction.page_count
+        FileText.objects.update_or_create(
+            stored_file_id=stored_file.pk,
+            defaults={"text": extraction.text, "note": extraction.note})
     StoredFile.objects.filter(pk=stored_file.pk).update(**values)
 
 

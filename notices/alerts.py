@@ -62,7 +62,7 @@ def _send_alert_mail(address: str, subject: str, body: str) -> None:
 
 def _files_by_manager(file_ids) -> list[tuple]:
     """[(quality manager, [their structures' flagged files])], by user id."""
-    files = list(StoredFile.objects.filter(pk__in=file_ids).defer("text")
+    files = list(StoredFile.objects.filter(pk__in=file_ids)
                  .select_related("organization", "revision__evidence").order_by("id"))
     memberships = (Membership.objects.filter(
         organization_id__in={f.organization_id for f in files}, role=Role.QUALITY_MANAGER,

@@ -40,7 +40,7 @@ class EvidenceViewSet(
                 "revisions",
                 queryset=Revision.objects.filter(is_current=True)
                 .select_related("created_by")
-                .prefetch_related(Prefetch("files", StoredFile.objects.defer("text"))),
+                .prefetch_related("files"),
                 to_attr="current_revisions",
             ),
         )
@@ -113,7 +113,7 @@ class EvidenceViewSet(
         evidence = self.get_object()
         revisions = (
             evidence.revisions.select_related("created_by")
-            .prefetch_related(Prefetch("files", StoredFile.objects.defer("text")))
+            .prefetch_related("files")
             .order_by("-number")
         )
         page = self.paginate_queryset(revisions)
@@ -130,24 +130,19 @@ class EvidenceViewSet(
             request.user, evidence, _uploads(request), note=upload.validated_data["note"],
             allow_duplicate=upload.validated_data["allow_duplicate"],
         )
-        revision = Revision.objects.prefetch_related(
-            Prefetch("files", StoredFile.objects.defer("text"))
-        ).select_related("created_by").get(
-            pk=revision.pk
-        )
+        revision = Revision.objects.prefetch_related("files").select_related(
+            "created_by").get(pk=revision.pk)
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
 
 class RevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = Revision.objects.select_related("created_by").prefetch_related(
-        Prefetch("files", StoredFile.objects.defer("text"))
-    )
+    queryset = Revision.objects.select_related("created_by").prefetch_related("files")
     serializer_class = RevisionSerializer
     filterset_class = RevisionFilter
 
 
 class StoredFileViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = StoredFile.objects.defer("text")
+    queryset = StoredFile.objects.all()
     serializer_class = StoredFileSerializer
     action_permissions = {"download": Action.DOWNLOAD}
 

@@ -67,7 +67,6 @@ def _check_duplicates(organization_id: int, inspected, allow_duplicate: bool) ->
         return
     existing = (
         StoredFile.objects.filter(organization_id=organization_id, sha256__in=digests)
-        .defer("text")
         .select_related("revision__evidence")
         .order_by("id")
     )

@@ -8,7 +8,7 @@ import pytest
 
 from audit_prep.models import AuditEvent
 from evidence import text_extraction, verification
-from evidence.models import Revision, StoredFile, VerificationStatus
+from evidence.models import FileText, Revision, StoredFile, VerificationStatus
 from tests import filemakers
 from tests.conftest import upload
 from tests.factories import EvidenceFactory
@@ -24,6 +24,12 @@ def upload_path(api, evidence, path, **fields) -> int:
 def verified_file(revision_id) -> StoredFile:
     assert verification.verify_revision(revision_id) == VerificationStatus.VERIFIED
     return StoredFile.objects.get(revision_id=revision_id)
+
+
+def text_of(stored_file) -> str:
+    """The text the pipeline kept for search ("" when it kept none)."""
+    row = FileText.objects.filter(stored_file=stored_file).first()
+    return row.text if row else ""
 
 
 def event_of(revision_id, action="revision.verified") -> dict:
@@ -98,7 +104,7 @@ def test_text_and_page_count_are_stored(api, evidence, tmp_path, name, make, exp
     stored = verified_file(revision_id)
 
     for fragment in expected:
-        assert fragment in stored.text
+        assert fragment in text_of(stored)
     assert stored.page_count == pages
     assert stored.last_checked_at is not None
     assert not stored.integrity_error
@@ -106,7 +112,7 @@ def test_text_and_page_count_are_stored(api, evidence, tmp_path, name, make, exp
     assert step["file"] == stored.pk
     assert (step["read"], step["hash"], step["type"]) == ("ok", "ok", "ok")
     assert step["duplicates"] == []
-    assert step["text_chars"] == len(stored.text)
+    assert step["text_chars"] == len(text_of(stored))
     assert step["text_note"] == ""
     assert step["page_count"] == pages
 
@@ -114,7 +120,7 @@ def test_text_and_page_count_are_stored(api, evidence, tmp_path, name, make, exp
 def test_image_has_no_text_and_is_verified(api, evidence, tmp_path):
     revision_id = upload_path(api, evidence, filemakers.make_png(tmp_path / "photo.png"))
     stored = verified_file(revision_id)
-    assert (stored.text, stored.page_count) == ("", None)
+    assert (text_of(stored), stored.page_count) == ("", None)
     assert event_of(revision_id)["files"][0]["text_note"] == "not_supported"
 
 
@@ -126,7 +132,7 @@ def test_every_file_of_a_revision_is_extracted(api, evidence, tmp_path):
     assert verification.verify_revision(revision_id) == VerificationStatus.VERIFIED
     files = {f.name: f for f in StoredFile.objects.filter(revision_id=revision_id)}
     assert files["a.pdf"].page_count == 2
-    assert "Indicateur 1" in files["b.xlsx"].text
+    assert "Indicateur 1" in text_of(files["b.xlsx"])
     assert [f["name"] for f in event_of(revision_id)["files"]] == ["a.pdf", "b.xlsx"]
 
 
@@ -136,7 +142,7 @@ def test_every_file_of_a_revision_is_extracted(api, evidence, tmp_path):
 def test_damaged_document_is_verified_with_empty_text(api, evidence, tmp_path):
     revision_id = upload_path(api, evidence, broken_docx(tmp_path / "abime.docx"))
     stored = verified_file(revision_id)
-    assert stored.text == ""
+    assert (stored.extracted_text.text, stored.extracted_text.note) == ("", "damaged")
     assert Revision.objects.get(pk=revision_id).is_current
     assert event_of(revision_id)["files"][0]["text_note"] == "damaged"
 
@@ -144,7 +150,7 @@ def test_damaged_document_is_verified_with_empty_text(api, evidence, tmp_path):
 def test_encrypted_pdf_is_verified_without_text(api, evidence, tmp_path):
     revision_id = upload_path(api, evidence, encrypted_pdf(tmp_path / "confidentiel.pdf"))
     stored = verified_file(revision_id)
-    assert stored.text == ""
+    assert text_of(stored) == ""
     assert event_of(revision_id)["files"][0]["text_note"] == "encrypted"
 
 
@@ -152,7 +158,7 @@ def test_pdf_locked_by_an_owner_password_only_is_read(api, evidence, tmp_path):
     revision_id = upload_path(api, evidence,
                               encrypted_pdf(tmp_path / "protege.pdf", user_password=""))
     stored = verified_file(revision_id)
-    assert "Page 2 / 2" in stored.text
+    assert "Page 2 / 2" in text_of(stored)
     assert stored.page_count == 2
 
 
@@ -161,7 +167,7 @@ def test_text_is_capped(api, evidence, tmp_path, monkeypatch):
     revision_id = upload_path(api, evidence, filemakers.make_txt(tmp_path / "long.txt",
                                                                   text="é" * 5000))
     stored = verified_file(revision_id)
-    assert stored.text == "é" * 100
+    assert text_of(stored) == "é" * 100
     assert event_of(revision_id)["files"][0]["text_note"] == "truncated"
 
 
@@ -169,7 +175,7 @@ def test_oversized_package_is_not_opened(api, evidence, tmp_path, monkeypatch):
     monkeypatch.setattr(text_extraction, "MAX_PACKAGE_BYTES", 1000)
     revision_id = upload_path(api, evidence, filemakers.make_docx(tmp_path / "gros.docx"))
     stored = verified_file(revision_id)
-    assert stored.text == ""
+    assert text_of(stored) == ""
     assert event_of(revision_id)["files"][0]["text_note"] == "package_too_large"
 
 
@@ -206,7 +212,8 @@ def test_altered_object_is_rejected_with_its_step(api, evidence, tmp_path, media
     assert step["rejected"] == "hash_mismatch"
     assert "type" not in step and "text_chars" not in step
     stored.refresh_from_db()
-    assert stored.text == "" and stored.last_checked_at is not None
+    assert stored.last_checked_at is not None
+    assert not FileText.objects.filter(stored_file=stored).exists()  # nothing extracted
 
 
 def test_content_of_another_type_is_rejected(api, evidence, tmp_path):
@@ -245,8 +252,8 @@ def test_second_run_writes_nothing_more(api, evidence, tmp_path):
 
     assert AuditEvent.objects.count() == events
     again = StoredFile.objects.get(pk=stored.pk)
-    assert (again.text, again.page_count, again.last_checked_at) == (
-        stored.text, stored.page_count, stored.last_checked_at)
+    assert (again.page_count, again.last_checked_at) == (stored.page_count, stored.last_checked_at)
+    assert FileText.objects.filter(stored_file=stored).count() == 1
 
 
 def test_the_worker_task_runs_the_pipeline(api, evidence, tmp_path):
@@ -254,7 +261,7 @@ def test_the_worker_task_runs_the_pipeline(api, evidence, tmp_path):
 
     revision_id = upload_path(api, evidence, filemakers.make_odt(tmp_path / "x.odt"))
     assert verify_revision.apply(args=[revision_id]).get() == "verified"
-    assert "Procédure qualité" in StoredFile.objects.get(revision_id=revision_id).text
+    assert "Procédure qualité" in text_of(StoredFile.objects.get(revision_id=revision_id))
 
 
 # --------------------------------------------------------------------------- streaming helpers

@@ -59,7 +59,7 @@ class TestRequeueStuckRevisions:
         revision = Revision.objects.get(pk=revision_id)  # CELERY_TASK_ALWAYS_EAGER: ran at once
         assert revision.verification_status == VerificationStatus.VERIFIED
         assert revision.is_current
-        assert "Attestation de formation" in revision.files.get().text
+        assert "Attestation de formation" in revision.files.get().extracted_text.text
         assert sweeps.requeue_stuck_revisions(now=past_threshold(settings)) == []
 
     def test_recent_and_decided_revisions_are_left_alone(self, api, evidence, tmp_path,

@@ -120,7 +120,7 @@ def test_s3_upload_verified_by_the_real_worker_then_altered_object_is_flagged(
         revision.rejection_reason, worker.log())
     assert revision.is_current
     stored.refresh_from_db()
-    assert token in stored.text  # text extracted by the worker from the object on S3
+    assert token in stored.extracted_text.text  # text extracted by the worker from the object on S3
     assert stored.page_count == PAGES
     assert not stored.integrity_error
     assert not any(worker.store.iterdir()), "the worker must not use its local store"
