@@ -29,7 +29,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from evidence.models import FileCheck
+from evidence.models import FilesState
 
 
 class Status(models.TextChoices):
@@ -59,7 +59,7 @@ class EvidenceState(models.TextChoices):
     ARCHIVED = "archived", _("archived")
 
 
-_ALTERED, _VERIFIED = FileCheck.ALTERED.value, FileCheck.VERIFIED.value
+_ALTERED, _VERIFIED = FilesState.ALTERED.value, FilesState.VERIFIED.value
 # Evidence is shown in this order of states (the most useful first).
 _STATE_RANK = {state: rank for rank, state in enumerate(EvidenceState)}
 # The first one present gives the reason of a pending requirement.

@@ -6,7 +6,7 @@ same transaction; `tests/evidence/test_file_check.py` keeps the column equal to 
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 
-from .models import EvidenceItem, FileCheck, Revision, StoredFile
+from .models import EvidenceItem, FilesState, Revision, StoredFile
 
 
 def file_check_expression():
@@ -15,9 +15,9 @@ def file_check_expression():
     altered = StoredFile.objects.filter(revision__evidence_id=OuterRef("pk"),
                                         revision__is_current=True, integrity_error=True)
     return Case(
-        When(Exists(altered), then=Value(FileCheck.ALTERED)),
-        When(Exists(current), then=Value(FileCheck.VERIFIED)),
-        default=Value(FileCheck.PENDING),
+        When(Exists(altered), then=Value(FilesState.ALTERED)),
+        When(Exists(current), then=Value(FilesState.VERIFIED)),
+        default=Value(FilesState.PENDING),
     )
 
 

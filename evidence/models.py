@@ -26,8 +26,9 @@ class VerificationStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
-class FileCheck(models.TextChoices):
-    """Where the files of an item's current revision stand; kept by the verification pipeline
+class FilesState(models.TextChoices):
+    """Where the files of an item's current revision stand (the values of
+    `EvidenceItem.file_check`); kept by the verification pipeline
     and the integrity sweep through `evidence.file_checks.refresh_file_check`, so that the
     checklist reads it without joining revisions and files."""
 
@@ -81,7 +82,7 @@ class EvidenceItem(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
     retention_until = models.DateField(_("retain until"), null=True, blank=True)
     file_check = models.CharField(
-        _("file check"), max_length=10, choices=FileCheck.choices, default=FileCheck.PENDING,
+        _("file check"), max_length=10, choices=FilesState.choices, default=FilesState.PENDING,
         editable=False,
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="evidence_items")
@@ -116,7 +117,7 @@ class EvidenceItem(models.Model):
                 condition=Q(status__in=EvidenceStatus.values), name="evidence_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(file_check__in=FileCheck.values), name="evidence_file_check_valid"
+                condition=Q(file_check__in=FilesState.values), name="evidence_file_check_valid"
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("effective_date")),

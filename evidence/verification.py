@@ -54,8 +54,9 @@ def retry_delay(attempt: int) -> float:
 
 
 @dataclass
-class FileCheck:
-    """What the steps found for one stored file."""
+class FileVerification:
+    """What the verification steps found for one stored file (the item's summary of its
+    current files is `EvidenceItem.file_check`, a `FilesState`)."""
 
     stored_file: StoredFile
     steps: dict = field(default_factory=dict)
@@ -140,9 +141,9 @@ def save_file_results(stored_file: StoredFile, extraction, checked_at) -> None:
     StoredFile.objects.filter(pk=stored_file.pk).update(**values)
 
 
-def check_file(stored_file: StoredFile, evidence_id: int) -> FileCheck:
+def check_file(stored_file: StoredFile, evidence_id: int) -> FileVerification:
     """Run the steps over one file, reading the stored object once."""
-    check = FileCheck(stored_file)
+    check = FileVerification(stored_file)
     extraction = None
     try:
         with open_stored(stored_file.storage_key) as handle:
@@ -182,7 +183,7 @@ def _mark_rejected(revision: Revision, reason: RejectionReason) -> None:
     revision.rejection_reason = reason.value
 
 
-def _decide(revision_id: int, checks: list[FileCheck],
+def _decide(revision_id: int, checks: list[FileVerification],
             reason: RejectionReason | None = None) -> str:
     reason = reason or next((check.reason for check in checks if check.reason), None)
     with transaction.atomic():

@@ -1,13 +1,13 @@
 import django_filters
 
-from ..models import EvidenceItem, EvidenceKind, EvidenceStatus, FileCheck, Revision
+from ..models import EvidenceItem, EvidenceKind, EvidenceStatus, FilesState, Revision
 
 
 class EvidenceFilter(django_filters.FilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id")
     status = django_filters.MultipleChoiceFilter(choices=EvidenceStatus.choices)
     kind = django_filters.ChoiceFilter(choices=EvidenceKind.choices)
-    file_check = django_filters.ChoiceFilter(choices=FileCheck.choices)
+    file_check = django_filters.ChoiceFilter(choices=FilesState.choices)
     tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
     owner = django_filters.NumberFilter(field_name="owner_id")
     valid_until_before = django_filters.DateFilter(field_name="valid_until", lookup_expr="lte")

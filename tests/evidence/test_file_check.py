@@ -12,7 +12,7 @@ from audit_prep import audit
 from evidence import sweeps, verification
 from evidence.file_checks import refresh_file_check
 from evidence.filetypes import RejectionReason
-from evidence.models import EvidenceItem, FileCheck, Revision, StoredFile
+from evidence.models import EvidenceItem, FilesState, Revision, StoredFile
 from tests import filemakers
 from tests.conftest import upload
 from tests.factories import EvidenceFactory, evidence_with_file
@@ -39,27 +39,27 @@ def file_check_of(evidence) -> str:
 def test_follows_verification_and_the_integrity_sweep(api, evidence, media_root, tmp_path):
     first = add_revision(api, evidence, "v1.pdf", filemakers.make_pdf(tmp_path / "v1.pdf")
                          .read_bytes())
-    assert file_check_of(evidence) == FileCheck.PENDING  # uploaded, not verified yet
+    assert file_check_of(evidence) == FilesState.PENDING  # uploaded, not verified yet
 
     assert verification.verify_revision(first) == "verified"
-    assert file_check_of(evidence) == FileCheck.VERIFIED
+    assert file_check_of(evidence) == FilesState.VERIFIED
 
     second = add_revision(api, evidence, "v2.txt", b"seconde version\n")
-    assert file_check_of(evidence) == FileCheck.VERIFIED  # v1 stays current meanwhile
+    assert file_check_of(evidence) == FilesState.VERIFIED  # v1 stays current meanwhile
 
     stored_v1 = StoredFile.objects.get(revision_id=first)
     original = (media_root / stored_v1.storage_key).read_bytes()
     (media_root / stored_v1.storage_key).write_bytes(b"%PDF-1.4 altered on disk %%EOF")
     sweeps.rehash_sample(all_files=True)
-    assert file_check_of(evidence) == FileCheck.ALTERED  # the current file is altered
+    assert file_check_of(evidence) == FilesState.ALTERED  # the current file is altered
 
     assert verification.verify_revision(second) == "verified"
-    assert file_check_of(evidence) == FileCheck.VERIFIED  # the altered file is no longer current
+    assert file_check_of(evidence) == FilesState.VERIFIED  # the altered file is no longer current
 
     (media_root / stored_v1.storage_key).write_bytes(original)
     sweeps.rehash_sample(all_files=True)
     assert not StoredFile.objects.get(pk=stored_v1.pk).integrity_error
-    assert file_check_of(evidence) == FileCheck.VERIFIED
+    assert file_check_of(evidence) == FilesState.VERIFIED
 
 
 def test_a_rejected_revision_leaves_the_current_one(api, evidence, media_root, tmp_path):
@@ -69,7 +69,7 @@ def test_a_rejected_revision_leaves_the_current_one(api, evidence, media_root, t
     (media_root / StoredFile.objects.get(revision_id=second).storage_key).unlink()
 
     assert verification.verify_revision(second) == "rejected"
-    assert file_check_of(evidence) == FileCheck.VERIFIED
+    assert file_check_of(evidence) == FilesState.VERIFIED
 
 
 def test_restoring_the_current_file_clears_altered(api, evidence, media_root):
@@ -78,22 +78,22 @@ def test_restoring_the_current_file_clears_altered(api, evidence, media_root):
     path = media_root / StoredFile.objects.get(revision_id=revision).storage_key
     path.unlink()
     sweeps.rehash_sample(all_files=True)
-    assert file_check_of(evidence) == FileCheck.ALTERED
+    assert file_check_of(evidence) == FilesState.ALTERED
 
     path.write_bytes(b"premiere version\n")
     sweeps.rehash_sample(all_files=True)
-    assert file_check_of(evidence) == FileCheck.VERIFIED
+    assert file_check_of(evidence) == FilesState.VERIFIED
 
 
 def test_refresh_repairs_every_drifted_row_and_only_those(org, qm, api, evidence):
     revision = add_revision(api, evidence, "v1.txt", b"premiere version\n")
     verification.verify_revision(revision)
     untouched = EvidenceFactory(organization=org, created_by=qm)
-    EvidenceItem.objects.filter(pk=evidence.pk).update(file_check=FileCheck.PENDING)
+    EvidenceItem.objects.filter(pk=evidence.pk).update(file_check=FilesState.PENDING)
 
     assert refresh_file_check() == 1
-    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FileCheck.VERIFIED
-    assert EvidenceItem.objects.get(pk=untouched.pk).file_check == FileCheck.PENDING
+    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FilesState.VERIFIED
+    assert EvidenceItem.objects.get(pk=untouched.pk).file_check == FilesState.PENDING
 
 
 def test_the_api_shows_and_filters_altered_evidence(api, evidence, org, qm, media_root):
@@ -162,7 +162,7 @@ def test_a_flag_racing_a_new_current_revision_leaves_the_right_state(org, qm, mo
         thread.join(20)
     assert outcome == {"decision": "verified", "flagged": True}
     assert Revision.objects.get(evidence=evidence, is_current=True).pk == second.pk
-    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FileCheck.VERIFIED
+    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FilesState.VERIFIED
     assert refresh_file_check([evidence.pk]) == 0
 
 
@@ -170,10 +170,10 @@ def test_the_nightly_rehash_repairs_a_stale_state(org, qm, api, evidence, media_
     revision = add_revision(api, evidence, "v1.txt", b"premiere version\n")
     verification.verify_revision(revision)
     without_file = EvidenceFactory(organization=org, created_by=qm, title="Sans fichier")
-    EvidenceItem.objects.filter(pk=without_file.pk).update(file_check=FileCheck.VERIFIED)
+    EvidenceItem.objects.filter(pk=without_file.pk).update(file_check=FilesState.VERIFIED)
 
     sweeps.rehash_sample(all_files=True)  # re-hashes the other item's file only
 
-    assert EvidenceItem.objects.get(pk=without_file.pk).file_check == FileCheck.PENDING
-    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FileCheck.VERIFIED
+    assert EvidenceItem.objects.get(pk=without_file.pk).file_check == FilesState.PENDING
+    assert EvidenceItem.objects.get(pk=evidence.pk).file_check == FilesState.VERIFIED
     assert "file_check of 1 evidence item(s) was stale; repaired" in caplog.text
