@@ -13,10 +13,10 @@ temporary local store, one evidence item each. Then, in this one process:
 * for the breakdown: text extraction alone (``evidence.text_extraction.extract``) over the same
   files.
 
-No target is set by the issue: the script prints the figures. Run by hand, not part of the test
-suite::
+No target is set by the issue: the script prints the figures. Run by hand; the test suite runs
+only its small mode (``--small``: a few small files, seconds)::
 
-    .venv/bin/python bench/verification.py [--files 200] [--size-mb 1] [--warmup 5]
+    .venv/bin/python bench/verification.py [--small] [--files 200] [--size-mb 1] [--warmup 5]
                                            [--database-url URL] [--workdir DIR] [--keep]
 
 Without --database-url the database is a new SQLite file in the temporary DATA_DIR; with it,
@@ -203,6 +203,8 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true",
+                        help="a few seconds: 3 files of 64 KiB, 1 warm-up (figures meaningless)")
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--size-mb", type=float, default=1.0)
     parser.add_argument("--warmup", type=int, default=5)
@@ -210,6 +212,8 @@ def main() -> int:
     parser.add_argument("--workdir", default=None, help="parent of the temporary DATA_DIR")
     parser.add_argument("--keep", action="store_true", help="keep the temporary DATA_DIR")
     args = parser.parse_args()
+    if args.small:
+        args.files, args.warmup, args.size_mb = 3, 1, 1 / 16
     if args.files < 1 or args.warmup < 1 or args.size_mb <= 0:
         parser.error("--files and --warmup must be at least 1, --size-mb positive")
     with temporary_data_dir("audit-prep-bench-verify-", workdir=args.workdir,

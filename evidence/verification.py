@@ -132,13 +132,16 @@ def duplicates_step(stored_file: StoredFile, evidence_id: int) -> list[dict]:
 
 def save_file_results(stored_file: StoredFile, extraction, checked_at) -> None:
     """Check time, page count and text of one file (derived data: safe to write twice)."""
-    values = {"last_checked_at": checked_at}
-    if extraction is not None:
-        values["page_count"] = extraction.page_count
-        FileText.objects.update_or_create(
-            stored_file_id=stored_file.pk,
-            defaults={"text": extraction.text, "note": extraction.note})
-    StoredFile.objects.filter(pk=stored_file.pk).update(**values)
+    if extraction is None:
+        StoredFile.objects.filter(pk=stored_file.pk).update(last_checked_at=checked_at)
+        return
+    with transaction.atomic():
+        StoredFile.objects.filter(pk=stored_file.pk).update(
+            last_checked_at=checked_at, page_count=extraction.page_count)
+        FileText.objects.bulk_create(  # one upsert: a second verification rewrites the text
+            [FileText(stored_file_id=stored_file.pk, text=extraction.text,
+                      note=extraction.note)],
+            update_conflicts=True, unique_fields=["stored_file"], update_fields=["text", "note"])
 
 
 def check_file(stored_file: StoredFile, evidence_id: int) -> FileVerification:
