@@ -25,60 +25,26 @@ from .base import (
     MatrixSuite,
     cross_request,
     invalid_in_other_org,
-    multipart_file,
     org,
     other,
     other_org,
 )
-from .world import EXPORT_FORMATS, JUSTIFICATION, NEW_JUSTIFICATION, OWN_LIST
-
-REQUIREMENTS, IMPORT, ADOPTIONS, EXCLUSIONS, LINKS, BULK = (
-    "/api/v1/requirements/", "/api/v1/requirements/import/", "/api/v1/adoptions/",
-    "/api/v1/exclusions/", "/api/v1/links/", "/api/v1/links/bulk/")
-
-
-def _own_requirement(w):
-    return {"organization": w.org.pk, "ref_id": "P3", "name_fr": "Livret d'accueil",
-            "documented_information": ["maintain"], "renewal_months": 12}
-
-
-def _own_list(w):
-    return {"organization": w.org.pk, "file": multipart_file(*OWN_LIST)}
-
-
-def _adoption_create(w):
-    return {"organization": w.org.pk, "referential": w.ids["unadopted_referential"],
-            "target_audit_date": "2027-09-30"}
-
-
-def _exclusion_create(w):
-    return {"organization": w.org.pk, "requirement": w.ids["library_requirement"],
-            "justification": JUSTIFICATION}
-
-
-def _link_create(w):
-    return {"evidence": w.ids["evidence"], "requirement": w.ids["library_requirement"],
-            "note": "Objectifs 2026"}
-
-
-def _bulk_link(w):
-    # The second pair is already linked in the world: left as it is.
-    return {"evidence": [w.ids["evidence"]],
-            "requirements": [w.ids["library_requirement"], w.ids["requirement"]]}
-
-
-# Writes without an object, each with a body its serializer refuses (route, path, body,
-# multipart): a role that may not write is refused (403) before the body is read for errors.
-INVALID_WRITES = (
-    ("requirement-list", REQUIREMENTS, lambda w: {"organization": w.org.pk, "ref_id": ""},
-     False),
-    ("requirement-import-list", IMPORT, lambda w: {"organization": w.org.pk}, True),  # no file
-    ("adoption-list", ADOPTIONS, lambda w: {"organization": w.org.pk, "referential": "x"},
-     False),
-    ("exclusion-list", EXCLUSIONS, lambda w: {"organization": w.org.pk}, False),
-    ("link-list", LINKS, lambda w: {"evidence": w.ids["evidence"]}, False),
-    ("link-bulk", BULK, lambda w: {"evidence": [w.ids["evidence"]], "requirements": []}, False),
+from .checklist_bodies import (
+    ADOPTIONS,
+    BULK,
+    EXCLUSIONS,
+    IMPORT,
+    INVALID_WRITES,
+    LINKS,
+    REQUIREMENTS,
+    adoption_create,
+    bulk_link,
+    exclusion_create,
+    link_create,
+    own_list,
+    own_requirement,
 )
+from .world import EXPORT_FORMATS, JUSTIFICATION, NEW_JUSTIFICATION
 
 ENDPOINTS = [
     # referentials: the library and the structures' own lists (read-only)
@@ -91,12 +57,12 @@ ENDPOINTS = [
     Endpoint("requirement-detail", "GET", "/api/v1/requirements/{requirement}/"),
     Endpoint("requirement-detail", "GET", "/api/v1/requirements/{library_requirement}/",
              "library"),
-    Endpoint("requirement-list", "POST", REQUIREMENTS, data=_own_requirement),
-    Endpoint("requirement-import-list", "POST", IMPORT, data=_own_list, multipart=True),
+    Endpoint("requirement-list", "POST", REQUIREMENTS, data=own_requirement),
+    Endpoint("requirement-import-list", "POST", IMPORT, data=own_list, multipart=True),
     # adoptions and their checklist
     Endpoint("adoption-list", "GET", ADOPTIONS, listing=Adoption),
     Endpoint("adoption-detail", "GET", "/api/v1/adoptions/{adoption}/"),
-    Endpoint("adoption-list", "POST", ADOPTIONS, data=_adoption_create),
+    Endpoint("adoption-list", "POST", ADOPTIONS, data=adoption_create),
     Endpoint("adoption-detail", "PATCH", "/api/v1/adoptions/{adoption}/",
              data=lambda w: {"warning_days": 60}),
     Endpoint("adoption-detail", "PUT", "/api/v1/adoptions/{adoption}/",
@@ -110,7 +76,7 @@ ENDPOINTS = [
     # exclusions
     Endpoint("exclusion-list", "GET", EXCLUSIONS, listing=Exclusion),
     Endpoint("exclusion-detail", "GET", "/api/v1/exclusions/{exclusion}/"),
-    Endpoint("exclusion-list", "POST", EXCLUSIONS, data=_exclusion_create),
+    Endpoint("exclusion-list", "POST", EXCLUSIONS, data=exclusion_create),
     Endpoint("exclusion-detail", "PATCH", "/api/v1/exclusions/{exclusion}/",
              data=lambda w: {"justification": NEW_JUSTIFICATION}),
     Endpoint("exclusion-detail", "PUT", "/api/v1/exclusions/{exclusion}/",
@@ -119,9 +85,9 @@ ENDPOINTS = [
     # links from evidence to requirements
     Endpoint("link-list", "GET", LINKS, listing=EvidenceLink),
     Endpoint("link-detail", "GET", "/api/v1/links/{link}/"),
-    Endpoint("link-list", "POST", LINKS, data=_link_create),
+    Endpoint("link-list", "POST", LINKS, data=link_create),
     Endpoint("link-detail", "DELETE", "/api/v1/links/{link}/"),
-    Endpoint("link-bulk", "POST", BULK, data=_bulk_link),
+    Endpoint("link-bulk", "POST", BULK, data=bulk_link),
     # writes without an object, with a body that does not validate: the role is checked first
     *(Endpoint(route, "POST", path, "invalid body", data=data, multipart=multipart)
       for route, path, data, multipart in INVALID_WRITES),
@@ -177,14 +143,14 @@ def _checklist(endpoint, w, subject, response):
     assert {item["ref_id"] for item in body["items"]} >= {"4.3", "6.2.1", "9.3.3"}
 
 
-def _own_requirement_added(w, response, user):
+def own_requirement_added(w, response, user):
     requirement = Requirement.objects.get(referential__organization=w.org, ref_id="P3")
     assert response.json()["id"] == requirement.pk
     assert (requirement.referential_id, requirement.documented_information) == (
         w.ids["referential"], ["maintain"])
 
 
-def _own_list_imported(w, response, user):
+def own_list_imported(w, response, user):
     assert response.json() == {"added": 2, "changed": 0, "rows": 2}
     ref_ids = Requirement.objects.filter(referential_id=w.ids["referential"]).values_list(
         "ref_id", flat=True)
@@ -251,7 +217,7 @@ def _linked(*requirements):
     return check
 
 
-def _bulk_linked(w, response, user):
+def bulk_linked(w, response, user):
     assert response.json() == {"created": 1}  # the pair already linked is left as it is
     _linked("library_requirement")(w, response, user)
 
@@ -261,8 +227,8 @@ def _unlinked(w, response, user):
 
 
 EFFECTS = {
-    "requirement-list POST": _own_requirement_added,
-    "requirement-import-list POST": _own_list_imported,
+    "requirement-list POST": own_requirement_added,
+    "requirement-import-list POST": own_list_imported,
     "adoption-list POST": _adopted,
     "adoption-detail PATCH": _adoption_is(warning_days=60,
                                           target_audit_date=datetime.date(2027, 3, 15)),
@@ -276,7 +242,7 @@ EFFECTS = {
     "exclusion-detail DELETE": _exclusion_withdrawn,
     "link-list POST": _linked("library_requirement"),
     "link-detail DELETE": _unlinked,
-    "link-bulk POST": _bulk_linked,
+    "link-bulk POST": bulk_linked,
 }
 
 
@@ -295,81 +261,81 @@ CROSS_CASES = {
     # case: (subject, request, status, refused field, its error code)
     # the quality manager of org names other_org or one of its objects
     "own requirement in other_org":
-        (QM, cross_request(REQUIREMENTS, _own_requirement, organization=other_org), 400, ORG,
+        (QM, cross_request(REQUIREMENTS, own_requirement, organization=other_org), 400, ORG,
          NOT_THERE),
     "own list imported into other_org":
-        (QM, cross_request(IMPORT, _own_list, organization=other_org), 400, ORG, NOT_THERE),
+        (QM, cross_request(IMPORT, own_list, organization=other_org), 400, ORG, NOT_THERE),
     "adoption for other_org":
-        (QM, cross_request(ADOPTIONS, _adoption_create, organization=other_org), 400, ORG,
+        (QM, cross_request(ADOPTIONS, adoption_create, organization=other_org), 400, ORG,
          NOT_THERE),
     "adoption of other_org's own list":
-        (QM, cross_request(ADOPTIONS, _adoption_create, referential=other("referential")), 400,
+        (QM, cross_request(ADOPTIONS, adoption_create, referential=other("referential")), 400,
          "referential", NOT_THERE),
     "exclusion in other_org":
-        (QM, cross_request(EXCLUSIONS, _exclusion_create, organization=other_org), 400, ORG,
+        (QM, cross_request(EXCLUSIONS, exclusion_create, organization=other_org), 400, ORG,
          NOT_THERE),
     "exclusion of other_org's own requirement":
-        (QM, cross_request(EXCLUSIONS, _exclusion_create, requirement=other("requirement")),
+        (QM, cross_request(EXCLUSIONS, exclusion_create, requirement=other("requirement")),
          400, "requirement", NOT_THERE),
     "link to a requirement of other_org's own list":
-        (QM, cross_request(LINKS, _link_create, requirement=other("requirement")), 400,
+        (QM, cross_request(LINKS, link_create, requirement=other("requirement")), 400,
          "requirement", NOT_THERE),
     "link with other_org's evidence":
-        (QM, cross_request(LINKS, _link_create, evidence=other("evidence")), 400, "evidence",
+        (QM, cross_request(LINKS, link_create, evidence=other("evidence")), 400, "evidence",
          NOT_THERE),
     "bulk link to a requirement of other_org's own list":
-        (QM, cross_request(BULK, _bulk_link, requirements=lambda w: [
+        (QM, cross_request(BULK, bulk_link, requirements=lambda w: [
             w.ids["library_requirement"], w.other_ids["requirement"]]), 400, "requirements",
          NOT_THERE),
     "bulk link with other_org's evidence":
-        (QM, cross_request(BULK, _bulk_link, evidence=_evidence_of_both), 400, "evidence",
+        (QM, cross_request(BULK, bulk_link, evidence=_evidence_of_both), 400, "evidence",
          NOT_THERE),
     # ... and when the user also is a viewer of other_org: refused (403)
     "both orgs: own requirement where only viewer":
-        ("dual", cross_request(REQUIREMENTS, _own_requirement, organization=other_org), 403,
+        ("dual", cross_request(REQUIREMENTS, own_requirement, organization=other_org), 403,
          None, None),
     "both orgs: own list where only viewer":
-        ("dual", cross_request(IMPORT, _own_list, organization=other_org), 403, None, None),
+        ("dual", cross_request(IMPORT, own_list, organization=other_org), 403, None, None),
     "both orgs: adoption where only viewer":
-        ("dual", cross_request(ADOPTIONS, _adoption_create, organization=other_org), 403, None,
+        ("dual", cross_request(ADOPTIONS, adoption_create, organization=other_org), 403, None,
          None),
     "both orgs: exclusion where only viewer":
-        ("dual", cross_request(EXCLUSIONS, _exclusion_create, organization=other_org), 403,
+        ("dual", cross_request(EXCLUSIONS, exclusion_create, organization=other_org), 403,
          None, None),
     "both orgs: link of evidence where only viewer":
-        ("dual", cross_request(LINKS, _link_create, evidence=other("evidence")), 403, None,
+        ("dual", cross_request(LINKS, link_create, evidence=other("evidence")), 403, None,
          None),
     "both orgs: bulk link of evidence where only viewer":
-        ("dual", cross_request(BULK, _bulk_link, evidence=_evidence_of_both), 403, None, None),
+        ("dual", cross_request(BULK, bulk_link, evidence=_evidence_of_both), 403, None, None),
     # ... before the body is validated, in the structure the body names
     **{f"both orgs: invalid {route} where only viewer":
        ("dual", invalid_in_other_org(path, data), 403, None, None)
        for route, path, data, _multipart in INVALID_WRITES},
     "both orgs: adoption of other_org's own list":
-        ("dual", cross_request(ADOPTIONS, _adoption_create, referential=other("referential")),
+        ("dual", cross_request(ADOPTIONS, adoption_create, referential=other("referential")),
          400, "referential", NOT_THERE),
     "both orgs: exclusion of other_org's own requirement":
-        ("dual", cross_request(EXCLUSIONS, _exclusion_create,
+        ("dual", cross_request(EXCLUSIONS, exclusion_create,
                                requirement=other("requirement")), 400, "requirement",
          NOT_ADOPTED),
     "both orgs: link to other_org's own requirement":
-        ("dual", cross_request(LINKS, _link_create, requirement=other("requirement")), 400,
+        ("dual", cross_request(LINKS, link_create, requirement=other("requirement")), 400,
          "requirement", NOT_ADOPTED),
     "both orgs: bulk link to other_org's own requirement":
-        ("dual", cross_request(BULK, _bulk_link, requirements=lambda w: [
+        ("dual", cross_request(BULK, bulk_link, requirements=lambda w: [
             w.other_ids["requirement"]]), 400, "requirement", NOT_ADOPTED),
     # the outsider names org
     "outsider: own requirement in org":
-        ("outsider", cross_request(REQUIREMENTS, _own_requirement, organization=org), 400, ORG,
+        ("outsider", cross_request(REQUIREMENTS, own_requirement, organization=org), 400, ORG,
          NOT_THERE),
     "outsider: adoption for org":
-        ("outsider", cross_request(ADOPTIONS, _adoption_create, organization=org), 400, ORG,
+        ("outsider", cross_request(ADOPTIONS, adoption_create, organization=org), 400, ORG,
          NOT_THERE),
     "outsider: exclusion in org":
-        ("outsider", cross_request(EXCLUSIONS, _exclusion_create, organization=org), 400, ORG,
+        ("outsider", cross_request(EXCLUSIONS, exclusion_create, organization=org), 400, ORG,
          NOT_THERE),
     "outsider: link of org's evidence":
-        ("outsider", cross_request(LINKS, _link_create), 400, "evidence", NOT_THERE),
+        ("outsider", cross_request(LINKS, link_create), 400, "evidence", NOT_THERE),
 }
 # fmt: on
 
