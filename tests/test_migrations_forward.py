@@ -115,6 +115,7 @@ def _assert_kept(apps, ids) -> None:
     assert model("evidence", "Revision").objects.get(evidence_id=item.pk).is_current
     stored = model("evidence", "StoredFile").objects.get(pk=ids["file"])
     assert (stored.sha256, stored.storage_key) == ("a" * 64, "o/1/aaaa")
+    assert _text_of(apps, ids["file"]) == "Revue de direction : bilan"
     link = model("checklists", "EvidenceLink").objects.get(evidence_id=item.pk)
     assert (link.requirement_id, link.note) == (ids["requirement"], "2026")
     exclusion = model("checklists", "Exclusion").objects.get(organization_id=ids["org"])
@@ -139,6 +140,15 @@ def _assert_kept(apps, ids) -> None:
     assert (event.action, event.after) == ("evidence.create", {"title": item.title})
     assert model("workers", "TaskRun").objects.get(task_id="t-1").status == "succeeded"
     assert model("audit_prep", "Membership").objects.filter(user_id=ids["user"]).exists()
+
+
+def _text_of(apps, file_id) -> str:
+    """The extracted text of a file: its own table (FileText) since evidence 0008."""
+    try:
+        file_text = apps.get_model("evidence", "FileText")
+    except LookupError:
+        return apps.get_model("evidence", "StoredFile").objects.get(pk=file_id).text
+    return file_text.objects.get(stored_file_id=file_id).text
 
 
 def _remove_audit_events() -> None:
