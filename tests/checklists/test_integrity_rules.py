@@ -10,28 +10,15 @@ from django.test.utils import CaptureQueriesContext
 
 from checklists import readiness
 from checklists.models import EvidenceLink
-from checklists.readiness import EvidenceFacts, EvidenceState, RequirementFacts, Status
+from checklists.readiness import EvidenceState, RequirementFacts, Status
 from checklists.services import checklist
 from tests.factories import evidence_with_file
 
-TODAY = datetime.date(2026, 11, 26)
-WINDOW = 30
-
-
-def evidence(**overrides):
-    values = {"evidence_id": 1, "title": "Preuve", "status": "approved", "kind": "record",
-              "effective_date": datetime.date(2026, 1, 10), "valid_until": None,
-              "file_check": "verified"}
-    values.update(overrides)
-    return EvidenceFacts(**values)
+from .facts import TODAY, WINDOW, days, evidence
 
 
 def altered(**overrides):
     return evidence(file_check="altered", **overrides)
-
-
-def days(n):
-    return TODAY + datetime.timedelta(days=n)
 
 
 RULES = [

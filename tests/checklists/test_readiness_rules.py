@@ -6,29 +6,9 @@ import pytest
 import time_machine
 
 from checklists import readiness
-from checklists.readiness import EvidenceFacts, RequirementFacts, Status
+from checklists.readiness import Status
 
-TODAY = datetime.date(2026, 11, 26)
-WINDOW = 30
-
-
-def evidence(**overrides):
-    values = {"evidence_id": 1, "title": "Preuve", "status": "approved", "kind": "record",
-              "effective_date": datetime.date(2026, 1, 10), "valid_until": None,
-              "file_check": "verified"}
-    values.update(overrides)
-    return EvidenceFacts(**values)
-
-
-def requirement(**overrides):
-    values = {"requirement_id": 1, "ref_id": "7.2"}
-    values.update(overrides)
-    return RequirementFacts(**values)
-
-
-def days(n):
-    return TODAY + datetime.timedelta(days=n)
-
+from .facts import TODAY, WINDOW, days, evidence, requirement
 
 RULES = [
     # (label, requirement overrides, evidence list, date, expected status, reason)
