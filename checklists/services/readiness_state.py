@@ -4,12 +4,12 @@ and coalesced: a burst of changes costs one recomputation, not one per change.
 How it works
 ------------
 * Every service that changes the vault or the tailoring sends `evidence.signals.vault_changed`
-  inside its transaction. `mark_dirty` (connected in `checklists.apps`) marks the structure's
-  `ReadinessState` rows dirty, creating the missing ones, in the same transaction. Only when it
-  turned a row from clean to dirty does it enqueue `workers.recompute_readiness`, after commit
-  and with a short countdown; while a row is already dirty a recomputation is already on its
-  way, so the next changes enqueue nothing. The 5-minute beat runs the same task anyway, so a
-  lost message only delays the picture.
+  inside its transaction. Its receiver `on_vault_changed` (connected in `checklists.apps`) calls
+  `mark_dirty`, which marks the structure's `ReadinessState` rows dirty, creating the missing
+  ones, in the same transaction. Only when it turned a row from clean to dirty does it enqueue
+  `workers.recompute_readiness`, after commit and with a short countdown; while a row is
+  already dirty a recomputation is already on its way, so the next changes enqueue nothing.
+  The 5-minute beat runs the same task anyway, so a lost message only delays the picture.
 * `recompute_dirty` (one worker at a time: the task takes a job lock) reads each dirty row's
   `dirty_since` just before computing it, and afterwards clears it only if it still holds that
   value (compare-and-set). A change committed meanwhile has moved `dirty_since`, so the row stays
