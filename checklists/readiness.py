@@ -6,9 +6,8 @@ queries (`checklists.services.checklist`); no SQL, trigger or stored rank repeat
 
 An evidence item counts for a requirement on date D when it is approved, its current revision's
 files are verified and intact (`file_check`), it is in force (effective on or before D) and
-still valid on D. Its validity ends at the
-earliest of its own `valid_until` and, when the requirement has a renewal period, its effective
-date plus that period. A requirement is then:
+still valid on D. Its validity ends at the earliest of its own `valid_until` and, when the
+requirement has a renewal period, its effective date plus that period. A requirement is then:
 
 - not applicable: excluded by the structure, with a justification;
 - covered: some evidence counts, with a validity ending after the warning window;
@@ -178,16 +177,11 @@ def evidence_state(evidence: EvidenceFacts, end: datetime.date | None, on: datet
 
 
 def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: datetime.date,
-                    warning_days: int) -> AssessedEvidence:
-    """One evidence item for a requirement on date `on`: its state and validity end."""
+                    warning_end: datetime.date) -> AssessedEvidence:
+    """One evidence item for a requirement on date `on`: its state and validity end
+    (`warning_end`: the last day of the warning window)."""
     end = validity_end(evidence, renewal_months)
-    return AssessedEvidence(evidence, evidence_state(
-        evidence, end, on, on + datetime.timedelta(days=warning_days)), end)
-
-
-def _latest(items: list[AssessedEvidence]) -> datetime.date | None:
-    ends = [item.valid_end for item in items if item.valid_end is not None]
-    return max(ends) if ends and len(ends) == len(items) else None  # None: one never ends
+    return AssessedEvidence(evidence, evidence_state(evidence, end, on, warning_end), end)
 
 
 def summarize(assessed: list[AssessedEvidence]) -> dict[EvidenceState, StateSummary]:
@@ -233,12 +227,9 @@ def sort_key(item: AssessedEvidence) -> tuple:
 def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFacts],
                        on: datetime.date, warning_days: int = 30) -> Assessment:
     """The status of one requirement on date `on`, with the reason and the evidence states."""
-    renewal_months = requirement.renewal_months
     warning_end = on + datetime.timedelta(days=warning_days)
-    assessed = []
-    for facts in evidence:
-        end = validity_end(facts, renewal_months)
-        assessed.append(AssessedEvidence(facts, evidence_state(facts, end, on, warning_end), end))
+    assessed = [assess_evidence(facts, requirement.renewal_months, on, warning_end)
+                for facts in evidence]
     assessed.sort(key=sort_key)
     summaries = summarize(assessed)
     status, reason, valid_until = decide(requirement, summaries)

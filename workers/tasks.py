@@ -29,8 +29,6 @@ def run_reminders(today=None):
     happens across every worker (another worker's run: nothing done, `locked`)."""
     from notices import reminders
 
-    from .locks import job_lock
-
     with job_lock(reminders.JOB_NAME) as held:
         if not held:
             return reminders.RunResult(locked=True)

@@ -57,7 +57,7 @@ def test_integrity_rule_table(label, req, items, expected, reason):
 
 
 def test_state_of_altered_evidence():
-    assessed = readiness.assess_evidence(altered(), None, TODAY, WINDOW)
+    assessed = readiness.assess_evidence(altered(), None, TODAY, days(WINDOW))
     assert assessed.state == EvidenceState.INTEGRITY_ERROR
     assert str(assessed.state.label) in {"file altered or missing", "fichier altéré ou manquant"}
 

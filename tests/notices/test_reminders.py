@@ -305,7 +305,7 @@ class TestConcurrency:
         def held_elsewhere(name):
             yield False
 
-        monkeypatch.setattr("workers.locks.job_lock", held_elsewhere)
+        monkeypatch.setattr("workers.tasks.job_lock", held_elsewhere)
         with frozen(TODAY):
             result = tasks.run_reminders()
         assert result.locked and str(result).startswith("reminders: another worker")
