@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "audit_prep.apps.AuditPrepConfig",
     "evidence",
+    "populations",
     "checklists",
     "notices",
     "workers",

@@ -8,6 +8,7 @@ from checklists.api import views as checklist_views
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
 from notices import views as notice_views
 from notices.api import views as notice_api
+from populations.api import views as population_views
 
 from . import health, views
 from .api import views as api_views
@@ -30,6 +31,10 @@ router.register("requirements", checklist_views.RequirementViewSet, basename="re
 router.register("adoptions", checklist_views.AdoptionViewSet, basename="adoption")
 router.register("exclusions", checklist_views.ExclusionViewSet, basename="exclusion")
 router.register("links", checklist_views.LinkViewSet, basename="link")
+router.register("populations", population_views.PopulationViewSet, basename="population")
+router.register("members", population_views.MemberViewSet, basename="member")
+router.register("evidence-members", population_views.EvidenceMemberViewSet,
+                basename="evidencemember")
 router.register("notifications", notice_api.NotificationViewSet, basename="notification")
 router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
                 basename="reminderpolicy")

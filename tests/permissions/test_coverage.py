@@ -10,12 +10,19 @@ from django.urls import URLPattern, URLResolver, resolve
 
 from audit_prep import urls as project_urls
 
-from . import test_checklists, test_core, test_evidence, test_notices_and_workers
+from . import (
+    test_checklists,
+    test_core,
+    test_evidence,
+    test_notices_and_workers,
+    test_populations,
+)
 from .base import placeholders
 from .world import SUBJECTS
 
 AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
-         test_checklists.TestChecklists.area, test_notices_and_workers.TestNotices.area)
+         test_checklists.TestChecklists.area, test_notices_and_workers.TestNotices.area,
+         test_populations.TestPopulations.area)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others
 # are not part of the API (admin, language switch, browsable-API login are includes, not routes

@@ -26,6 +26,8 @@ from checklists.models import (
 )
 from checklists.services import links, snapshots, tailoring
 from evidence.models import EvidenceItem, Revision, StoredFile, Tag
+from populations.models import EvidenceMember, Member, Population
+from populations.services import evidence_members, members
 from tests.checklists.conftest import make_referential
 from tests.conftest import stored_objects, upload
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -58,7 +60,8 @@ ERROR_CODES = {400: "validation_error", 401: "not_authenticated", 403: "permissi
                404: "not_found", 405: "method_not_allowed"}
 SNAPSHOT_MODELS = (Organization, Membership, AuditEvent, EvidenceItem, Revision, StoredFile, Tag,
                    EvidenceItem.tags.through, Referential, Requirement, Adoption, Exclusion,
-                   EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy)
+                   EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy,
+                   Population, Member, EvidenceMember)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
@@ -134,6 +137,20 @@ def _checklists_of(organization, user, evidence_id, library) -> dict:
             "snapshot": snapshots.take(user, adoption).pk}
 
 
+def _populations_of(organization, user, evidence_id) -> dict:
+    """A structure's populations: employees in pathway with two members, the first named by
+    its evidence, and an empty population of supervisors (the one a DELETE removes)."""
+    population = members.create_population(user, organization, "employees_in_pathway")
+    empty = members.create_population(user, organization, "supervisors")
+    named, free = (members.create_member(user, population, {
+        "reference": reference, "initials": "AB", "entry_date": datetime.date(2025, 9, 1)})
+        for reference in ("1001", "1002"))
+    [row] = evidence_members.set_members(user, EvidenceItem.objects.get(pk=evidence_id),
+                                         [named])
+    return {"population": population.pk, "empty_population": empty.pk, "member": named.pk,
+            "free_member": free.pk, "evidence_member": row.pk}
+
+
 def build_world(store) -> dict:
     org = OrganizationFactory(name="AI du Val", slug="ai-du-val")
     other_org = OrganizationFactory(name="Chantier voisin", slug="chantier-voisin")
@@ -169,6 +186,8 @@ def build_world(store) -> dict:
     ids.update(shared, **_checklists_of(org, qm, ids["evidence"], library))
     other_ids.update(shared, **_checklists_of(other_org, outsider, other_ids["evidence"],
                                               library))
+    ids.update(_populations_of(org, qm, ids["evidence"]))
+    other_ids.update(_populations_of(other_org, outsider, other_ids["evidence"]))
     ids.update(org=org.pk, membership=target.pk,
                event=AuditEvent.objects.filter(organization=org).latest("id").pk)
     other_ids.update(org=other_org.pk,
