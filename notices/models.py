@@ -6,15 +6,38 @@ secret of their calendar feed) stay on `audit_prep.models.UserPreference`: one r
 read by core (the language) and by notices (the rest)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit_prep.models import Organization
+from checklists.models import Adoption
 from evidence.models import EvidenceItem
+
+MAX_GAP_WEEKS = 52
+MAX_GAP_THRESHOLDS = 10
 
 
 def default_lead_days():
     return [60, 30, 7, 0]
+
+
+def default_audit_gap_weeks():
+    return [8, 4, 2]
+
+
+def validate_audit_gap_weeks(value) -> None:
+    """A list of at most 10 distinct whole numbers of weeks, each from 1 to 52 (empty: no gap
+    digest for this structure)."""
+    if not isinstance(value, list) or len(value) > MAX_GAP_THRESHOLDS:
+        raise ValidationError(_("Give a list of at most %(max)d numbers of weeks."),
+                              code="invalid_audit_gap_weeks", params={"max": MAX_GAP_THRESHOLDS})
+    if any(type(n) is not int or not 1 <= n <= MAX_GAP_WEEKS for n in value):
+        raise ValidationError(_("Each number of weeks must be a whole number from 1 to 52."),
+                              code="audit_gap_weeks_out_of_range")
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each number of weeks can be given only once."),
+                              code="duplicate_audit_gap_weeks")
 
 
 class ReminderPolicy(models.Model):
@@ -28,6 +51,9 @@ class ReminderPolicy(models.Model):
     escalate_after_days = models.PositiveSmallIntegerField(
         _("escalate to quality managers after (days overdue)"), default=14
     )
+    audit_gap_weeks = models.JSONField(
+        _("gap digests before the target audit date (weeks)"), default=default_audit_gap_weeks,
+        validators=[validate_audit_gap_weeks], blank=True)
 
     def __str__(self):
         return f"{self.organization}: {self.lead_days}"
@@ -57,14 +83,26 @@ class Reminder(models.Model):
         return f"{self.evidence_id} {self.valid_until} {self.threshold}"
 
 
-class ReminderDelivery(models.Model):
-    """A reminder for one recipient; sent_at stays empty until the mail server accepted it."""
+class Delivery(models.Model):
+    """One digest line for one recipient: `sent_at` stays empty until the mail server accepted
+    it, or `last_error` says why no e-mail was sent (opt-out, inactive, no address...)."""
 
-    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="deliveries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.reminder} → {self.user_id}"  # type: ignore[attr-defined]
+
+
+class ReminderDelivery(Delivery):
+    """A reminder for one recipient."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="deliveries")
 
     class Meta:
         constraints = [
@@ -72,8 +110,45 @@ class ReminderDelivery(models.Model):
         ]
         indexes = [models.Index(fields=["sent_at", "user"])]
 
+
+class AuditGapReminder(models.Model):
+    """One threshold (weeks before an adoption's target audit date) reached for one target
+    date. The unique constraint makes each exist once whatever the runs and workers; a new
+    target date starts its thresholds again. Less urgent thresholds found due together with a
+    more urgent one are recorded already completed: only the most urgent is delivered."""
+
+    adoption = models.ForeignKey(Adoption, on_delete=models.CASCADE, related_name="+")
+    target_audit_date = models.DateField()
+    threshold_weeks = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["adoption", "target_audit_date", "threshold_weeks"],
+                                    name="audit_gap_reminder_once"),
+            models.CheckConstraint(
+                condition=models.Q(threshold_weeks__gte=1, threshold_weeks__lte=MAX_GAP_WEEKS),
+                name="audit_gap_threshold_range"),
+        ]
+        indexes = [models.Index(fields=["completed_at"])]
+
     def __str__(self):
-        return f"{self.reminder} → {self.user_id}"
+        return f"{self.adoption_id} {self.target_audit_date} -{self.threshold_weeks}w"
+
+
+class AuditGapDelivery(Delivery):
+    """A gap digest for one quality manager ("all-clear" in `last_error`: nothing failed on
+    the audit date, no digest was sent)."""
+
+    reminder = models.ForeignKey(AuditGapReminder, on_delete=models.CASCADE,
+                                 related_name="deliveries")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reminder", "user"], name="audit_gap_delivery_once")
+        ]
+        indexes = [models.Index(fields=["sent_at", "user"])]
 
 
 class Notification(models.Model):

@@ -11,7 +11,7 @@ from audit_prep.services import preference_of
 
 from .models import Notification, ReminderPolicy
 
-POLICY_FIELDS = ("lead_days", "overdue_weekly", "escalate_after_days")
+POLICY_FIELDS = ("lead_days", "overdue_weekly", "escalate_after_days", "audit_gap_weeks")
 
 
 def policy_of(organization: Organization) -> ReminderPolicy:

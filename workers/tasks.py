@@ -35,16 +35,29 @@ def run_reminders(today=None):
         return reminders.run(today)
 
 
+def run_gap_digests(today=None):
+    """The gap digests before audits: `notices.reminders.gaps.run` inside its own job lock
+    (its own transaction: a failure there does not undo the expiry reminders already sent)."""
+    from notices.reminders import gaps
+
+    with job_lock(gaps.JOB_NAME) as held:
+        if not held:
+            return gaps.GapRunResult(locked=True)
+        return gaps.run(today)
+
+
 @shared_task(name="workers.send_reminders", bind=True, **TRANSIENT_RETRY)
 def send_reminders(self) -> str:
-    """Send the reminder digests that became due; retries deliveries the mail server refused."""
+    """Send the reminder digests that became due, then the gap digests before audits; retries
+    deliveries the mail server refused (both runs are idempotent)."""
     from notices import reminders
 
     result = run_reminders()
-    if result.failed:
-        raise self.retry(exc=reminders.DeliveryFailed(result.failed),
+    gap_result = run_gap_digests()
+    if result.failed or gap_result.failed:
+        raise self.retry(exc=reminders.DeliveryFailed(result.failed + gap_result.failed),
                          countdown=verification.retry_delay(self.request.retries))
-    return str(result)
+    return f"{result}; {gap_result}"
 
 
 @shared_task(name="workers.recompute_readiness")

@@ -7,7 +7,12 @@ from rest_framework import serializers
 
 from audit_prep.models import UserPreference
 
-from ..models import Notification, ReminderPolicy
+from ..models import (
+    MAX_GAP_THRESHOLDS,
+    MAX_GAP_WEEKS,
+    Notification,
+    ReminderPolicy,
+)
 from ..services import POLICY_FIELDS
 
 
@@ -45,6 +50,11 @@ class ReminderPolicySerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(min_value=0, max_value=365), min_length=1, max_length=10,
         help_text=_("Days before the end of validity at which a reminder is sent."))
     escalate_after_days = serializers.IntegerField(min_value=0, max_value=365)
+    audit_gap_weeks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_GAP_WEEKS), allow_empty=True,
+        max_length=MAX_GAP_THRESHOLDS,
+        help_text=_("Weeks before an adoption's target audit date at which its quality managers "
+                    "get the digest of what still fails on that date (empty: none)."))
 
     class Meta:
         model = ReminderPolicy
@@ -54,6 +64,12 @@ class ReminderPolicySerializer(serializers.ModelSerializer):
         if len(set(value)) != len(value):
             raise serializers.ValidationError(_("Each lead time can be given only once."),
                                               code="duplicate_lead_days")
+        return sorted(value, reverse=True)
+
+    def validate_audit_gap_weeks(self, value):
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError(_("Each number of weeks can be given only once."),
+                                              code="duplicate_audit_gap_weeks")
         return sorted(value, reverse=True)
 
 

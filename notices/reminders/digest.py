@@ -10,6 +10,7 @@ import re
 import smtplib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
@@ -259,7 +260,8 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         "reminder__evidence__title", "reminder__evidence__organization_id",
         "reminder__evidence__organization__name")
     outcome: dict[str, list[int]] = {}  # sent / closing reason / error -> user ids
-    notifications, refused = [], []
+    notifications: list[Notification] = []
+    refused: list[Mapping[str, Any]] = []
     phrases: dict[tuple, tuple[str, str]] = {}
     for user_id, user_rows in groupby(rows, key=lambda r: r[1]):
         user = users[user_id]
@@ -268,12 +270,8 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
             _phrase(items, phrases)
             if user["is_active"] and any(i.fresh for i in items):
                 notifications.append(_notification(user_id, items))
-            reason = _not_emailed_because(user)
-            if reason is None:
-                reason = mailer.send(_digest(user, items, templates)) or SENT
-                if reason.startswith(UNDELIVERABLE):
-                    notifications.append(_refused_notification(user))
-                    refused.append(user)
+            reason = email_outcome(user, partial(_digest, user, items, templates), mailer,
+                                   notifications, refused)
         outcome.setdefault(reason, []).append(user_id)
 
     Notification.objects.bulk_create(notifications, batch_size=CHUNK)
@@ -292,6 +290,20 @@ def _phrase(items, phrases: dict[tuple, tuple[str, str]]) -> None:
             phrases[key] = (when_text(item.days_left), _("valid until %(date)s") % {
                 "date": formats.date_format(item.valid_until, "DATE_FORMAT")})
         item.when, item.validity = phrases[key]
+
+
+def email_outcome(user: Mapping[str, Any], compose, mailer: _Mailer, notifications: list,
+                  refused: list) -> str:
+    """E-mail `user` the message `compose()` builds, unless they get none (opt-out, inactive,
+    no address, refused address); the outcome to record: SENT, a closing reason or an error.
+    An address refused for good adds a notice to `notifications` and the user to `refused`."""
+    reason = _not_emailed_because(user)
+    if reason is None:
+        reason = mailer.send(compose()) or SENT
+        if reason.startswith(UNDELIVERABLE):
+            notifications.append(_refused_notification(user))
+            refused.append(user)
+    return reason
 
 
 def _not_emailed_because(user: Mapping[str, Any]) -> str | None:

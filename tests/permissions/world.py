@@ -67,9 +67,10 @@ PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
                "other_member": ("en", True)}
 NEW_PREFERENCES = {"language": "en", "reminders_opt_out": True}
-OTHER_POLICY = {"lead_days": [45, 15], "overdue_weekly": False, "escalate_after_days": 5}
+OTHER_POLICY = {"lead_days": [45, 15], "overdue_weekly": False, "escalate_after_days": 5,
+                "audit_gap_weeks": [6, 3]}
 DEFAULT_POLICY = {"lead_days": [60, 30, 7, 0], "overdue_weekly": True,
-                  "escalate_after_days": 14}
+                  "escalate_after_days": 14, "audit_gap_weeks": [8, 4, 2]}
 
 
 @dataclasses.dataclass

@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from audit_prep.cli import iso_date
-from workers.tasks import run_reminders
+from workers.tasks import run_gap_digests, run_reminders
 
 
 class Command(BaseCommand):
-    help = ("Record the expiry reminders that became due and send the digests not sent yet "
-            "(what the periodic send_reminders task does). Safe to run again.")
+    help = ("Record the expiry reminders that became due and send the digests not sent yet, "
+            "then the gap digests before target audit dates (what the periodic send_reminders "
+            "task does). Safe to run again.")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", type=iso_date, default=None,
@@ -15,7 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = run_reminders(today=options["date"])
         self.stdout.write(str(result))
-        if result.failed:
+        gap_result = run_gap_digests(today=options["date"])
+        self.stdout.write(str(gap_result))
+        failed = result.failed + gap_result.failed
+        if failed:
             raise CommandError(
-                f"{result.failed} digest(s) not accepted by the mail server; they stay unsent "
+                f"{failed} digest(s) not accepted by the mail server; they stay unsent "
                 "and the next run retries them.")
