@@ -71,6 +71,10 @@ def _validity(day: datetime.date | None) -> str:
     return _("valid until %(date)s") % {"date": formats.date_format(day, "DATE_FORMAT")}
 
 
+def _explained(what: str, why: str) -> str:
+    return _("%(what)s: %(why)s") % {"what": what, "why": why}
+
+
 def gaps_on_audit_date(adoption: Adoption, target: datetime.date) -> Gaps:
     """The failures of the checklist built on `target` (the one readiness rule, its gates
     included), in the active language."""
@@ -90,8 +94,10 @@ def gaps_on_audit_date(adoption: Adoption, target: datetime.date) -> Gaps:
             gaps.expired.append(line)
         elif item["status"] == Status.PENDING:
             line["reason"] = item["reason_label"]
+            line["text"] = _explained(f"{item['ref_id']} {item['name']}", item["reason_label"])
             gaps.pending.append(line)
-    gaps.gates = [{"label": gate["label"], "message": gate["message"]}
+    gaps.gates = [{"label": gate["label"], "message": gate["message"],
+                   "text": _explained(gate["label"], gate["message"])}
                   for gate in data["gates"] if not gate["passed"]]
     return gaps
 

@@ -241,6 +241,11 @@ class TestContent:
         assert "Preuves qui auront expiré à la date de l'audit :" in body
         assert "Attestation SST Dupont (valable jusqu'au 28 février 2027)" in body
         assert "Preuves reliées qui ne comptent pas encore :" in body
+        expected = on_target(adoption, "fr")
+        pending = next(i for i in expected["items"] if i["ref_id"] == "9.2.2")
+        assert f"- 9.2.2 Exigence 9.2.2 — œuvre : {pending['reason_label']}\n" in body
+        for gate in (g for g in expected["gates"] if not g["passed"]):
+            assert f"- {gate['label']} : {gate['message']}\n" in body
         html = next(c for c, mime in message.alternatives if mime == "text/html")
         assert '<html lang="fr">' in html
 
