@@ -120,7 +120,8 @@ def _seed_readiness(org, qm) -> None:
     tailoring.exclude(qm, org, requirements["8.3"],
                       "La structure met à disposition du personnel et n'a pas d'activité de "
                       "conception et développement de produits ou de services.")
-    tags = {"Politique qualité": ["5.2", "5.2.2"],
+    tags = {"Domaine d'application du SMQ": ["4.3"],
+            "Politique qualité": ["5.2", "5.2.2"],
             "Compte rendu de revue de direction 2026": ["9.3", "9.3.3"],
             "Tableau de suivi des objectifs qualité 2026": ["6.2", "6.2.1"],
             "Attestation SST — encadrant technique": ["7.2"]}
@@ -131,52 +132,70 @@ def _seed_readiness(org, qm) -> None:
             links.link_many(qm, [evidence], wanted)
 
 
+def _demo_items(tmp: Path, today: datetime.date, qm) -> list:
+    """(fields, file, approve it) of each demo evidence item, its file written in `tmp`."""
+    return [
+        (
+            {"title": "Domaine d'application du SMQ", "kind": EvidenceKind.DOCUMENT,
+             "effective_date": today - datetime.timedelta(days=120), "renewal_months": 12,
+             "description": "Périmètre du système de management de la qualité et "
+                            "justification de l'exigence non applicable (8.3).",
+             "tags": ["ISO 9001", "4.3"]},
+            _write_pdf(tmp / "domaine-application.pdf", "Domaine d'application du SMQ", [
+                "Activités : mise à disposition de personnel et accompagnement des "
+                "salariés en parcours.",
+                "Site : Tours (37). Non applicable : 8.3, la structure ne conçoit ni "
+                "produits ni services.",
+            ]),
+            True,
+        ),
+        (
+            {"title": "Politique qualité", "kind": EvidenceKind.DOCUMENT,
+             "effective_date": today - datetime.timedelta(days=200), "renewal_months": 12,
+             "description": "Politique qualité signée par la direction et le bureau.",
+             "tags": ["ISO 9001", "5.2"]},
+            _write_pdf(tmp / "politique-qualite.pdf", "Politique qualité", [
+                "Notre ambition : des parcours d'insertion réussis pour chaque salarié.",
+                "Engagements : écoute, accompagnement, amélioration continue.",
+            ]),
+            True,
+        ),
+        (
+            {"title": "Compte rendu de revue de direction 2026", "kind": EvidenceKind.RECORD,
+             "effective_date": today - datetime.timedelta(days=90), "renewal_months": 12,
+             "tags": ["ISO 9001", "9.3"]},
+            _write_pdf(tmp / "revue-de-direction-2026.pdf", "Revue de direction 2026", [
+                "Participants : direction, responsable qualité, encadrants techniques.",
+                "Décisions : plan de formation des encadrants, enquête de satisfaction.",
+            ]),
+            True,
+        ),
+        (
+            {"title": "Tableau de suivi des objectifs qualité 2026",
+             "kind": EvidenceKind.RECORD, "effective_date": today - datetime.timedelta(days=30),
+             "tags": ["ISO 9001", "6.2"]},
+            _write_xlsx(tmp / "objectifs-qualite-2026.xlsx"),
+            False,
+        ),
+        (
+            {"title": "Attestation SST — encadrant technique",
+             "kind": EvidenceKind.RECORD,
+             "effective_date": today - datetime.timedelta(days=725),
+             "valid_until": today + datetime.timedelta(days=5), "owner": qm,
+             "tags": ["formation", "7.2"]},
+            _write_pdf(tmp / "attestation-sst.pdf", "Attestation SST", [
+                "Sauveteur secouriste du travail : formation suivie et validée.",
+            ]),
+            True,
+        ),
+    ]
+
+
 def _seed_evidence(org, users) -> None:
     qm = users[Role.QUALITY_MANAGER]
     today = timezone.localdate()
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        items = [
-            (
-                {"title": "Politique qualité", "kind": EvidenceKind.DOCUMENT,
-                 "effective_date": today - datetime.timedelta(days=200), "renewal_months": 12,
-                 "description": "Politique qualité signée par la direction et le bureau.",
-                 "tags": ["ISO 9001", "5.2"]},
-                _write_pdf(tmp / "politique-qualite.pdf", "Politique qualité", [
-                    "Notre ambition : des parcours d'insertion réussis pour chaque salarié.",
-                    "Engagements : écoute, accompagnement, amélioration continue.",
-                ]),
-                True,
-            ),
-            (
-                {"title": "Compte rendu de revue de direction 2026", "kind": EvidenceKind.RECORD,
-                 "effective_date": today - datetime.timedelta(days=90), "renewal_months": 12,
-                 "tags": ["ISO 9001", "9.3"]},
-                _write_pdf(tmp / "revue-de-direction-2026.pdf", "Revue de direction 2026", [
-                    "Participants : direction, responsable qualité, encadrants techniques.",
-                    "Décisions : plan de formation des encadrants, enquête de satisfaction.",
-                ]),
-                True,
-            ),
-            (
-                {"title": "Tableau de suivi des objectifs qualité 2026",
-                 "kind": EvidenceKind.RECORD, "effective_date": today - datetime.timedelta(days=30),
-                 "tags": ["ISO 9001", "6.2"]},
-                _write_xlsx(tmp / "objectifs-qualite-2026.xlsx"),
-                False,
-            ),
-            (
-                {"title": "Attestation SST — encadrant technique",
-                 "kind": EvidenceKind.RECORD,
-                 "effective_date": today - datetime.timedelta(days=725),
-                 "valid_until": today + datetime.timedelta(days=5), "owner": qm,
-                 "tags": ["formation", "7.2"]},
-                _write_pdf(tmp / "attestation-sst.pdf", "Attestation SST", [
-                    "Sauveteur secouriste du travail : formation suivie et validée.",
-                ]),
-                True,
-            ),
-        ]
+        items = _demo_items(Path(tmp_name), today, qm)
         for data, path, approve in items:
             with LocalUpload(path) as upload:
                 evidence = evidence_services.create_evidence(

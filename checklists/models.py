@@ -104,6 +104,8 @@ class Requirement(models.Model):
         max_length=20, choices=RenewalBasis.choices, blank=True, default=""
     )
     assessable = models.BooleanField(default=True)
+    # The library allows declaring it not applicable (ISO 9001 4.3); see libraries/README.md.
+    excludable = models.BooleanField(default=False)
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -122,10 +124,6 @@ class Requirement(models.Model):
 
     def __str__(self):
         return f"{self.ref_id} {self.name_fr}"
-
-    @property
-    def mandatory(self) -> bool:
-        return bool(self.documented_information)
 
 
 class Adoption(models.Model):
@@ -233,7 +231,7 @@ class ReadinessSnapshot(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
     )
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True)  # percent
     counts = models.JSONField(default=dict)
     chapters = models.JSONField(default=list)
     gates = models.JSONField(default=list)
@@ -254,7 +252,7 @@ class ReadinessState(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     referential = models.ForeignKey("checklists.Referential", on_delete=models.CASCADE,
                                     related_name="+")
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True)  # percent
     counts = models.JSONField(default=dict)
     computed_at = models.DateTimeField(null=True, blank=True)
     dirty_since = models.DateTimeField(null=True, blank=True)

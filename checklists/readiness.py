@@ -9,7 +9,8 @@ files are verified and intact (`file_check`), it is in force (effective on or be
 still valid on D. Its validity ends at the earliest of its own `valid_until` and, when the
 requirement has a renewal period, its effective date plus that period. A requirement is then:
 
-- not applicable: excluded by the structure, with a justification;
+- not applicable: excluded by the structure, with a justification, or under a clause it
+  excluded (excluding a clause excludes its sub-clauses);
 - covered: some evidence counts, with a validity ending after the warning window;
 - expiring: some evidence counts, but every one ends within the warning window;
 - expired: evidence was approved and verified, but none is valid on D any more;
@@ -22,6 +23,7 @@ requirement has a renewal period, its effective date plus that period. A require
 import datetime
 import functools
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -82,12 +84,18 @@ class EvidenceFacts(NamedTuple):
 
 @dataclass(frozen=True)
 class RequirementFacts:
+    """What the rules need of a requirement. Every applicable requirement is a requirement;
+    `documented` says that it also asks for documented information (to maintain or retain).
+    `leaf`: no assessable sub-clause, so it is counted in the score and the counts."""
+
     requirement_id: int
     ref_id: str
     renewal_months: int | None = None
-    mandatory: bool = False
+    documented: bool = False
     assessable: bool = True
     excluded: bool = False
+    excluded_with_parent: bool = False
+    leaf: bool = True
 
 
 class AssessedEvidence(NamedTuple):
@@ -200,7 +208,8 @@ def decide(requirement: RequirementFacts, summaries: dict[EvidenceState, StateSu
            ) -> tuple[Status, str, datetime.date | None]:
     """Status, reason and validity end of a requirement from its evidence per state."""
     if requirement.excluded:
-        return Status.NOT_APPLICABLE, "excluded", None
+        reason = "excluded_with_parent" if requirement.excluded_with_parent else "excluded"
+        return Status.NOT_APPLICABLE, reason, None
     if EvidenceState.VALID in summaries:
         return Status.COVERED, "valid", summaries[EvidenceState.VALID].valid_until
     if EvidenceState.EXPIRING in summaries:
@@ -237,103 +246,55 @@ def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFac
                       summaries=summaries)
 
 
-def roll_up(requirement: RequirementFacts, children: list[Assessment]) -> Assessment:
-    """A clause with sub-clauses and no evidence of its own takes the worst status of its
-    applicable sub-clauses (all excluded: not applicable)."""
+def roll_up(own: Assessment, children: list[Assessment]) -> Assessment:
+    """A clause with applicable sub-clauses is no better than the worst of them. Without
+    evidence of its own it takes their status; with evidence of its own it takes the worst of
+    its own status and theirs (covered only when its own evidence counts and no sub-clause is
+    worse). All sub-clauses excluded: its own status, or not applicable without evidence."""
+    requirement = own.requirement
     applicable = [c for c in children if c.status != Status.NOT_APPLICABLE]
     if not applicable:
+        if own.linked:
+            return own
         return Assessment(requirement, Status.NOT_APPLICABLE, "sub_clauses_not_applicable")
     worst = min(applicable, key=lambda c: PRIORITY[c.status])
-    ends = [c.valid_until for c in applicable if c.status in (Status.COVERED, Status.EXPIRING)
-            and c.valid_until is not None]
-    return Assessment(requirement, worst.status, "from_sub_clauses", min(ends, default=None))
+    if own.linked and PRIORITY[own.status] <= PRIORITY[worst.status]:
+        return own
+    ends = [c.valid_until for c in [*applicable, *([own] if own.linked else [])]
+            if c.status in (Status.COVERED, Status.EXPIRING) and c.valid_until is not None]
+    reason = "sub_clause_worse" if own.linked else "from_sub_clauses"
+    return Assessment(requirement, worst.status, reason, min(ends, default=None),
+                      own.evidence, own.summaries)
 
 
 def priority_key(assessment: Assessment, order: int) -> tuple:
-    """Missing mandatory requirements first, then by status, then in clause order."""
-    return (PRIORITY[assessment.status], not assessment.requirement.mandatory, order)
+    """By status, requirements asking for documented information first, then clause order."""
+    return (PRIORITY[assessment.status], not assessment.requirement.documented, order)
+
+
+def counted(assessments: list[Assessment]) -> list[Assessment]:
+    """The assessments the score and the counts are made of: each assessable requirement
+    once, i.e. the leaves (a clause with sub-clauses sums them up, it is not counted again)."""
+    return [a for a in assessments if a.requirement.assessable and a.requirement.leaf]
 
 
 def score(assessments: list[Assessment]) -> float | None:
-    """(covered + expiring) / (assessable - not applicable); None when nothing to assess."""
-    assessable = [a for a in assessments if a.requirement.assessable]
-    counted = [a for a in assessable if a.status != Status.NOT_APPLICABLE]
-    if not counted:
+    """Percentage, one decimal: (covered + expiring) / applicable, over the counted
+    requirements; None when nothing to assess."""
+    applicable = [a for a in counted(assessments) if a.status != Status.NOT_APPLICABLE]
+    if not applicable:
         return None
-    good = sum(1 for a in counted if a.status in (Status.COVERED, Status.EXPIRING))
-    return round(good / len(counted), 4)
+    good = sum(1 for a in applicable if a.status in (Status.COVERED, Status.EXPIRING))
+    return percent(good, len(applicable))
+
+
+def percent(part: int, whole: int) -> float:
+    """`part` of `whole` in percent with one decimal, rounded half up (2/3 -> 66.7)."""
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def count_statuses(assessments: list[Assessment]) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}
-    for assessment in assessments:
-        if assessment.requirement.assessable:
-            counts[assessment.status] += 1
+    for assessment in counted(assessments):
+        counts[assessment.status] += 1
     return counts
-
-
-# --- ISO 9001 stage-1 gates -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Gate:
-    code: str
-    passed: bool
-    reason: str
-    params: dict
-
-
-def _in_subtree(ref_id: str, root: str) -> bool:
-    return ref_id == root or ref_id.startswith(root + ".")
-
-
-_USABLE_STATES = (EvidenceState.VALID, EvidenceState.EXPIRING, EvidenceState.EXPIRED)
-
-
-def _latest_record_date(assessments, root: str, kinds=("record", "document")):
-    dates = [summary.latest_effective[kind] for a in assessments
-             if _in_subtree(a.requirement.ref_id, root)
-             for state, summary in a.summaries.items() if state in _USABLE_STATES
-             for kind in kinds if kind in summary.latest_effective]
-    return max(dates, default=None)
-
-
-def _recent_gate(code, assessments, root, on, reason_pass, reason_fail) -> Gate:
-    latest = _latest_record_date(assessments, root)
-    window_start = on - relativedelta(months=12)
-    passed = latest is not None and latest > window_start
-    return Gate(code, passed, reason_pass if passed else reason_fail,
-                {"clause": root, "latest": latest.isoformat() if latest else None,
-                 "since": window_start.isoformat()})
-
-
-def iso9001_stage1_gates(assessments: list[Assessment], on: datetime.date) -> list[Gate]:
-    """What a stage-1 auditor checks first, each a pass / fail line with its reason."""
-    by_ref = {a.requirement.ref_id: a for a in assessments}
-    gates = [
-        _recent_gate("management_review", assessments, "9.3", on,
-                     "management_review_within_12_months", "no_management_review_within_12_months"),
-        _recent_gate("internal_audit", assessments, "9.2", on,
-                     "internal_audit_within_12_months", "no_internal_audit_within_12_months"),
-    ]
-    objectives = by_ref.get("6.2.1") or by_ref.get("6.2")
-    objectives_ok = objectives is not None and objectives.status in (
-        Status.COVERED, Status.EXPIRING)
-    results = _latest_record_date(assessments, "6.2", kinds=("record",))
-    recent_results = results is not None and results > on - relativedelta(months=12)
-    if not objectives_ok:
-        reason = "objectives_not_documented"
-    elif not recent_results:
-        reason = "objectives_without_results"
-    else:
-        reason = "objectives_with_results"
-    gates.append(Gate("objectives", objectives_ok and recent_results, reason,
-                      {"clause": "6.2", "latest_results": results.isoformat() if results
-                       else None}))
-    scope = by_ref.get("4.3")
-    scope_ok = scope is not None and scope.status in (Status.COVERED, Status.EXPIRING)
-    exclusions = sorted(a.requirement.ref_id for a in assessments
-                        if a.status == Status.NOT_APPLICABLE)
-    gates.append(Gate("scope", scope_ok,
-                      "scope_with_justified_exclusions" if scope_ok else "scope_not_documented",
-                      {"clause": "4.3", "exclusions": exclusions}))
-    return gates

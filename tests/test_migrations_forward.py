@@ -75,10 +75,11 @@ def _fill(apps) -> dict:
         organization=org, requirement=excluded, justification="Pas de conception",
         decided_by=user)
     model("checklists", "ReadinessSnapshot").objects.create(
-        organization=org, referential=referential, reference_date=DAY, score="50.00",
-        counts={"covered": 1})
+        organization=org, referential=referential, reference_date=DAY, score="8.43",
+        counts={"covered": 1}, chapters=[{"ref_id": "9", "score": 0.0843, "counts": {}},
+                                         {"ref_id": "8", "score": None, "counts": {}}])
     model("workers", "ReadinessState").objects.create(
-        organization=org, referential=referential, score="50.00", counts={"covered": 1},
+        organization=org, referential=referential, score="66.67", counts={"covered": 1},
         computed_at=NOW)
     model("workers", "ReminderPolicy").objects.create(organization=org, lead_days=[30, 7],
                                                       warning_days=30)
@@ -124,9 +125,11 @@ def _assert_kept(apps, ids) -> None:
     assert model("checklists", "Adoption").objects.get(organization_id=ids["org"]
                                                        ).warning_days == 45
     snapshot = model("checklists", "ReadinessSnapshot").objects.get(organization_id=ids["org"])
-    assert (str(snapshot.score), snapshot.counts) == ("50.00", {"covered": 1})
+    # one score format: a percentage with one decimal (chapters held fractions)
+    assert (str(snapshot.score), snapshot.counts) == ("8.4", {"covered": 1})
+    assert [c["score"] for c in snapshot.chapters] == [8.4, None]
     state = model("checklists", "ReadinessState").objects.get(organization_id=ids["org"])
-    assert (str(state.score), state.computed_at) == ("50.00", NOW)
+    assert (str(state.score), state.computed_at) == ("66.7", NOW)
     policy = _model(apps, "notices.ReminderPolicy", "workers.ReminderPolicy")
     assert policy.objects.get(organization_id=ids["org"]).lead_days == [30, 7]
     reminder = _model(apps, "notices.Reminder", "workers.Reminder").objects.get(

@@ -15,6 +15,7 @@ from ..models import (
     Referential,
     Requirement,
 )
+from ..services.checklist import DOCUMENTED_INFORMATION, documented_information_code
 
 
 class ReferentialSerializer(serializers.ModelSerializer):
@@ -34,18 +35,28 @@ class ReferentialSerializer(serializers.ModelSerializer):
 
 class RequirementSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
-    mandatory = serializers.BooleanField(read_only=True)
+    documented_information_code = serializers.SerializerMethodField()
+    documented_information_label = serializers.SerializerMethodField()
 
     class Meta:
         model = Requirement
         fields = ["id", "referential", "urn", "parent", "ref_id", "order", "depth", "name",
                   "name_fr", "name_en", "name_is_descriptive", "description_fr",
-                  "description_en", "typical_evidence", "documented_information", "mandatory",
-                  "conditional", "renewal_months", "renewal_basis", "assessable", "retired_at"]
+                  "description_en", "typical_evidence", "documented_information",
+                  "documented_information_code", "documented_information_label",
+                  "conditional", "renewal_months", "renewal_basis", "assessable", "excludable",
+                  "retired_at"]
         read_only_fields = fields
 
     def get_name(self, obj) -> str:
         return getattr(obj, f"name_{active_language()}")
+
+    def get_documented_information_code(self, obj) -> str:
+        return documented_information_code(obj.documented_information)
+
+    def get_documented_information_label(self, obj) -> str:
+        return str(DOCUMENTED_INFORMATION[documented_information_code(
+            obj.documented_information)])
 
 
 class OwnRequirementSerializer(serializers.Serializer):
@@ -73,8 +84,8 @@ class RequirementListImportSerializer(serializers.Serializer):
 
 
 class ReadinessSerializer(serializers.Serializer):
-    score = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False,
-                                     allow_null=True, help_text=_("percent"))
+    score = serializers.FloatField(allow_null=True,
+                                   help_text=_("percent, one decimal (8.4 for 8.4 %)"))
     counts = serializers.DictField(child=serializers.IntegerField())
     computed_at = serializers.DateTimeField()
     up_to_date = serializers.BooleanField()
@@ -169,6 +180,9 @@ class ChecklistQuerySerializer(serializers.Serializer):
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
+    score = serializers.FloatField(allow_null=True, read_only=True,
+                                   help_text=_("percent, one decimal (8.4 for 8.4 %)"))
+
     class Meta:
         model = ReadinessSnapshot
         fields = ["id", "organization", "referential", "reference_date", "taken_at", "score",

@@ -50,9 +50,14 @@ def yes_no(flag) -> str:
     return _("Yes") if flag else _("No")
 
 
-def documented_information(values) -> str:
-    words = {"maintain": _("document to maintain"), "retain": _("record to retain")}
-    return ", ".join(str(words.get(value, value)) for value in values or [])
+def documented_information(item: dict) -> str:
+    """What documented information the requirement asks for ("none" when it asks for none:
+    it is a requirement all the same)."""
+    if item.get("documented_information_label"):
+        return str(item["documented_information_label"])
+    words = {"maintain": _("to maintain"), "retain": _("to retain")}
+    values = item.get("documented_information") or []
+    return ", ".join(str(words.get(value, value)) for value in values) or _("none")
 
 
 def requirement_name(item: dict) -> str:
@@ -75,7 +80,11 @@ def referential_title(checklist: dict) -> str:
 
 
 def score_text(score) -> str:
-    return _("n/a") if score is None else f"{round(score * 100)} %"
+    """The score, a percentage with one decimal (a comma in French)."""
+    if score is None:
+        return _("n/a")
+    text = f"{float(score):.1f}"
+    return f"{text.replace('.', ',') if french() else text} %"
 
 
 def header_facts(checklist: dict) -> list[tuple[str, object]]:
@@ -90,8 +99,8 @@ def header_facts(checklist: dict) -> list[tuple[str, object]]:
 
 
 def column_titles() -> list[str]:
-    return [_("Requirement"), _("Title"), _("Mandatory"), _("Documented information"),
-            _("Status"), _("Reason"), _("Valid until"), _("Linked evidence"),
+    return [_("Requirement"), _("Title"), _("Documented information"), _("Status"),
+            _("Reason"), _("Valid until"), _("Linked evidence"),
             _("Justification of the exclusion")]
 
 

@@ -12,7 +12,6 @@ from .common import (
     documented_information,
     requirement_name,
     status_word,
-    yes_no,
 )
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -31,14 +30,14 @@ def write_csv(checklist: dict, stream) -> None:
     try:
         writer = csv.writer(text, delimiter=";")
         columns = column_titles()
-        writer.writerow([columns[0], columns[1], columns[2], columns[3], _("Status code"),
-                         columns[4], columns[5], columns[6], _("Evidence count"),
-                         columns[7], columns[8]])
+        writer.writerow([columns[0], columns[1], columns[2], _("Status code"),
+                         columns[3], columns[4], columns[5], _("Evidence count"),
+                         columns[6], columns[7]])
         for item in checklist["items"]:
             valid_until = as_date(item.get("valid_until"))
             writer.writerow([_csv_safe(value) for value in (
-                item["ref_id"], requirement_name(item), yes_no(item.get("mandatory")),
-                documented_information(item.get("documented_information")), item["status"],
+                item["ref_id"], requirement_name(item), documented_information(item),
+                item["status"],
                 status_word(item), item.get("reason_label", ""),
                 valid_until.isoformat() if valid_until else "", item.get("evidence_count", 0),
                 " | ".join(evidence["title"] for evidence in item.get("evidence") or []),

@@ -19,13 +19,13 @@ from .common import (
     column_titles,
     date_text,
     descriptive_legend,
+    documented_information,
     evidence_titles,
     header_facts,
     referential_title,
     requirement_name,
     score_text,
     status_word,
-    yes_no,
 )
 
 PDF_EVIDENCE_SHOWN = 3
@@ -157,9 +157,9 @@ def _checklist(s: _Styles, items: list[dict]) -> list:
 
     columns = column_titles()
     story = [s.para(_("Checklist"), s.h2), _grid(
-        [[s.para(columns[i], s.head) for i in (0, 1, 2, 4, 6, 7, 8)]]
+        [[s.para(columns[i], s.head) for i in (0, 1, 2, 3, 5, 6, 7)]]
         + [[s.para(item["ref_id"]), s.para(requirement_name(item)),
-            s.para(yes_no(item.get("mandatory"))),
+            s.para(documented_information(item)),
             s.coloured(status_word(item), STATUS_COLOURS[Status(item["status"])]),
             s.para(date_text(item.get("valid_until"))),
             s.para(evidence_titles(item, PDF_EVIDENCE_SHOWN)), s.para(item.get("justification"))]
@@ -178,7 +178,7 @@ def _applicability(s: _Styles, items: list[dict]) -> list:
     exclusions = [item for item in items if item["status"] == Status.NOT_APPLICABLE]
     if exclusions:
         story.append(_grid(
-            [[s.para(h, s.head) for h in (columns[0], columns[1], columns[8])]]
+            [[s.para(h, s.head) for h in (columns[0], columns[1], columns[7])]]
             + [[s.para(item["ref_id"]), s.para(requirement_name(item)),
                 s.para(item.get("justification"))] for item in exclusions], [26, 110, 131]))
     else:

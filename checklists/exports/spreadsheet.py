@@ -86,8 +86,8 @@ def _summary(sheet, checklist: dict) -> int:
         row += 1
     score = checklist.get("score")
     _put(sheet, row, 1, _("Readiness score"), font=bold, alignment=wrap)
-    _put(sheet, row, 2, _("n/a") if score is None else score, alignment=left,
-         number_format="0%")
+    _put(sheet, row, 2, _("n/a") if score is None else score / 100, alignment=left,
+         number_format="0.0%")
     row += 1
     for status in Status:
         fill, font = _fill(STATUS_COLOURS[status])
@@ -105,13 +105,12 @@ def _checklist_sheet(sheet, checklist: dict) -> None:
         _put(sheet, row, 1, descriptive_legend())
     header_row = row + 2
     _table(sheet, header_row, column_titles(), [
-        [item["ref_id"], requirement_name(item), yes_no(item.get("mandatory")),
-         documented_information(item.get("documented_information")), status_word(item),
+        [item["ref_id"], requirement_name(item), documented_information(item), status_word(item),
          item.get("reason_label", ""), as_date(item.get("valid_until")),
          evidence_titles(item), item.get("justification") or ""]
-        for item in items], [22, 60, 12, 26, 18, 44, 14, 50, 50])
+        for item in items], [22, 60, 26, 18, 44, 14, 50, 50])
     for row_number, item in enumerate(items, header_row + 1):
-        status_cell = sheet.cell(row=row_number, column=5)
+        status_cell = sheet.cell(row=row_number, column=4)
         status_cell.fill, status_cell.font = _fill(STATUS_COLOURS[Status(item["status"])])
 
 

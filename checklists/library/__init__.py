@@ -21,7 +21,7 @@ from .checker import Checker, type_name
 from .fields import check_library, check_node
 from .results import Library, LibraryError, Node, Problem
 from .schema import TOP_KEYS
-from .tree import check_tree, link_of, order_nodes
+from .tree import check_excludable, check_tree, link_of, order_nodes
 from .yaml_reader import LineMapping, read_yaml, yaml_problem
 
 __all__ = ["Library", "LibraryError", "Node", "Problem", "load_library", "parse_library"]
@@ -79,6 +79,7 @@ def parse_library(text: str, path: str | Path | None = None) -> Library:
             if link is not None:
                 links.append(link)
         check_tree(check, links)
+        check_excludable(check, nodes)
         # Duplicate keys found while reading YAML: name the node they are in.
         check.problems[: len(problems)] = _attach_urns(check.problems[: len(problems)], [
             raw for raw in raw_nodes if isinstance(raw, LineMapping)

@@ -23,6 +23,7 @@ from .schema import (
     MAX_RENEWAL_MONTHS,
     MAX_VERSION,
     NO_SPACE_RE,
+    NODE_OPTIONAL,
     NODE_REQUIRED,
     RENEWAL_BASES,
     RENEWAL_KEYS,
@@ -102,7 +103,7 @@ def check_node(check: Checker, raw: Any, index: int, library_urn: str | None,
     before = len(check.problems)
     urn = item.get("urn") if isinstance(item.get("urn"), str) else None
     where = f"nodes[{index}]"
-    check.keys(item, NODE_REQUIRED, (), where, urn)
+    check.keys(item, NODE_REQUIRED, NODE_OPTIONAL, where, urn)
     urn = check.string(item, "urn", "urn", urn, max_length=MAX_NODE_URN, pattern=NO_SPACE_RE)
     if urn and library_urn and (
         not urn.startswith(library_urn + ":") or len(urn) == len(library_urn) + 1
@@ -122,16 +123,18 @@ def check_node(check: Checker, raw: Any, index: int, library_urn: str | None,
     conditional = check.boolean(item, "conditional", "conditional", urn)
     renewal_months, renewal_basis = _check_renewal(check, item, urn)
     assessable = check.boolean(item, "assessable", "assessable", urn)
+    excludable = (check.boolean(item, "excludable", "excludable", urn) if "excludable" in item
+                  else False)
     if (len(check.problems) != before or urn is None or ref_id is None or name is None
             or description is None or name_is_descriptive is None or conditional is None
-            or assessable is None):
+            or assessable is None or excludable is None):
         return None  # a value missing was reported as a problem
     return Node(
         urn=urn, parent_urn=parent_urn, ref_id=ref_id, name=name,
         name_is_descriptive=name_is_descriptive, description=description,
         typical_evidence=typical_evidence, documented_information=documented_information,
         conditional=conditional, renewal_months=renewal_months, renewal_basis=renewal_basis,
-        assessable=assessable, line=item.line,
+        assessable=assessable, excludable=excludable, line=item.line,
     )
 
 

@@ -60,6 +60,7 @@ class Node:
     renewal_months: int | None
     renewal_basis: str | None  # None when the node has no renewal
     assessable: bool
+    excludable: bool = False  # may be declared not applicable (with its sub-clauses)
     order: int = 0  # position in parent-first (pre-order) traversal, from 1
     depth: int = 0  # 0 for top-level nodes
     line: int | None = None  # line of the node in the file

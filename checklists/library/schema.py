@@ -32,6 +32,7 @@ NODE_REQUIRED = (
     "urn", "parent_urn", "ref_id", "name", "name_is_descriptive", "description",
     "typical_evidence", "documented_information", "conditional", "renewal", "assessable",
 )
+NODE_OPTIONAL = ("excludable",)  # default false
 RENEWAL_KEYS = ("months", "basis")
 SOURCE_KEYS = ("title", "url")
 

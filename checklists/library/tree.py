@@ -75,6 +75,18 @@ def check_tree(check: Checker, links: list[Link]) -> None:
             state[urn] = 2
 
 
+def check_excludable(check: Checker, nodes: list[Node]) -> None:
+    """Excluding a clause excludes its sub-clauses: a node under an excludable node must say
+    so itself (`excludable: true`), so that the file reads as the checklist behaves."""
+    by_urn = {node.urn: node for node in nodes}
+    for node in nodes:
+        parent = by_urn.get(node.parent_urn or "")
+        if parent is not None and parent.excludable and not node.excludable:
+            check.add(f"excludable must be true: its parent {parent.ref_id} may be declared not "
+                      "applicable, and excluding a clause excludes its sub-clauses", node.urn,
+                      node.line)
+
+
 def order_nodes(nodes: list[Node]) -> list[Node]:
     """Set ``order`` (parent-first, siblings in file order, from 1) and ``depth``; sort."""
     children: dict[str | None, list[Node]] = {}

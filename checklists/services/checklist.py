@@ -14,19 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from audit_prep.i18n import active_language
 
-from .. import readiness
+from .. import gates, readiness
 from ..models import Adoption, EvidenceLink, Exclusion, Requirement
 
 EVIDENCE_SHOWN_PER_REQUIREMENT = 10
 
-GATE_LABELS = {
-    "management_review": _("Management review (9.3) within the last 12 months"),
-    "internal_audit": _("Complete internal audit cycle (9.2) within the last 12 months"),
-    "objectives": _("Quality objectives (6.2) with measured results"),
-    "scope": _("Scope (4.3) with justified exclusions"),
-}
 REASON_LABELS = {
     "excluded": _("Excluded by the structure"),
+    "excluded_with_parent": _("Excluded with its parent clause"),
     "valid": _("Valid evidence"),
     "expires_within_window": _("The evidence expires within the warning window"),
     "renewal_period_elapsed": _("The renewal period has elapsed since the latest evidence"),
@@ -38,17 +33,27 @@ REASON_LABELS = {
     "only_archived_evidence": _("Only archived evidence is linked"),
     "no_evidence": _("No evidence linked"),
     "from_sub_clauses": _("Status of its sub-clauses"),
+    "sub_clause_worse": _("Its own evidence counts, but a sub-clause is worse"),
     "sub_clauses_not_applicable": _("Every sub-clause is excluded"),
-    "management_review_within_12_months": _("A management review is on record"),
-    "no_management_review_within_12_months": _("No management review on record in 12 months"),
-    "internal_audit_within_12_months": _("An internal audit is on record"),
-    "no_internal_audit_within_12_months": _("No internal audit on record in 12 months"),
-    "objectives_not_documented": _("The quality objectives are not documented"),
-    "objectives_without_results": _("No measured results of the objectives in 12 months"),
-    "objectives_with_results": _("Objectives documented, with recent results"),
-    "scope_not_documented": _("The scope of the quality management system is not documented"),
-    "scope_with_justified_exclusions": _("Scope documented; every exclusion is justified"),
 }
+DOCUMENTED_INFORMATION = {
+    "none": _("none"),
+    "maintain": _("to maintain"),
+    "retain": _("to retain"),
+    "maintain_and_retain": _("to maintain and to retain"),
+}
+EXCLUSION_NOT_ALLOWED = _("Excluded by the structure although %(referential)s does not allow "
+                          "it (ISO 9001:2015, 4.3: a requirement that can be applied within "
+                          "the scope must be applied). The exclusion is kept but not applied: "
+                          "withdraw it or justify the scope otherwise.")
+
+
+def documented_information_code(values) -> str:
+    """One code for what documented information a requirement asks for."""
+    kinds = set(values or ())
+    if kinds >= {"maintain", "retain"}:
+        return "maintain_and_retain"
+    return next(iter(kinds)) if kinds else "none"
 
 
 @dataclass
@@ -56,7 +61,9 @@ class ChecklistRow:
     requirement: Requirement
     chapter: Requirement
     assessment: readiness.Assessment
-    justification: str
+    justification: str = ""  # of the exclusion in effect: its own or its parent clause's
+    excluded_by: str = ""  # ref_id of the clause whose exclusion applies
+    refused_exclusion: str | None = None  # justification of an exclusion the library refuses
 
 
 def _localized(obj, field: str) -> str:
@@ -84,6 +91,29 @@ def _linked_facts(adoption: Adoption) -> dict[int, list[readiness.EvidenceFacts]
     return facts
 
 
+def _exclusions(adoption: Adoption, requirements: list[Requirement]):
+    """The exclusion in effect per requirement, {id: (excluded clause's ref_id, justification)}:
+    its own when the library allows it, else its parent's (requirements come parents first);
+    and the structure's exclusions that the library does not allow, {id: justification}: kept,
+    shown, not applied."""
+    own = dict(Exclusion.objects.filter(
+        organization_id=adoption.organization_id,
+        requirement__referential_id=adoption.referential_id,
+    ).values_list("requirement_id", "justification"))
+    own_list = adoption.referential.organization_id is not None
+    effective: dict[int, tuple[str, str]] = {}
+    refused: dict[int, str] = {}
+    for requirement in requirements:
+        allowed = requirement.excludable or own_list
+        if requirement.pk in own and allowed:
+            effective[requirement.pk] = (requirement.ref_id, own[requirement.pk])
+        elif requirement.parent_id in effective:
+            effective[requirement.pk] = effective[requirement.parent_id]
+        if requirement.pk in own and not allowed:
+            refused[requirement.pk] = own[requirement.pk]
+    return effective, refused
+
+
 def evaluate(adoption: Adoption, on: datetime.date | None = None):
     """Assess every requirement of the adopted referential on date `on` (default: today)."""
     on = on or timezone.localdate()
@@ -91,55 +121,67 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
         Requirement.objects.filter(referential_id=adoption.referential_id, retired_at__isnull=True)
         .order_by("order")
     )
-    exclusions = dict(
-        Exclusion.objects.filter(
-            organization_id=adoption.organization_id,
-            requirement__referential_id=adoption.referential_id,
-        ).values_list("requirement_id", "justification")
-    )
+    effective, refused = _exclusions(adoption, requirements)
     linked = _linked_facts(adoption)
     by_id = {r.pk: r for r in requirements}
+    parents = {r.parent_id for r in requirements if r.parent_id and r.assessable}
     rows = []
     for requirement in requirements:
         chapter = requirement
         while chapter.parent_id and chapter.parent_id in by_id:
             chapter = by_id[chapter.parent_id]
+        excluded_by, justification = effective.get(requirement.pk, ("", ""))
         subject = readiness.RequirementFacts(
             requirement_id=requirement.pk, ref_id=requirement.ref_id,
-            renewal_months=requirement.renewal_months, mandatory=requirement.mandatory,
-            assessable=requirement.assessable, excluded=requirement.pk in exclusions,
+            renewal_months=requirement.renewal_months,
+            documented=bool(requirement.documented_information),
+            assessable=requirement.assessable, excluded=bool(excluded_by),
+            excluded_with_parent=bool(excluded_by) and excluded_by != requirement.ref_id,
+            leaf=requirement.pk not in parents,
         )
         assessment = readiness.assess_requirement(
             subject, linked.get(requirement.pk, []), on, adoption.warning_days)
-        rows.append(ChecklistRow(requirement, chapter, assessment,
-                                 exclusions.get(requirement.pk, "")))
+        rows.append(ChecklistRow(requirement, chapter, assessment, justification, excluded_by,
+                                 refused.get(requirement.pk)))
     _roll_up_parents(rows)
     return on, rows
 
 
 def _roll_up_parents(rows: list[ChecklistRow]) -> None:
-    """Deepest first, so that a roll-up can build on its children's roll-ups."""
+    """Deepest first, so that a roll-up can build on its children's roll-ups. An excluded
+    clause stays not applicable (its sub-clauses are excluded with it)."""
     children: dict[int, list[ChecklistRow]] = {}
     for row in rows:
         if row.requirement.parent_id and row.requirement.assessable:
             children.setdefault(row.requirement.parent_id, []).append(row)
     for row in sorted(rows, key=lambda r: -r.requirement.depth):
         kids = children.get(row.requirement.pk)
-        assessment = row.assessment
-        if (kids and row.requirement.assessable and not assessment.linked
-                and assessment.status != readiness.Status.NOT_APPLICABLE):
-            row.assessment = readiness.roll_up(assessment.requirement,
+        if (kids and row.requirement.assessable
+                and not row.assessment.requirement.excluded):
+            row.assessment = readiness.roll_up(row.assessment,
                                                [kid.assessment for kid in kids])
+
+
+def _gate_message(gate: gates.Gate) -> str:
+    text = str(gates.REASONS[gate.reason])
+    return text % gate.params if "%(" in text else text
 
 
 def _gates(adoption, rows, on):
     if adoption.referential.code != "iso9001":
         return []
-    gates = readiness.iso9001_stage1_gates([row.assessment for row in rows], on)
+    refused = [row.requirement.ref_id for row in rows if row.refused_exclusion is not None]
+    found = gates.iso9001_stage1_gates([row.assessment for row in rows], on, refused)
     return [
-        {"code": gate.code, "label": str(GATE_LABELS[gate.code]), "passed": gate.passed,
-         "reason": gate.reason, "message": str(REASON_LABELS[gate.reason]), **gate.params}
-        for gate in gates
+        {"code": gate.code, "clause": gate.clause, "label": str(gates.LABELS[gate.code]),
+         "passed": gate.passed, "reason": gate.reason,
+         "message": _gate_message(gate),
+         "evidence": [{"id": facts.evidence_id, "title": facts.title,
+                       "kind": facts.kind, "effective_date": facts.effective_date}
+                      for facts in gate.evidence],
+         **{key: value for key, value in gate.params.items()
+            if key not in ("chapters", "refs")}}
+        for gate in found
     ]
 
 
@@ -165,19 +207,32 @@ def _evidence_item(item: readiness.AssessedEvidence) -> dict:
     }
 
 
-def _item(row: ChecklistRow) -> dict:
+def _exclusion_warning(row: ChecklistRow, referential_name: str) -> dict | None:
+    if row.refused_exclusion is None:
+        return None
+    return {"code": "exclusion_not_allowed", "ref_id": row.requirement.ref_id,
+            "justification": row.refused_exclusion,
+            "message": str(EXCLUSION_NOT_ALLOWED) % {"referential": referential_name}}
+
+
+def _item(row: ChecklistRow, referential_name: str) -> dict:
     requirement, assessment = row.requirement, row.assessment
+    documented = documented_information_code(requirement.documented_information)
     return {
         "requirement_id": requirement.pk, "urn": requirement.urn, "ref_id": requirement.ref_id,
         "name": _localized(requirement, "name"),
         "name_is_descriptive": requirement.name_is_descriptive,
         "chapter": row.chapter.ref_id, "depth": requirement.depth,
-        "assessable": requirement.assessable, "mandatory": requirement.mandatory,
+        "assessable": requirement.assessable, "counted": assessment.requirement.leaf,
         "documented_information": requirement.documented_information,
+        "documented_information_code": documented,
+        "documented_information_label": str(DOCUMENTED_INFORMATION[documented]),
         "conditional": requirement.conditional, "renewal_months": requirement.renewal_months,
         "status": assessment.status.value, "status_label": str(assessment.status.label),
         "reason": assessment.reason, "reason_label": str(REASON_LABELS[assessment.reason]),
-        "valid_until": assessment.valid_until, "justification": row.justification,
+        "valid_until": assessment.valid_until,
+        "excluded_by": row.excluded_by or None, "justification": row.justification,
+        "exclusion_warning": _exclusion_warning(row, referential_name),
         "evidence_count": assessment.linked,
         "integrity_error": readiness.EvidenceState.INTEGRITY_ERROR in assessment.summaries,
         "evidence": [_evidence_item(item)
@@ -209,5 +264,8 @@ def build(adoption: Adoption, on: datetime.date | None = None, order: str = "pri
         "counts": readiness.count_statuses(assessments),
         "chapters": _chapters(rows),
         "gates": _gates(adoption, rows, on),
-        "items": [_item(row) for row in rows_out if row.requirement.assessable],
+        "warnings": [warning for row in rows
+                     if (warning := _exclusion_warning(row, referential.ref_id))],
+        "items": [_item(row, referential.ref_id) for row in rows_out
+                  if row.requirement.assessable],
     }

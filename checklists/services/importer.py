@@ -20,7 +20,7 @@ from ..models import Referential, Requirement
 NODE_FIELDS = (
     "ref_id", "order", "depth", "name_fr", "name_en", "name_is_descriptive", "description_fr",
     "description_en", "typical_evidence", "documented_information", "conditional",
-    "renewal_months", "renewal_basis", "assessable",
+    "renewal_months", "renewal_basis", "assessable", "excludable",
 )
 POSITION_FIELDS = ("order", "depth")  # follow from the file layout; see ImportReport.reordered
 REFERENTIAL_FIELDS = (
@@ -108,6 +108,7 @@ def node_values(node: Node) -> dict:
         "renewal_months": node.renewal_months,
         "renewal_basis": node.renewal_basis or "",
         "assessable": node.assessable,
+        "excludable": node.excludable,
     }
 
 

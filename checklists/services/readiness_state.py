@@ -23,7 +23,8 @@ their committed values, so "was it clean?" and the update agree. Every writer of
 deadlock; the background jobs write their results in one short burst at the end of their
 transaction, so a request waits at most for that burst.
 
-Scores are stored in percent with two decimals, like `ReadinessSnapshot.score`.
+Scores are stored as the checklist gives them, in percent with one decimal, like
+`ReadinessSnapshot.score`.
 """
 
 import datetime
@@ -104,7 +105,7 @@ def on_vault_changed(sender, organization_id: int, **kwargs) -> None:
 
 
 def _percent(score: float | None) -> Decimal | None:
-    return None if score is None else Decimal(str(round(score * 100, 2)))
+    return None if score is None else Decimal(str(score))
 
 
 def _figures(adoption: Adoption | None, on: datetime.date | None = None) -> dict:

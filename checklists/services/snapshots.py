@@ -1,4 +1,7 @@
-"""Readiness snapshots: the checklist's figures at a date, kept for the trend."""
+"""Readiness snapshots: the checklist's figures at a date, kept for the trend. Scores, of the
+whole and of each chapter, are percentages with one decimal, as the checklist gives them."""
+
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -19,7 +22,7 @@ def take(actor, adoption, on=None) -> ReadinessSnapshot:
         snapshot = ReadinessSnapshot.objects.create(
             organization_id=adoption.organization_id, referential_id=adoption.referential_id,
             reference_date=data["reference_date"], taken_by=actor,
-            score=data["score"] * 100 if data["score"] is not None else None,
+            score=Decimal(str(data["score"])) if data["score"] is not None else None,
             counts=data["counts"],
             chapters=[{k: c[k] for k in ("ref_id", "score", "counts")} for c in data["chapters"]],
             gates=[{"code": g["code"], "passed": g["passed"], "reason": g["reason"]}

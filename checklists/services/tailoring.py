@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from audit_prep import access, audit
-from audit_prep.api.errors import Conflict
+from audit_prep.api.errors import ApiError, Conflict
 from audit_prep.roles import Action
 from evidence.signals import vault_changed
 
@@ -65,14 +65,49 @@ def update_adoption(actor, adoption: Adoption, data: dict) -> Adoption:
     return adoption
 
 
+def exclusion_allowed(requirement: Requirement) -> bool:
+    """Only what the library marks `excludable` may be declared not applicable (ISO 9001 4.3:
+    a requirement that can be applied within the scope must be applied); a structure's own
+    requirements are its own to exclude."""
+    return requirement.excludable or requirement.referential.organization_id is not None
+
+
+def allowed_exclusions(referential_id: int) -> list[str]:
+    """The ref_ids that may be declared not applicable, top ones only (their sub-clauses
+    follow them), in clause order."""
+    rows = list(Requirement.objects.filter(
+        referential_id=referential_id, excludable=True, retired_at__isnull=True,
+    ).order_by("order").values_list("pk", "ref_id", "parent_id"))
+    excludable = {pk for pk, _ref, _parent in rows}
+    return [ref for _pk, ref, parent in rows if parent not in excludable]
+
+
+def check_exclusion_allowed(requirement: Requirement) -> None:
+    """400 `exclusion_not_allowed`, naming the rule and what may be excluded instead."""
+    if exclusion_allowed(requirement):
+        return
+    allowed = allowed_exclusions(requirement.referential_id)
+    raise ApiError(
+        _("%(ref)s of %(referential)s cannot be declared not applicable. Rule: a requirement "
+          "that can be applied within the scope must be applied (ISO 9001:2015, 4.3); only the "
+          "requirements this referential marks as excludable may be excluded, with a "
+          "justification: %(allowed)s.")
+        % {"ref": requirement.ref_id, "referential": requirement.referential.ref_id,
+           "allowed": ", ".join(allowed) or _("none")},
+        code="exclusion_not_allowed",
+        details={"requirement": requirement.ref_id, "allowed": allowed})
+
+
 def exclude(actor, organization, requirement: Requirement, justification: str) -> Exclusion:
-    """Declare a requirement not applicable, with a mandatory justification."""
+    """Declare a requirement (and so its sub-clauses) not applicable, with a mandatory
+    justification, when its library allows it."""
     access.require(actor, Action.MANAGE_REFERENTIALS, organization.pk)
     justification = (justification or "").strip()
     if not justification:
         raise ValidationError({"justification": [_("Justify why this requirement does not "
                                                    "apply.")]}, code="justification_required")
     require_adopted(organization.pk, requirement)
+    check_exclusion_allowed(requirement)
     with transaction.atomic():
         exclusion, created = Exclusion.objects.select_for_update().get_or_create(
             organization=organization, requirement=requirement,

@@ -5,9 +5,10 @@ import pytest
 from checklists.models import Adoption, Referential, ReferentialKind, Requirement
 
 
-def make_referential(code="iso9001", version="2015", clauses=None):
+def make_referential(code="iso9001", version="2015", clauses=None, excludable=("8.3",)):
     """A small referential: chapters are not assessable; clauses given as
-    (ref_id, parent_ref_id, documented_information, renewal_months)."""
+    (ref_id, parent_ref_id, documented_information, renewal_months); the `excludable` ones
+    and their sub-clauses may be declared not applicable."""
     referential = Referential.objects.create(
         urn=f"urn:audit-prep:{code}:{version}", code=code, version=version, ref_id=code.upper(),
         name_fr=f"Référentiel {code}", name_en=f"Referential {code}",
@@ -28,7 +29,8 @@ def make_referential(code="iso9001", version="2015", clauses=None):
             parent=created.get(parent), order=order, depth=ref_id.count("."),
             name_fr=f"Exigence {ref_id} — œuvre", name_en=f"Requirement {ref_id}",
             documented_information=documented, renewal_months=renewal,
-            assessable=parent is not None)
+            assessable=parent is not None,
+            excludable=any(ref_id == e or ref_id.startswith(e + ".") for e in excludable))
     return referential, created
 
 

@@ -115,22 +115,39 @@ class TestChecklist:
         assert items["6.2.1"]["status"] == "missing"
         assert items["6.2.1"]["status_label"] == "manquant"
         assert "4" not in items  # chapters are headings, not assessable
-        # missing mandatory first
+        # by status, those asking for documented information first
         assert body["items"][0]["ref_id"] == "6.2.1"
+        # every requirement is a requirement: the JSON says what documented information it needs
+        assert "mandatory" not in items["6.2.2"]
+        assert (items["6.2.1"]["documented_information_code"],
+                items["6.2.1"]["documented_information_label"]) == ("maintain", "à tenir à jour")
+        assert (items["9.3.3"]["documented_information_code"],
+                items["9.3.3"]["documented_information_label"]) == ("retain", "à conserver")
+        assert (items["6.2.2"]["documented_information_code"],
+                items["6.2.2"]["documented_information_label"]) == ("none", "aucune")
         # 9.2 and 9.3 have no evidence of their own: they take their sub-clauses' status.
         assert (items["9.3"]["status"], items["9.3"]["reason"]) == ("expired",
                                                                     "from_sub_clauses")
         assert items["9.2"]["status"] == "pending"
         assert items["6.2"]["status"] == "missing"
-        assert body["counts"] == {"missing": 4, "expired": 2, "pending": 2, "expiring": 1,
+        # each assessable requirement once: the leaves (4.3, 6.2.1, 6.2.2, 7.2, 7.5.3, 8.3,
+        # 9.2.2, 9.3.3), not the clauses that sum up their sub-clauses
+        assert sorted(ref for ref, item in items.items() if not item["counted"]) == [
+            "6.2", "9.2", "9.3"]
+        assert body["counts"] == {"missing": 3, "expired": 1, "pending": 1, "expiring": 1,
                                   "covered": 1, "not_applicable": 1}
-        assert body["score"] == pytest.approx(2 / 10, abs=1e-4)
+        assert body["score"] == 28.6  # 2 of 7 applicable, a percentage with one decimal
         gates = {g["code"]: g for g in body["gates"]}
         assert not gates["management_review"]["passed"]  # Oct 2025 is over 12 months ago
         assert not gates["internal_audit"]["passed"]
         assert gates["scope"]["passed"] and gates["scope"]["exclusions"] == ["8.3"]
+        assert gates["scope"]["evidence"] == [{
+            "id": policy.pk, "title": "Périmètre du SMQ", "kind": "document",
+            "effective_date": (today - datetime.timedelta(days=100)).isoformat()}]
+        assert gates["scope"]["label"] and gates["scope"]["message"]
         chapters = {c["ref_id"]: c for c in body["chapters"]}
-        assert chapters["7"]["score"] == 0.5
+        assert chapters["7"]["score"] == 50.0
+        assert chapters["4"]["score"] == 100.0
 
         clause_order = checklist(api, adoption, order="clause")
         assert [i["ref_id"] for i in clause_order["items"]][:2] == ["4.3", "6.2"]
@@ -279,6 +296,27 @@ class TestSnapshotsAndExports:
         assert len(trend) == 2
         assert float(trend[0]["score"]) > float(trend[1]["score"])
         assert ReadinessSnapshot.objects.count() == 2
+
+    def test_one_score_format_in_every_endpoint(self, api, org, qm, adoption, iso):
+        """A percentage with one decimal, a JSON number: checklist, chapters, snapshots (taken
+        and listed), the adoption's readiness."""
+        from checklists.services import readiness_state
+
+        link(api, approved_evidence(org, qm, "Périmètre", kind="document"), iso[1]["4.3"])
+        body = checklist(api, adoption)
+        assert body["score"] == 12.5 and isinstance(body["score"], float)  # 1 of 8
+        chapters = {c["ref_id"]: c["score"] for c in body["chapters"]}
+        assert chapters == {"4": 100.0, "6": 0.0, "7": 0.0, "8": 0.0, "9": 0.0}
+        taken = api.post(f"/api/v1/adoptions/{adoption.pk}/snapshots/").json()
+        listed = api.get(f"/api/v1/adoptions/{adoption.pk}/snapshots/").json()["results"][0]
+        for snapshot in (taken, listed):
+            assert snapshot["score"] == 12.5 and isinstance(snapshot["score"], float)
+            assert {c["ref_id"]: c["score"] for c in snapshot["chapters"]} == chapters
+        assert readiness_state.recompute_dirty() == 1
+        shown = api.get(f"/api/v1/adoptions/{adoption.pk}/").json()["readiness"]
+        assert shown["score"] == 12.5 and isinstance(shown["score"], float)
+        listed = api.get("/api/v1/adoptions/").json()["results"][0]["readiness"]
+        assert listed["score"] == 12.5
 
     @pytest.mark.parametrize("fmt", ["xlsx", "pdf", "csv"])
     def test_exports_open_with_their_own_libraries(self, api, org, qm, adoption, iso, fmt):

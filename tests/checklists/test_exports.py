@@ -14,8 +14,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from checklists import exports
+from checklists.gates import LABELS as GATE_LABELS
+from checklists.gates import REASONS as GATE_REASONS
 from checklists.readiness import Status
-from checklists.services.checklist import GATE_LABELS, REASON_LABELS
+from checklists.services.checklist import (
+    DOCUMENTED_INFORMATION,
+    REASON_LABELS,
+    documented_information_code,
+)
 
 ON = datetime.date(2025, 11, 26)
 ACCENTED = "Contrat d’engagement réciproque — œuvre"
@@ -39,8 +45,11 @@ FRENCH = {
     "n/a": "s.o.",
     "Requirement": "Exigence",
     "Title": "Intitulé",
-    "Mandatory": "Obligatoire",
     "Documented information": "Informations documentées",
+    "to maintain": "à tenir à jour",
+    "to retain": "à conserver",
+    "to maintain and to retain": "à tenir à jour et à conserver",
+    "none": "aucune",
     "Status": "Statut",
     "Status code": "Code du statut",
     "Reason": "Motif",
@@ -101,7 +110,10 @@ def _item(ref_id, name, status, reason, *, mandatory=(), valid_until=None, evide
         "requirement_id": hash(ref_id) % 10000, "urn": f"urn:audit-prep:iso9001:2015:{ref_id}",
         "ref_id": ref_id, "name": name, "name_is_descriptive": descriptive,
         "chapter": ref_id.split(".")[0], "depth": ref_id.count(".") + 1, "assessable": True,
-        "mandatory": bool(mandatory), "documented_information": list(mandatory),
+        "documented_information": list(mandatory),
+        "documented_information_code": documented_information_code(mandatory),
+        "documented_information_label": str(DOCUMENTED_INFORMATION[
+            documented_information_code(mandatory)]),
         "conditional": False, "renewal_months": None, "status": status,
         "status_label": str(Status(status).label), "reason": reason,
         "reason_label": str(REASON_LABELS[reason]), "valid_until": valid_until,
@@ -138,10 +150,11 @@ def make_checklist(fillers=0):
     counts = {status.value: sum(item["status"] == status for item in items) for status in Status}
     gates = [
         {"code": code, "label": str(GATE_LABELS[code]), "passed": passed, "reason": reason,
-         "message": str(REASON_LABELS[reason]), "clause": clause}
+         "message": str(GATE_REASONS[reason]), "clause": clause}
         for code, passed, reason, clause in [
-            ("management_review", False, "no_management_review_within_12_months", "9.3"),
-            ("internal_audit", True, "internal_audit_within_12_months", "9.2"),
+            ("management_review", False, "no_management_review_record_within_12_months",
+             "9.3"),
+            ("internal_audit", True, "internal_audit_cycle_complete", "9.2"),
             ("objectives", False, "objectives_without_results", "6.2"),
             ("scope", True, "scope_with_justified_exclusions", "4.3"),
         ]
@@ -152,7 +165,7 @@ def make_checklist(fillers=0):
                         "name": "ISO 9001:2015 — Systèmes de management de la qualité",
                         "version": "2015", "is_template": False},
         "adoption": 11, "reference_date": ON, "target_audit_date": datetime.date(2026, 3, 2),
-        "warning_days": 30, "score": 0.6667, "counts": counts,
+        "warning_days": 30, "score": 66.7, "counts": counts,
         "chapters": [], "gates": gates, "items": items,
     }
 
@@ -198,41 +211,41 @@ def test_xlsx_checklist_sheet(french):
     assert facts["Date de référence"].is_date
     assert facts["Date de référence"].value.date() == ON
     assert facts["Date d'audit visée"].value.date() == datetime.date(2026, 3, 2)
-    assert facts["Taux de préparation"].value == 0.6667
-    assert facts["Taux de préparation"].number_format == "0%"
+    assert facts["Taux de préparation"].value == pytest.approx(0.667)
+    assert facts["Taux de préparation"].number_format == "0.0%"
 
     header_row, rows = _rows_by_ref(sheet, "Exigence")
     assert [cell.value for cell in sheet[header_row]] == [
-        "Exigence", "Intitulé", "Obligatoire", "Informations documentées", "Statut", "Motif",
+        "Exigence", "Intitulé", "Informations documentées", "Statut", "Motif",
         "Valable jusqu'au", "Preuves liées", "Justification de l'exclusion"]
     assert sheet.freeze_panes == f"A{header_row + 1}"
-    assert sheet.auto_filter.ref == f"A{header_row}:I{header_row + len(checklist['items'])}"
+    assert sheet.auto_filter.ref == f"A{header_row}:H{header_row + len(checklist['items'])}"
     assert list(rows) == [item["ref_id"] for item in checklist["items"]]
     for item in checklist["items"]:
-        status = rows[item["ref_id"]][4]
+        status = rows[item["ref_id"]][3]
         assert status.value == WORDS["fr"][item["status"]]
         assert status.fill.fgColor.rgb[-6:] == exports.STATUS_COLOURS[item["status"]][0]
-    assert {rows[ref][4].fill.fgColor.rgb for ref in rows} >= {
+    assert {rows[ref][3].fill.fgColor.rgb for ref in rows} >= {
         "FF" + fill for fill, _text in exports.STATUS_COLOURS.values()}
 
-    assert rows["9.3"][2].value == "Oui" and rows["8.2.3.1"][2].value == "Non"
-    assert rows["6.2.1"][3].value == "document à tenir à jour"
-    assert rows["7.2"][3].value == "enregistrement à conserver"
-    assert rows["9.3"][5].value == str(REASON_LABELS["no_evidence"])
+    # every requirement is a requirement: the column says what documented information it needs
+    assert rows["9.3"][2].value == "à conserver" and rows["8.2.3.1"][2].value == "aucune"
+    assert rows["6.2.1"][2].value == "à tenir à jour"
+    assert rows["9.3"][4].value == str(REASON_LABELS["no_evidence"])
     assert rows["8.2.3.1"][1].value == ACCENTED + " *"
     assert any(str(row[0].value).startswith("* Intitulé descriptif") for row in sheet.iter_rows())
-    valid_until = rows["7.1.5.2"][6]
+    valid_until = rows["7.1.5.2"][5]
     assert valid_until.is_date and valid_until.value.date() == datetime.date(2025, 9, 30)
     assert valid_until.number_format == "DD/MM/YYYY"
-    assert rows["9.3"][6].value is None
-    evidence = rows["7.2"][7].value.split("\n")
+    assert rows["9.3"][5].value is None
+    evidence = rows["7.2"][6].value.split("\n")
     assert evidence[:10] == [f"Attestation de formation SST n°{n}" for n in range(1, 11)]
     assert evidence[10] == "… (+2)"
-    assert rows["7.2"][7].alignment.wrap_text
-    formula = rows["6.2.1"][7]
+    assert rows["7.2"][6].alignment.wrap_text
+    formula = rows["6.2.1"][6]
     assert formula.data_type == "s" and formula.value.startswith("=HYPERLINK")
-    assert rows["8.3"][8].value == EXCLUSION
-    assert rows["8.2.3.1"][7].value == "CER signés2025"  # control character dropped
+    assert rows["8.3"][7].value == EXCLUSION
+    assert rows["8.2.3.1"][6].value == "CER signés2025"  # control character dropped
     assert sheet.column_dimensions["B"].width == 60
 
 
@@ -248,7 +261,7 @@ def test_xlsx_applicability_and_gates(french):
     assert [line[0] for line in lines] == ["9.3", "9.2", "6.2", "4.3"]
     assert [line[2] for line in lines] == ["non satisfait", "satisfait", "non satisfait",
                                            "satisfait"]
-    assert lines[0][3] == str(REASON_LABELS["no_management_review_within_12_months"])
+    assert lines[0][3] == str(GATE_REASONS["no_management_review_record_within_12_months"])
     assert gates["C2"].fill.fgColor.rgb == "FF" + exports.GATE_COLOURS[False][0]
     assert gates["C3"].fill.fgColor.rgb == "FF" + exports.GATE_COLOURS[True][0]
 
@@ -271,7 +284,7 @@ def test_pdf(french):
     assert "Atelier d’insertion du Val" in pages[0]
     assert ACCENTED in text
     assert "Certificat d’étalonnage — balance" in text
-    assert "67 %" in pages[0]
+    assert "66,7 %" in pages[0]
     for word in WORDS["fr"].values():
         assert word in text
     assert "satisfait" in text and str(GATE_LABELS["scope"]) in text
@@ -282,26 +295,27 @@ def test_pdf(french):
     assert "CER signés2025" in text  # control character dropped
     for number, page in enumerate(pages, 1):
         assert f"Page {number} / {len(pages)}" in page
-    assert "Exigence Intitulé Obligatoire Statut" in pages[1]  # header row repeated
+    assert "Exigence Intitulé Information" in pages[1]  # header row repeated
+    assert "Statut Valable jusqu'au Preuves liées" in pages[1]
 
 
 def test_csv(french):
     checklist = make_checklist()
     header, *rows = _csv_rows(checklist)
-    assert header == ["Exigence", "Intitulé", "Obligatoire", "Informations documentées",
-                      "Code du statut", "Statut", "Motif", "Valable jusqu'au",
-                      "Nombre de preuves", "Preuves liées", "Justification de l'exclusion"]
+    assert header == ["Exigence", "Intitulé", "Informations documentées", "Code du statut",
+                      "Statut", "Motif", "Valable jusqu'au", "Nombre de preuves",
+                      "Preuves liées", "Justification de l'exclusion"]
     assert len(rows) == len(checklist["items"])
     by_ref = {row[0]: row for row in rows}
-    assert {row[4] for row in rows} == {status.value for status in Status}
-    assert [row[5] for row in rows] == [WORDS["fr"][row[4]] for row in rows]
-    assert by_ref["7.1.5.2"][7] == "2025-09-30" and by_ref["9.3"][7] == ""
-    assert by_ref["7.2"][8] == "12"
-    assert by_ref["7.2"][9].split(" | ") == [f"Attestation de formation SST n°{n}"
+    assert {row[3] for row in rows} == {status.value for status in Status}
+    assert [row[4] for row in rows] == [WORDS["fr"][row[3]] for row in rows]
+    assert by_ref["7.1.5.2"][6] == "2025-09-30" and by_ref["9.3"][6] == ""
+    assert by_ref["7.2"][7] == "12"
+    assert by_ref["7.2"][8].split(" | ") == [f"Attestation de formation SST n°{n}"
                                              for n in range(1, 11)]
-    assert by_ref["8.3"][10] == EXCLUSION
+    assert by_ref["8.3"][9] == EXCLUSION
     assert by_ref["8.2.3.1"][1] == ACCENTED + " *"
-    assert by_ref["6.2.1"][9].startswith("'=HYPERLINK(\"http://x.test\",\"clic\") | ")
+    assert by_ref["6.2.1"][8].startswith("'=HYPERLINK(\"http://x.test\",\"clic\") | ")
 
 
 def test_english(french):
@@ -313,15 +327,15 @@ def test_english(french):
         name = exports.filename(checklist, "pdf")
     assert workbook.sheetnames == ["Checklist", "Statement of applicability", "Stage 1 gates"]
     _header, by_ref = _rows_by_ref(workbook["Checklist"], "Requirement")
-    assert {by_ref[ref][4].value for ref in by_ref} == set(WORDS["en"].values())
-    assert by_ref["9.3"][2].value == "Yes"
-    assert by_ref["7.1.5.2"][6].number_format == "YYYY-MM-DD"
+    assert {by_ref[ref][3].value for ref in by_ref} == set(WORDS["en"].values())
+    assert by_ref["9.3"][2].value == "to retain"
+    assert by_ref["7.1.5.2"][5].number_format == "YYYY-MM-DD"
     assert workbook["Stage 1 gates"]["C2"].value == "failed"
     assert "Audit readiness checklist" in pages[0]
     assert f"Page 1 / {len(pages)}" in pages[0]
     assert "not applicable" in " ".join(pages)
-    assert header[4:6] == ["Status code", "Status"]
-    assert {row[5] for row in rows} == set(WORDS["en"].values())
+    assert header[3:5] == ["Status code", "Status"]
+    assert {row[4] for row in rows} == set(WORDS["en"].values())
     assert name == "readiness-checklist_atelier-d-insertion-du-val_iso-9001-2015_2025-11-26.pdf"
 
 
@@ -345,7 +359,7 @@ def test_a_checklist_that_went_through_json(french, fmt):
     write(checklist, stream)
     if fmt == "xlsx":
         _header, rows = _rows_by_ref(load_workbook(stream)["Liste de contrôle"], "Exigence")
-        assert rows["7.1.5.2"][6].value.date() == datetime.date(2025, 9, 30)
+        assert rows["7.1.5.2"][5].value.date() == datetime.date(2025, 9, 30)
     elif fmt == "pdf":
         assert "30/09/2025" in PdfReader(stream).pages[0].extract_text()
     else:
@@ -364,7 +378,7 @@ def test_exports_of_a_built_checklist(adoption, french):
         assert stream.getvalue(), fmt
     _header, rows = _rows_by_ref(_xlsx(checklist)["Liste de contrôle"], "Exigence")
     assert len(rows) == len(checklist["items"])
-    assert {row[4].value for row in rows.values()} == {"manquant"}
+    assert {row[3].value for row in rows.values()} == {"manquant"}
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "pdf", "csv"])

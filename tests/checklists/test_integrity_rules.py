@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from checklists import gates as stage1
 from checklists import readiness
 from checklists.models import EvidenceLink
 from checklists.readiness import EvidenceState, RequirementFacts, Status
@@ -66,7 +67,7 @@ def test_altered_evidence_does_not_pass_a_stage1_gate():
     subject = RequirementFacts(requirement_id=1, ref_id="9.3.3")
     review = readiness.assess_requirement(subject, [altered(effective_date=days(-30))], TODAY,
                                           WINDOW)
-    gates = {g.code: g for g in readiness.iso9001_stage1_gates([review], TODAY)}
+    gates = {g.code: g for g in stage1.iso9001_stage1_gates([review], TODAY)}
     assert not gates["management_review"].passed
 
 

@@ -38,6 +38,10 @@ ISO_CLAUSES = [
     "9.1.3", "9.2", "9.2.1", "9.2.2", "9.3", "9.3.1", "9.3.2", "9.3.3", "10", "10.1", "10.2",
     "10.2.1", "10.2.2", "10.3",
 ]
+ISO_DESCRIPTIVE_NODES = ["4.1-climat"]  # Amd 1:2024 climate determination, followed apart
+# What certification practice accepts as not applicable (the file's notes and sources).
+ISO_EXCLUDABLE = {"7.1.5.2", "8.3", "8.3.1", "8.3.2", "8.3.3", "8.3.4", "8.3.5", "8.3.6",
+                  "8.5.3"}
 ISO_MAINTAIN = {"4.3", "4.4.2", "5.2.2", "6.2.1", "7.5.1", "8.1", "8.2.4", "8.5.1"}
 ISO_RETAIN = {
     "4.4.2", "7.1.5.1", "7.1.5.2", "7.2", "7.5.3.2", "8.1", "8.2.3.2", "8.3.2", "8.3.3", "8.3.4",
@@ -305,7 +309,14 @@ def test_iso9001_library_covers_clauses_4_to_10_3():
     library = load_library(ISO_FILE)
     assert library.urn == ISO_URN
     nodes = {n.ref_id: n for n in library.nodes}
-    assert set(nodes) == set(ISO_CLAUSES) and len(library.nodes) == 91
+    assert set(nodes) == set(ISO_CLAUSES) | set(ISO_DESCRIPTIVE_NODES)
+    assert len(library.nodes) == 92
+    climate = nodes["4.1-climat"]
+    assert climate.name_is_descriptive and climate.parent_urn == f"{ISO_URN}:4"
+    assert {n.ref_id for n in library.nodes if n.excludable} == ISO_EXCLUDABLE
+    # never chapters 4, 5, 6, 9, 10
+    assert not any(n.excludable for n in library.nodes if n.ref_id.split(".")[0] in
+                   ("4", "5", "6", "9", "10"))
     for number in ISO_CLAUSES:
         node = nodes[number]
         assert node.urn == f"{ISO_URN}:{number}"
@@ -343,13 +354,13 @@ def test_reimport_changes_nothing_and_writes_nothing():
     start = time.perf_counter()
     first = import_library(load_library(ISO_FILE))
     assert time.perf_counter() - start < 2.0  # target; bench/import_referential.py measures
-    assert first.created and len(first.added) == 91
+    assert first.created and len(first.added) == 92
     stamp = Referential.objects.get(urn=ISO_URN).updated_at
     with CaptureQueriesContext(connection) as queries:
         second = import_library(load_library(ISO_FILE))
     assert write_sql(queries) == []
     assert not second.created and not second.has_changes
-    assert (second.added, second.changed, second.removed, second.unchanged) == ([], [], [], 91)
+    assert (second.added, second.changed, second.removed, second.unchanged) == ([], [], [], 92)
     assert second.summary() == f"{ISO_URN}: no change"
     assert Referential.objects.get(urn=ISO_URN).updated_at == stamp
 
@@ -473,7 +484,7 @@ def test_command_all_then_again(capsys):
     call_command("import_referential", "--all")
     out = capsys.readouterr().out.splitlines()
     assert len(out) == len(SHIPPED)
-    assert f"{ISO_URN}: 91 added, 0 changed, 0 removed, 0 unchanged (new referential)" in out
+    assert f"{ISO_URN}: 92 added, 0 changed, 0 removed, 0 unchanged (new referential)" in out
     assert Referential.objects.count() == len(SHIPPED)
     call_command("import_referential", "--all")
     out = capsys.readouterr().out.splitlines()
@@ -525,3 +536,44 @@ def test_command_bad_update_leaves_previous_import_intact(tmp_path, capsys):
     # The good file given alongside is imported.
     assert capsys.readouterr().out.startswith("urn:audit-prep:other-lib:1: 4 added")
     assert counts() == (before[0] + 1, before[1] + 4, before[2])
+
+
+def test_excludable_is_optional_boolean_and_follows_the_tree():
+    library = parse_library(GOOD)
+    assert not any(node.excludable for node in library.nodes)  # default: false
+    allowed = parse_library(mutate(GOOD, f"    assessable: true\n  - urn: {U}:B",
+                                   "    assessable: true\n    excludable: true\n"
+                                   f"  - urn: {U}:B"))
+    assert [n.ref_id for n in allowed.nodes if n.excludable] == ["A.2"]
+    with pytest.raises(LibraryError) as error:
+        parse_library(mutate(GOOD, "    assessable: false\n", "    assessable: false\n"
+                             "    excludable: \"yes\"\n"))
+    assert [p.message for p in error.value.problems] == [
+        "excludable must be true or false, not a string"]
+    # excluding a clause excludes its sub-clauses: the file must say so
+    with pytest.raises(LibraryError) as error:
+        parse_library(mutate(GOOD, "    assessable: false\n", "    assessable: false\n"
+                             "    excludable: true\n"))
+    problems = error.value.problems
+    assert [(p.urn, p.message) for p in problems] == [
+        (f"{U}:A.{n}", "excludable must be true: its parent A may be declared not applicable, "
+         "and excluding a clause excludes its sub-clauses") for n in (1, 2)]
+    assert problems[0].line == line_of(GOOD, f"- urn: {U}:A.1") + 1  # one line inserted
+
+
+def test_iso9001_upgrade_from_revision_1_adds_the_climate_node_and_the_flags(db):
+    """A database imported from revision 1 (no excludable flag, no climate node) upgrades in
+    place: nothing retired, links untouched."""
+    text = ISO_FILE.read_text(encoding="utf-8")
+    start = text.index("  - urn: urn:audit-prep:iso9001:2015:4.1-climat\n")
+    end = text.index("  - urn: urn:audit-prep:iso9001:2015:4.2\n")
+    old = (text[:start] + text[end:]).replace("    excludable: true\n", "")
+    old = mutate(old, "  revision: 2\n", "  revision: 1\n")
+    import_library(parse_library(old))
+    assert not Requirement.objects.filter(excludable=True).exists()
+    report = import_library(load_library(ISO_FILE))
+    assert report.added == [f"{ISO_URN}:4.1-climat"]
+    assert {urn.rpartition(":")[2] for urn in report.changed} == ISO_EXCLUDABLE
+    assert report.removed == [] and "revision" in report.referential_changed
+    assert set(Requirement.objects.filter(excludable=True).values_list("ref_id", flat=True)
+               ) == ISO_EXCLUDABLE

@@ -80,7 +80,7 @@ def test_valid_until_reports_the_latest_covering_evidence():
     assert [item.facts.evidence_id for item in result.evidence] == [2, 1]
 
 
-def test_score_counts_covered_and_expiring_over_assessable_minus_not_applicable():
+def test_score_counts_each_assessable_leaf_once_as_a_percentage_with_one_decimal():
     assessments = [
         readiness.Assessment(requirement(requirement_id=1), Status.COVERED, ""),
         readiness.Assessment(requirement(requirement_id=2), Status.EXPIRING, ""),
@@ -90,85 +90,93 @@ def test_score_counts_covered_and_expiring_over_assessable_minus_not_applicable(
                              Status.NOT_APPLICABLE, ""),
         readiness.Assessment(requirement(requirement_id=6, assessable=False), Status.MISSING,
                              ""),
+        # a clause with sub-clauses sums them up: not counted again, whatever its status
+        readiness.Assessment(requirement(requirement_id=7, leaf=False), Status.COVERED, ""),
+        readiness.Assessment(requirement(requirement_id=8, leaf=False), Status.MISSING, ""),
     ]
-    assert readiness.score(assessments) == 0.5
+    assert readiness.score(assessments) == 50.0
     counts = readiness.count_statuses(assessments)
     assert counts == {"missing": 1, "expired": 0, "pending": 1, "expiring": 1, "covered": 1,
                       "not_applicable": 1}
     assert readiness.score([assessments[4]]) is None
+    assert readiness.score([assessments[6]]) is None
 
 
-def test_missing_mandatory_requirements_come_first():
+@pytest.mark.parametrize("good, whole, expected", [
+    (1, 3, 33.3), (2, 3, 66.7), (1, 12, 8.3), (1, 8, 12.5), (1, 16, 6.3), (0, 5, 0.0),
+    (5, 5, 100.0), (1, 2000, 0.1), (1, 2001, 0.0),
+])
+def test_percent_has_one_decimal_rounded_half_up(good, whole, expected):
+    value = readiness.percent(good, whole)
+    assert value == expected and isinstance(value, float)
+
+
+def test_requirements_asking_for_documented_information_come_first_within_a_status():
     rows = [
         readiness.Assessment(requirement(ref_id="a"), Status.MISSING, ""),
-        readiness.Assessment(requirement(ref_id="b", mandatory=True), Status.MISSING, ""),
-        readiness.Assessment(requirement(ref_id="c", mandatory=True), Status.EXPIRED, ""),
-        readiness.Assessment(requirement(ref_id="d", mandatory=True), Status.COVERED, ""),
+        readiness.Assessment(requirement(ref_id="b", documented=True), Status.MISSING, ""),
+        readiness.Assessment(requirement(ref_id="c", documented=True), Status.EXPIRED, ""),
+        readiness.Assessment(requirement(ref_id="d", documented=True), Status.COVERED, ""),
     ]
     ordered = sorted(enumerate(rows), key=lambda p: readiness.priority_key(p[1], p[0]))
     assert [a.requirement.ref_id for _i, a in ordered] == ["b", "a", "c", "d"]
 
 
-class TestStage1Gates:
-    def assessments(self, management_review=None, internal_audit=None, objectives=True,
-                    results=None, scope=True, excluded=("8.3",)):
-        def assessed(ref_id, items, status=None):
-            req = requirement(ref_id=ref_id, excluded=ref_id in excluded)
-            result = readiness.assess_requirement(req, items, TODAY, WINDOW)
-            return result if status is None else readiness.Assessment(req, status, "")
-
-        rows = [
-            assessed("9.3.3", [evidence(effective_date=management_review)]
-                     if management_review else []),
-            assessed("9.2.2", [evidence(effective_date=internal_audit)]
-                     if internal_audit else []),
-            assessed("6.2.1", [evidence(kind="document")] if objectives else []),
-            assessed("6.2.2", [evidence(effective_date=results)] if results else []),
-            assessed("4.3", [evidence(kind="document")] if scope else []),
-        ]
-        rows += [assessed(ref_id, []) for ref_id in excluded]
-        return rows
-
-    def gates(self, **kwargs):
-        return {g.code: g for g in readiness.iso9001_stage1_gates(self.assessments(**kwargs),
-                                                                   TODAY)}
-
-    def test_all_gates_pass(self):
-        gates = self.gates(management_review=days(-300), internal_audit=days(-100),
-                           results=days(-20))
-        assert all(g.passed for g in gates.values())
-        assert gates["scope"].params["exclusions"] == ["8.3"]
-        assert gates["management_review"].params["latest"] == days(-300).isoformat()
-
-    def test_management_review_older_than_12_months_fails(self):
-        gates = self.gates(management_review=datetime.date(2025, 11, 26),
-                           internal_audit=days(-10), results=days(-10))
-        assert not gates["management_review"].passed
-        assert gates["management_review"].reason == "no_management_review_within_12_months"
-        assert gates["internal_audit"].passed
-
-    def test_missing_internal_audit_objectives_results_and_scope(self):
-        gates = self.gates(management_review=days(-1), objectives=True, results=None,
-                           scope=False)
-        assert not gates["internal_audit"].passed
-        assert (gates["objectives"].passed, gates["objectives"].reason) == (
-            False, "objectives_without_results")
-        assert (gates["scope"].passed, gates["scope"].reason) == (False, "scope_not_documented")
-
-    def test_objectives_not_documented(self):
-        gates = self.gates(objectives=False, results=days(-3))
-        assert gates["objectives"].reason == "objectives_not_documented"
+def _kid(status, end=None, n=1):
+    excluded = status == Status.NOT_APPLICABLE
+    return readiness.Assessment(requirement(ref_id=f"9.3.{n}", excluded=excluded), status, "",
+                                end)
 
 
-def test_roll_up_takes_the_worst_applicable_sub_clause():
-    parent = requirement(ref_id="9.3")
-    kids = [
-        readiness.Assessment(requirement(ref_id="9.3.1"), Status.COVERED, "", days(90)),
-        readiness.Assessment(requirement(ref_id="9.3.2"), Status.EXPIRING, "", days(10)),
-        readiness.Assessment(requirement(ref_id="9.3.3", excluded=True), Status.NOT_APPLICABLE,
-                             ""),
-    ]
-    rolled = readiness.roll_up(parent, kids)
-    assert (rolled.status, rolled.reason, rolled.valid_until) == (
-        Status.EXPIRING, "from_sub_clauses", days(10))
-    assert readiness.roll_up(parent, kids[2:]).status == Status.NOT_APPLICABLE
+def _own(items):
+    return readiness.assess_requirement(requirement(ref_id="9.3", leaf=False), items, TODAY,
+                                        WINDOW)
+
+
+C, E, X, P, M, NA = (Status.COVERED, Status.EXPIRING, Status.EXPIRED, Status.PENDING,
+                     Status.MISSING, Status.NOT_APPLICABLE)
+VALID_OWN = [evidence(valid_until=days(200))]
+EXPIRED_OWN = [evidence(valid_until=days(-1))]
+PARENT_RULES = [
+    # (label, own evidence, sub-clause statuses, expected status, reason)
+    ("no own evidence: worst sub-clause", [], [C, E, NA], E, "from_sub_clauses"),
+    ("no own evidence: a missing sub-clause", [], [C, M], M, "from_sub_clauses"),
+    ("no own evidence, all excluded", [], [NA, NA], NA, "sub_clauses_not_applicable"),
+    ("own evidence counts, sub-clauses covered", VALID_OWN, [C, C], C, "valid"),
+    ("own evidence counts, a sub-clause missing", VALID_OWN, [C, M], M, "sub_clause_worse"),
+    ("own evidence counts, a sub-clause pending", VALID_OWN, [P, C], P, "sub_clause_worse"),
+    ("own evidence counts, a sub-clause expiring", VALID_OWN, [E], E, "sub_clause_worse"),
+    ("own evidence expired, sub-clauses covered", EXPIRED_OWN, [C, C], X, "validity_ended"),
+    ("own evidence expired, a sub-clause missing", EXPIRED_OWN, [M], M, "sub_clause_worse"),
+    ("own evidence counts, all excluded", VALID_OWN, [NA], C, "valid"),
+    ("own evidence counts, an excluded one ignored", VALID_OWN, [C, NA], C, "valid"),
+]
+
+
+@pytest.mark.parametrize("label, own, kids, expected, reason", PARENT_RULES,
+                         ids=[rule[0] for rule in PARENT_RULES])
+def test_parent_rule_table(label, own, kids, expected, reason):
+    children = [_kid(status, days(90) if status in (C, E) else None, n)
+                for n, status in enumerate(kids, 1)]
+    rolled = readiness.roll_up(_own(own), children)
+    assert (rolled.status, rolled.reason) == (expected, reason)
+    assert rolled.linked == len(own)  # its own evidence stays shown
+
+
+def test_roll_up_reports_the_earliest_end_of_what_covers():
+    kids = [_kid(C, days(90), 1), _kid(E, days(10), 2), _kid(NA, None, 3)]
+    rolled = readiness.roll_up(_own([]), kids)
+    assert (rolled.status, rolled.reason, rolled.valid_until) == (E, "from_sub_clauses",
+                                                                  days(10))
+    rolled = readiness.roll_up(_own([evidence(valid_until=days(20))]), [_kid(E, days(25))])
+    assert (rolled.status, rolled.valid_until) == (E, days(20))
+
+
+def test_exclusion_with_the_parent_has_its_own_reason():
+    cascaded = readiness.assess_requirement(
+        requirement(ref_id="8.3.2", excluded=True, excluded_with_parent=True), [evidence()],
+        TODAY, WINDOW)
+    assert (cascaded.status, cascaded.reason) == (NA, "excluded_with_parent")
+    own = readiness.assess_requirement(requirement(ref_id="8.3", excluded=True), [], TODAY,
+                                       WINDOW)
+    assert (own.status, own.reason) == (NA, "excluded")

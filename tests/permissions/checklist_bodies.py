@@ -24,7 +24,7 @@ def adoption_create(w):
 
 
 def exclusion_create(w):
-    return {"organization": w.org.pk, "requirement": w.ids["library_requirement"],
+    return {"organization": w.org.pk, "requirement": w.ids["excludable_requirement"],
             "justification": JUSTIFICATION}
 
 

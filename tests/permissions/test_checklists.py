@@ -194,7 +194,7 @@ def _snapshot_taken(w, response, user):
 
 def _excluded(w, response, user):
     exclusion = Exclusion.objects.get(organization=w.org,
-                                          requirement=w.ids["library_requirement"])
+                                          requirement=w.ids["excludable_requirement"])
     assert (exclusion.justification, exclusion.decided_by_id) == (JUSTIFICATION, user.pk)
 
 

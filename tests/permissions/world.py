@@ -183,7 +183,8 @@ def build_world(store) -> dict:
     unadopted, _ = make_referential(code="iso14001", clauses=[
         ("4", None, [], None), ("4.1", "4", [], None)])
     shared = {"library_referential": library.pk, "unadopted_referential": unadopted.pk,
-              "library_requirement": requirements["6.2.1"].pk}  # neither linked nor excluded
+              "library_requirement": requirements["6.2.1"].pk,  # neither linked nor excluded
+              "excludable_requirement": requirements["8.3"].pk}  # the library allows it
     ids.update(shared, **_checklists_of(org, qm, ids["evidence"], library))
     other_ids.update(shared, **_checklists_of(other_org, outsider, other_ids["evidence"],
                                               library))
