@@ -12,6 +12,7 @@ import time_machine
 
 from audit_prep.models import AuditEvent
 from checklists.models import Adoption, Exclusion
+from tests.factories import evidence_with_file
 
 from .conftest import make_referential
 
@@ -156,10 +157,17 @@ def test_a_legacy_forbidden_exclusion_fails_the_iso9001_scope_gate(api, org, qm,
     adoption, req = tree
     Exclusion.objects.create(organization=org, requirement=req["9.2"],
                              justification="Pas le temps", decided_by=qm)
+    scope_document = evidence_with_file(org, qm, title="Domaine d'application",
+                                        status="approved", approved_at=NOW, kind="document")
+    assert api.post("/api/v1/links/", {"evidence": scope_document.pk,
+                                       "requirement": req["4.3"].pk},
+                    format="json").status_code == 201
     gates = {gate["code"]: gate for gate in checklist(api, adoption)["gates"]}
     scope = gates["scope"]
     assert (scope["passed"], scope["reason"], scope["refused_exclusions"]) == (
-        False, "scope_not_documented", ["9.2"])
+        False, "exclusion_not_allowed", ["9.2"])
+    assert scope["message"] == "Exclusions non admises par le référentiel : 9.2"
+    assert [item["id"] for item in scope["evidence"]] == [scope_document.pk]
 
 
 def test_the_structures_own_requirements_may_be_excluded(api, org):

@@ -9,7 +9,7 @@ import datetime
 import random
 
 from checklists import readiness
-from checklists.models import Adoption, EvidenceLink
+from checklists.models import Adoption, EvidenceLink, Exclusion
 from checklists.services import checklist
 from evidence.file_checks import refresh_file_check
 from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
@@ -171,3 +171,40 @@ def _compare(adoption, on, statuses, states) -> int:
         statuses.add(got.status.value)
         states.update(state.value for state in got.summaries)
     return compared
+
+
+def test_parents_and_exclusions_follow_the_rule(org, qm):
+    """On a tree with sub-clauses, an allowed exclusion and a refused one: every excluded row
+    and sub-clause is not applicable, the refused exclusion is not applied, and each parent is
+    the worst of its own evidence's status (when it has some) and its applicable sub-clauses',
+    computed here from the reference of each requirement alone."""
+    clauses = [("1", None, [], None), ("1.1", "1", [], None), ("1.1.1", "1.1", ["retain"], 12),
+               ("1.1.2", "1.1", [], None), ("1.2", "1", [], None), ("1.2.1", "1.2", [], None),
+               ("1.2.2", "1.2", ["retain"], 6), ("1.3", "1", [], None)]
+    referential, requirements = make_referential(clauses=clauses, excludable=("1.2",))
+    adoption = Adoption.objects.create(organization=org, referential=referential, adopted_by=qm,
+                                       warning_days=45)
+    _vault(org, qm, [r for r in requirements.values() if r.parent_id], size=60, seed=11)
+    for ref_id in ("1.2", "1.3"):  # 1.3 is not excludable: recorded before the rule
+        Exclusion.objects.create(organization=org, requirement=requirements[ref_id],
+                                 justification="Hors périmètre", decided_by=qm)
+    for on in DATES:
+        _on, rows = checklist.evaluate(adoption, on)
+        got = {row.requirement.ref_id: row for row in rows}
+        for ref_id in ("1.2", "1.2.1", "1.2.2"):
+            assert got[ref_id].assessment.status == readiness.Status.NOT_APPLICABLE
+            assert got[ref_id].justification == "Hors périmètre"
+        assert got["1.2"].assessment.reason == "excluded"
+        assert got["1.2.1"].assessment.reason == "excluded_with_parent"
+        assert got["1.3"].refused_exclusion == "Hors périmètre"
+        assert got["1.3"].assessment.status == _python_reference(
+            adoption, requirements["1.3"], on).status
+        for leaf in ("1.1.1", "1.1.2"):
+            assert got[leaf].assessment.status == _python_reference(
+                adoption, requirements[leaf], on).status
+        own = _python_reference(adoption, requirements["1.1"], on)
+        candidates = [got["1.1.1"].assessment.status, got["1.1.2"].assessment.status]
+        if own.evidence:
+            candidates.append(own.status)
+        assert got["1.1"].assessment.status == min(candidates,
+                                                   key=readiness.PRIORITY.__getitem__)
