@@ -8,6 +8,11 @@ Targets (from the issue):
   recipient);
 * a second run the same day sends 0 e-mails.
 
+The daily task then runs the gap digests before audits (`notices.reminders.gaps.run`): run 5
+gives every structure an ISO 9001 adoption whose audit is 8 weeks ahead, each of its items
+linked to one requirement, and checks one digest per quality manager (one checklist built on
+the audit date per structure), then none on a re-run; its time adds to the daily run's.
+
 Also checked, for information: two reminder jobs (`workers.tasks.run_reminders`: the run in its
 job lock) started at the same moment on the next day (two threads, two database connections, as
 two workers) send each newly due digest once.
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import os
 import platform
 import secrets
@@ -130,20 +136,22 @@ class Counter:
         return execute(sql, params, many, context)
 
 
-def timed_run(today) -> dict:
-    """One `run(today)`: its result, wall time, e-mails, SQL statements, and when the first and
-    the last digest reached the mail backend (seconds from the start)."""
+def timed_run(today, gaps: bool = False) -> dict:
+    """One `run(today)` (of the gap digests with `gaps`): its result, wall time, e-mails, SQL
+    statements, and when the first and the last digest reached the mail backend (seconds from
+    the start)."""
     from django.core import mail
     from django.db import connection
 
     from notices import reminders
+    from notices.reminders import gaps as gap_digests
 
     mail.outbox = []
     TimedBackend.arrivals = []
     counter = Counter()
     with connection.execute_wrapper(counter):
         start = time.perf_counter()
-        result = reminders.run(today)
+        result = (gap_digests.run if gaps else reminders.run)(today)
         seconds = time.perf_counter() - start
     arrivals = [t - start for t in TimedBackend.arrivals] or [0.0]
     return {"result": result, "seconds": seconds, "mails": len(mail.outbox),
@@ -176,6 +184,35 @@ def concurrent_runs(today):
     for thread in threads:
         thread.join()
     return results, time.perf_counter() - start, len(mail.outbox)
+
+
+def gap_runs(today) -> dict:
+    """Run 5: every structure adopts ISO 9001 with its audit 8 weeks ahead, each item linked to
+    one requirement (round robin); the gap digest run of `today`, timed, then a re-run."""
+    from django.core.management import call_command
+
+    from audit_prep.models import Membership, Organization
+    from checklists.models import Adoption, EvidenceLink, Referential, Requirement
+    from evidence.models import EvidenceItem
+
+    library = Path(__file__).resolve().parent.parent / "checklists/libraries/iso9001-2015.yaml"
+    call_command("import_referential", str(library), verbosity=0, stdout=io.StringIO())
+    iso = Referential.objects.get(code="iso9001", organization__isnull=True)
+    requirements = list(Requirement.objects.filter(referential=iso, assessable=True)
+                        .values_list("pk", flat=True))
+    managers = dict(Membership.objects.filter(role="quality_manager").values_list(
+        "organization_id", "user_id"))
+    Adoption.objects.bulk_create([
+        Adoption(organization_id=org, referential=iso, adopted_by_id=managers[org],
+                 target_audit_date=today + datetime.timedelta(weeks=8))
+        for org in Organization.objects.values_list("pk", flat=True)])
+    items = list(EvidenceItem.objects.values_list("pk", "created_by_id").order_by("pk"))
+    EvidenceLink.objects.bulk_create(
+        [EvidenceLink(evidence_id=pk, requirement_id=requirements[i % len(requirements)],
+                      created_by_id=user) for i, (pk, user) in enumerate(items)],
+        batch_size=5000)
+    return {"first": timed_run(today, gaps=True), "second": timed_run(today, gaps=True),
+            "links": len(items), "adoptions": len(managers)}
 
 
 def overdue_ledger_is_right(day, today) -> bool:
@@ -297,9 +334,13 @@ def measure(args) -> bool:
     log(f"run 4 (30 days later): {fourth['result']} in {fourth['seconds']:.2f} s, "
         f"{fourth['queries']} queries")
     third = {"results": (a, b), "seconds": third_s, "mails": third_mails}
-    checks = targets(args, sizes, first, second, third, fourth,
-                     overdue_ledger_is_right(overdue_day, today))
-    print_report(args, sizes, first, second, third, fourth)
+    overdue_ok = overdue_ledger_is_right(overdue_day, today)
+    fifth = gap_runs(today)
+    log(f"run 5 (gap digests): {fifth['first']['result']} in {fifth['first']['seconds']:.2f} s, "
+        f"{fifth['first']['queries']} queries; re-run {fifth['second']['result']}")
+    checks = [*targets(args, sizes, first, second, third, fourth, overdue_ok),
+              *gap_targets(fifth)]
+    print_report(args, sizes, first, second, third, fourth, fifth)
     return print_checks(checks, args.small)
 
 
@@ -323,7 +364,16 @@ def targets(args, sizes, first, second, third, fourth, overdue_ok) -> list[tuple
     ]
 
 
-def print_report(args, sizes, first, second, third, fourth) -> None:
+def gap_targets(fifth) -> list[tuple]:
+    first, second = fifth["first"], fifth["second"]
+    return [
+        ("run 5 (gap digests) e-mails", str(first["mails"]), f"== {fifth['adoptions']}",
+         first["mails"] == fifth["adoptions"] == first["result"].emails_sent),
+        ("run 5 re-run (same day) e-mails", str(second["mails"]), "== 0", second["mails"] == 0),
+    ]
+
+
+def print_report(args, sizes, first, second, third, fourth, fifth) -> None:
     print()
     print("Reminder run benchmark" + (" (small mode: no target checked)" if args.small else ""))
     for line in machine():
@@ -355,6 +405,13 @@ def print_report(args, sizes, first, second, third, fourth) -> None:
          "SQL statements / e-mails / reminders created",
          f"{fourth['seconds']:.2f} s / {fourth['queries']} / {fourth['mails']} / "
          f"{fourth['result'].reminders_created}"),
+        (f"run 5 (gap digests: {fifth['adoptions']} ISO 9001 audits 8 weeks ahead, "
+         f"{fifth['links']} links): wall time / SQL statements / e-mails",
+         f"{fifth['first']['seconds']:.2f} s / {fifth['first']['queries']} / "
+         f"{fifth['first']['mails']}"),
+        ("run 5 re-run (same day): wall time / SQL statements / e-mails",
+         f"{fifth['second']['seconds']:.2f} s / {fifth['second']['queries']} / "
+         f"{fifth['second']['mails']}"),
     ]
     print("| measure | value |")
     print("|---|---|")
