@@ -109,11 +109,17 @@ class Vault:
         self.since = on - relativedelta(months=12)
         self.assessments = assessments
         self.by_ref = {a.requirement.ref_id: a for a in assessments}
-        self.clauses_of: dict[int, set[str]] = {}
-        for assessment in assessments:
-            for item in assessment.evidence:
-                self.clauses_of.setdefault(item.facts.evidence_id, set()).add(
-                    assessment.requirement.ref_id)
+
+    def names(self, evidence_ids: set[int], chapter: str, outside: str) -> bool:
+        """Whether one of `evidence_ids` is linked to a clause of `chapter` outside the
+        `outside` subtree (stops at the first link found)."""
+        for assessment in self.assessments:
+            ref_id = assessment.requirement.ref_id
+            if (in_subtree(ref_id, chapter) and not in_subtree(ref_id, outside)
+                    and any(item.facts.evidence_id in evidence_ids
+                            for item in assessment.evidence)):
+                return True
+        return False
 
     def good(self, ref_id: str) -> bool:
         assessment = self.by_ref.get(ref_id)
@@ -147,13 +153,9 @@ def _management_review(vault: Vault) -> Gate:
 
 
 def _audited_chapters(vault: Vault, records: list[EvidenceFacts]) -> set[str]:
-    audited: set[str] = set()
-    for record in records:
-        for ref_id in vault.clauses_of.get(record.evidence_id, ()):
-            if in_subtree(ref_id, "9.2"):
-                continue
-            audited.update(c for c in CHAPTERS if in_subtree(ref_id, c))
-    return audited
+    """The chapters an audit record also names (its links outside 9.2 itself)."""
+    ids = {record.evidence_id for record in records}
+    return {chapter for chapter in CHAPTERS if ids and vault.names(ids, chapter, "9.2")}
 
 
 def _internal_audit(vault: Vault) -> Gate:

@@ -137,14 +137,22 @@ class ExclusionSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     organization = ScopedPrimaryKeyField(Organization)
     requirement = ScopedPrimaryKeyField(Requirement)
     requirement_ref_id = serializers.CharField(source="requirement.ref_id", read_only=True)
+    allowed = serializers.SerializerMethodField(
+        help_text=_("false for an exclusion recorded before its referential refused it: kept, "
+                    "not applied, to withdraw"))
     decided_by = username_field()
 
     class Meta:
         model = Exclusion
         fields = ["id", "organization", "requirement", "requirement_ref_id", "justification",
-                  "decided_by", "decided_at"]
+                  "allowed", "decided_by", "decided_at"]
         read_only_fields = ["decided_at"]
         validators = ()
+
+    def get_allowed(self, obj) -> bool:
+        from ..services.tailoring import exclusion_allowed
+
+        return exclusion_allowed(obj.requirement)
 
 
 class LinkSerializer(serializers.ModelSerializer):

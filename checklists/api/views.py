@@ -179,7 +179,7 @@ class ExclusionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                        mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Requirements declared not applicable, each with its justification."""
 
-    queryset = Exclusion.objects.select_related("requirement", "decided_by")
+    queryset = Exclusion.objects.select_related("requirement__referential", "decided_by")
     serializer_class = ExclusionSerializer
     filterset_class = id_filterset(Exclusion, id_fields=["organization", "requirement"])
     action_permissions = {action: Action.MANAGE_REFERENTIALS

@@ -61,6 +61,7 @@ def test_excluding_a_clause_excludes_its_sub_clauses(api, org, tree):
     assert (before["score"], before["counts"]["missing"]) == (0.0, 5)
     response = exclude(api, org, req["8.3"])
     assert response.status_code == 201, response.json()
+    assert response.json()["allowed"] is True
 
     body = checklist(api, adoption)
     items = by_ref(body)
@@ -144,6 +145,8 @@ def test_an_exclusion_recorded_before_the_rule_is_kept_flagged_and_not_applied(
     assert items["9.2.2"]["exclusion_warning"] is None
     assert body["score"] == 0.0 and body["counts"]["not_applicable"] == 0
     assert Exclusion.objects.filter(pk=legacy.pk).exists()  # kept: no data lost
+    listed = api.get("/api/v1/exclusions/").json()["results"]
+    assert [(e["requirement_ref_id"], e["allowed"]) for e in listed] == [("9.2", False)]
     # it cannot be re-justified, only withdrawn
     response = api.patch(f"/api/v1/exclusions/{legacy.pk}/", {"justification": "Toujours pas"},
                          format="json")

@@ -101,7 +101,7 @@ def french(monkeypatch):
         yield
 
 
-def _item(ref_id, name, status, reason, *, mandatory=(), valid_until=None, evidence=(),
+def _item(ref_id, name, status, reason, *, documented=(), valid_until=None, evidence=(),
           evidence_count=None, justification="", descriptive=False):
     shown = [{"id": 100 + n, "title": title, "status": "approved", "kind": "record",
               "state": "valid", "effective_date": datetime.date(2025, 1, 15),
@@ -110,10 +110,10 @@ def _item(ref_id, name, status, reason, *, mandatory=(), valid_until=None, evide
         "requirement_id": hash(ref_id) % 10000, "urn": f"urn:audit-prep:iso9001:2015:{ref_id}",
         "ref_id": ref_id, "name": name, "name_is_descriptive": descriptive,
         "chapter": ref_id.split(".")[0], "depth": ref_id.count(".") + 1, "assessable": True,
-        "documented_information": list(mandatory),
-        "documented_information_code": documented_information_code(mandatory),
+        "documented_information": list(documented),
+        "documented_information_code": documented_information_code(documented),
         "documented_information_label": str(DOCUMENTED_INFORMATION[
-            documented_information_code(mandatory)]),
+            documented_information_code(documented)]),
         "conditional": False, "renewal_months": None, "status": status,
         "status_label": str(Status(status).label), "reason": reason,
         "reason_label": str(REASON_LABELS[reason]), "valid_until": valid_until,
@@ -127,17 +127,17 @@ def make_checklist(fillers=0):
     """What `services.checklist.build` returns, in the active language."""
     trainings = [f"Attestation de formation SST n°{n}" for n in range(1, 13)]
     items = [
-        _item("9.3", "Revue de direction", "missing", "no_evidence", mandatory=["retain"]),
+        _item("9.3", "Revue de direction", "missing", "no_evidence", documented=["retain"]),
         _item("7.1.5.2", "Traçabilité de la mesure", "expired", "renewal_period_elapsed",
-              mandatory=["retain"], valid_until=datetime.date(2025, 9, 30),
+              documented=["retain"], valid_until=datetime.date(2025, 9, 30),
               evidence=["Certificat d’étalonnage — balance"]),
-        _item("7.2", "Compétences", "pending", "unapproved", mandatory=["retain"],
+        _item("7.2", "Compétences", "pending", "unapproved", documented=["retain"],
               evidence=trainings, evidence_count=12),
         _item("6.2.1", "Objectifs qualité", "expiring", "expires_within_window",
-              mandatory=["maintain"], valid_until=datetime.date(2025, 12, 10),
+              documented=["maintain"], valid_until=datetime.date(2025, 12, 10),
               evidence=['=HYPERLINK("http://x.test","clic")', "Objectifs qualité 2025"]),
         _item("4.3", "Détermination du domaine d'application du système de management de la "
-              "qualité", "covered", "valid", mandatory=["maintain"],
+              "qualité", "covered", "valid", documented=["maintain"],
               valid_until=datetime.date(2026, 6, 30),
               evidence=["Périmètre du SMQ", "Plan d’actions → 2026"]),
         _item("8.2.3.1", ACCENTED, "covered", "valid", descriptive=True,
