@@ -17,6 +17,8 @@ from evidence import services as evidence_services
 from evidence.local_files import LocalUpload
 from evidence.models import EvidenceItem, EvidenceKind
 
+from .demo_population import seed_population
+
 DEMO_SLUG = "demo-ai-val-de-loire"
 ACCOUNTS = [
     ("qualite", "qualite@demo.audit-prep.local", Role.QUALITY_MANAGER, "Camille", "Martin"),
@@ -94,6 +96,7 @@ def seed(stdout=None) -> dict:
     if not EvidenceItem.objects.filter(organization=org).exists():
         _seed_evidence(org, users)
         _seed_readiness(org, users[Role.QUALITY_MANAGER])
+    seed_population(org, users[Role.QUALITY_MANAGER], _write_pdf)
     return passwords
 
 

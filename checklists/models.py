@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit_prep.models import Organization
 from evidence.models import EvidenceItem
+from populations.models import PopulationKind
 
 
 class ReferentialKind(models.TextChoices):
@@ -106,6 +107,11 @@ class Requirement(models.Model):
     assessable = models.BooleanField(default=True)
     # The library allows declaring it not applicable (ISO 9001 4.3); see libraries/README.md.
     excludable = models.BooleanField(default=False)
+    per_member = models.CharField(
+        _("applies to each member of"), max_length=30, blank=True, default="",
+        choices=PopulationKind.choices,
+        help_text=_("A population kind: covered only when every member present has counting "
+                    "evidence."))
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -119,6 +125,10 @@ class Requirement(models.Model):
             models.CheckConstraint(
                 condition=Q(renewal_months__isnull=True) | Q(renewal_months__gte=1),
                 name="requirement_renewal_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(per_member__in=["", *PopulationKind.values]),
+                name="requirement_per_member_kind",
             ),
         ]
 

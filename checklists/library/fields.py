@@ -25,6 +25,7 @@ from .schema import (
     NO_SPACE_RE,
     NODE_OPTIONAL,
     NODE_REQUIRED,
+    POPULATION_KINDS,
     RENEWAL_BASES,
     RENEWAL_KEYS,
     SOURCE_KEYS,
@@ -125,6 +126,7 @@ def check_node(check: Checker, raw: Any, index: int, library_urn: str | None,
     assessable = check.boolean(item, "assessable", "assessable", urn)
     excludable = (check.boolean(item, "excludable", "excludable", urn) if "excludable" in item
                   else False)
+    per_member = _check_per_member(check, item, urn, assessable)
     if (len(check.problems) != before or urn is None or ref_id is None or name is None
             or description is None or name_is_descriptive is None or conditional is None
             or assessable is None or excludable is None):
@@ -135,7 +137,19 @@ def check_node(check: Checker, raw: Any, index: int, library_urn: str | None,
         typical_evidence=typical_evidence, documented_information=documented_information,
         conditional=conditional, renewal_months=renewal_months, renewal_basis=renewal_basis,
         assessable=assessable, excludable=excludable, line=item.line,
+        per_member=per_member,
     )
+
+
+def _check_per_member(check: Checker, item: LineMapping, urn: str | None,
+                      assessable: bool | None) -> str:
+    """The population kind whose every member the requirement applies to ("" for none)."""
+    if item.get("per_member") is None:
+        return ""
+    kind = check.enum(item, "per_member", "per_member", urn, POPULATION_KINDS)
+    if kind and assessable is False:
+        check.add("per_member needs an assessable node", urn, item.line_of("per_member"))
+    return kind or ""
 
 
 def _check_evidence(check: Checker, item: LineMapping, urn: str | None):

@@ -64,6 +64,7 @@ class Node:
     order: int = 0  # position in parent-first (pre-order) traversal, from 1
     depth: int = 0  # 0 for top-level nodes
     line: int | None = None  # line of the node in the file
+    per_member: str = ""  # a population kind: the requirement applies to each member
 
 
 @dataclass

@@ -7,6 +7,8 @@ import re
 
 LIBRARY_KINDS = ("standard", "template", "guide", "regulation")
 DOCUMENTED_INFORMATION_KINDS = ("maintain", "retain")
+# The values of populations.models.PopulationKind (a test keeps them equal).
+POPULATION_KINDS = ("employees_in_pathway", "supervisors", "vehicles", "sites")
 RENEWAL_BASES = ("standard", "practice", "org_defined", "event", "french_law")
 LANGUAGES = ("fr", "en")
 URN_PREFIX = "urn:audit-prep:"
@@ -32,7 +34,7 @@ NODE_REQUIRED = (
     "urn", "parent_urn", "ref_id", "name", "name_is_descriptive", "description",
     "typical_evidence", "documented_information", "conditional", "renewal", "assessable",
 )
-NODE_OPTIONAL = ("excludable",)  # default false
+NODE_OPTIONAL = ("excludable", "per_member")  # excludable: default false
 RENEWAL_KEYS = ("months", "basis")
 SOURCE_KEYS = ("title", "url")
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from audit_prep.i18n import active_language
 
-from .. import gates, readiness
+from .. import gates, member_coverage, readiness
 from ..models import Adoption, EvidenceLink, Exclusion, Requirement
+from .members import coverage_json, population_facts
 
 EVIDENCE_SHOWN_PER_REQUIREMENT = 10
 
@@ -35,6 +36,13 @@ REASON_LABELS = {
     "from_sub_clauses": _("Status of its sub-clauses"),
     "sub_clause_worse": _("Its own evidence counts, but a sub-clause is worse"),
     "sub_clauses_not_applicable": _("Every sub-clause is excluded"),
+    "every_member_covered": _("Every member present has valid evidence"),
+    "member_evidence_expiring": _("The evidence of some members expires within the warning "
+                                  "window"),
+    "members_not_covered": _("Some members present have no counting evidence"),
+    "no_member_present": _("Nobody of the population is present on this date"),
+    "population_not_recorded": _("The population is not recorded: import its members to "
+                                 "count them one by one"),
 }
 DOCUMENTED_INFORMATION = {
     "none": _("none"),
@@ -64,6 +72,7 @@ class ChecklistRow:
     justification: str = ""  # of the exclusion in effect: its own or its parent clause's
     excluded_by: str = ""  # ref_id of the clause whose exclusion applies
     refused_exclusion: str | None = None  # justification of an exclusion the library refuses
+    coverage: member_coverage.Coverage | None = None
 
 
 def _localized(obj, field: str) -> str:
@@ -123,6 +132,8 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
     )
     effective, refused = _exclusions(adoption, requirements)
     linked = _linked_facts(adoption)
+    populations = population_facts(adoption.organization_id, {
+        r.per_member for r in requirements if r.per_member and r.pk not in effective})
     by_id = {r.pk: r for r in requirements}
     parents = {r.parent_id for r in requirements if r.parent_id and r.assessable}
     rows = []
@@ -139,10 +150,16 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
             excluded_with_parent=bool(excluded_by) and excluded_by != requirement.ref_id,
             leaf=requirement.pk not in parents,
         )
-        assessment = readiness.assess_requirement(
-            subject, linked.get(requirement.pk, []), on, adoption.warning_days)
+        coverage = None
+        if requirement.per_member:
+            assessment, coverage = member_coverage.assess_members(
+                subject, linked.get(requirement.pk, []), requirement.per_member,
+                populations.get(requirement.per_member), on, adoption.warning_days)
+        else:
+            assessment = readiness.assess_requirement(
+                subject, linked.get(requirement.pk, []), on, adoption.warning_days)
         rows.append(ChecklistRow(requirement, chapter, assessment, justification, excluded_by,
-                                 refused.get(requirement.pk)))
+                                 refused.get(requirement.pk), coverage))
     _roll_up_parents(rows)
     return on, rows
 
@@ -228,6 +245,8 @@ def _item(row: ChecklistRow, referential_name: str) -> dict:
         "documented_information_code": documented,
         "documented_information_label": str(DOCUMENTED_INFORMATION[documented]),
         "conditional": requirement.conditional, "renewal_months": requirement.renewal_months,
+        "per_member": requirement.per_member or None,
+        "members": coverage_json(row.coverage),
         "status": assessment.status.value, "status_label": str(assessment.status.label),
         "reason": assessment.reason, "reason_label": str(REASON_LABELS[assessment.reason]),
         "valid_until": assessment.valid_until,

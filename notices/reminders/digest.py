@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from audit_prep.i18n import supported_language
 from audit_prep.services import preference_of
+from populations.models import EvidenceMember
 
 from ..models import Notification, ReminderDelivery
 from .due import (
@@ -48,6 +49,7 @@ REFUSED_KIND = "email_refused"
 UNDELIVERABLE = "undeliverable: "  # prefix of the error of a permanently refused address
 USER_CHUNK = 250  # recipients whose digests are built per query
 MAX_CONSECUTIVE_FAILURES = 3  # mail server failures in a row before the rest is deferred
+MEMBERS_NAMED = 20  # members named per evidence item, then "+ N"
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Item:
     link: str
     when: str = ""  # "expires in 5 days", in the recipient's language
     validity: str = ""  # "valid until 9 March 2026", idem
+    members: str = ""  # the population members the evidence names: "1001 AB, 1002 CD"
 
 
 def when_text(days_left: int) -> str:
@@ -93,6 +96,22 @@ def _items(rows, today: datetime.date) -> list[Item]:
             item.fresh |= fresh
     return sorted(items.values(), key=lambda i: (i.organization, i.organization_id,
                                                  i.valid_until, i.title, i.evidence_id))
+
+
+def name_members(items: list[Item]) -> None:
+    """Set each item's `members`: the members its evidence names (internal reference and
+    initials, never more), so that the reminder says whose PASS or contract expires. One
+    query for the items of a chunk."""
+    named: dict[int, list[str]] = {}
+    rows = (EvidenceMember.objects.filter(evidence_id__in={i.evidence_id for i in items})
+            .order_by("evidence_id", "member__reference")
+            .values_list("evidence_id", "member__reference", "member__initials"))
+    for evidence_id, reference, initials in rows:
+        named.setdefault(evidence_id, []).append(f"{reference} {initials}")
+    for item in items:
+        names = named.get(item.evidence_id, [])
+        extra = len(names) - MEMBERS_NAMED
+        item.members = ", ".join(names[:MEMBERS_NAMED]) + (f" + {extra}" if extra > 0 else "")
 
 
 _ENHANCED_STATUS = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})")
@@ -206,7 +225,9 @@ def _notification(user_id: int, items: list[Item]) -> Notification:
                      len(fresh)) % {"count": len(fresh)}
     body = "\n".join(
         _("%(title)s (%(structure)s): %(when)s")
-        % {"title": i.title, "structure": i.organization, "when": i.when} for i in fresh)
+        % {"title": i.title, "structure": i.organization, "when": i.when}
+        + (" — " + _("concerns %(members)s") % {"members": i.members} if i.members else "")
+        for i in fresh)
     return Notification(user_id=user_id, organization_id=org_id, kind=NOTIFICATION_KIND,
                         title=title[:300], body=body, link=link[:500])
 
@@ -259,13 +280,15 @@ def _deliver_chunk(user_ids, today, now, result, mailer, templates) -> None:
         "reminder__valid_until", "reminder__escalated", "reminder__evidence_id",
         "reminder__evidence__title", "reminder__evidence__organization_id",
         "reminder__evidence__organization__name")
+    by_user = {user_id: _items(user_rows, today)
+               for user_id, user_rows in groupby(rows, key=lambda r: r[1])}
+    name_members([item for items in by_user.values() for item in items])
     outcome: dict[str, list[int]] = {}  # sent / closing reason / error -> user ids
     notifications: list[Notification] = []
     refused: list[Mapping[str, Any]] = []
     phrases: dict[tuple, tuple[str, str]] = {}
-    for user_id, user_rows in groupby(rows, key=lambda r: r[1]):
+    for user_id, items in by_user.items():
         user = users[user_id]
-        items = _items(user_rows, today)
         with translation.override(supported_language(user["preference__language"])):
             _phrase(items, phrases)
             if user["is_active"] and any(i.fresh for i in items):

@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 import checklists
 from checklists.library import LibraryError, load_library, parse_library
+from checklists.library.schema import POPULATION_KINDS
 from checklists.models import EvidenceLink, Referential, Requirement
 from checklists.services.importer import import_library
+from populations.models import PopulationKind
 from tests.factories import EvidenceFactory
 
 LIBRARIES = Path(checklists.__file__).resolve().parent / "libraries"
@@ -212,6 +214,12 @@ MALFORMED = [
      f"{U}:A.2", "conditional: maybe"),
     ("unquoted ref_id", 'ref_id: "B"', "ref_id: 7", "ref_id must be a string (quote it)",
      f"{U}:B", "ref_id: 7"),
+    ("unknown population", "renewal: {months: 24, basis: french_law}\n    assessable: true",
+     "renewal: {months: 24, basis: french_law}\n    assessable: true\n    per_member: pets",
+     "per_member 'pets' is not allowed", f"{U}:B", "per_member: pets"),
+    ("per member on a heading", "    assessable: false\n",
+     "    assessable: false\n    per_member: sites\n", "per_member needs an assessable node",
+     f"{U}:A", "per_member: sites"),
     ("duplicate key", "    conditional: true\n",
      "    conditional: true\n    conditional: false  # again\n",
      "duplicate key 'conditional'", f"{U}:A.2", "# again"),
@@ -577,3 +585,27 @@ def test_iso9001_upgrade_from_revision_1_adds_the_climate_node_and_the_flags(db)
     assert report.removed == [] and "revision" in report.referential_changed
     assert set(Requirement.objects.filter(excludable=True).values_list("ref_id", flat=True)
                ) == ISO_EXCLUDABLE
+
+
+@pytest.mark.django_db
+def test_per_member_is_read_validated_and_imported():
+    assert set(POPULATION_KINDS) == set(PopulationKind.values)
+    text = mutate(GOOD, "renewal: {months: 24, basis: french_law}\n    assessable: true",
+                  "renewal: {months: 24, basis: french_law}\n    assessable: true\n"
+                  "    per_member: employees_in_pathway")
+    import_library(parse_library(text))
+    assert dict(Requirement.objects.filter(referential__urn=U).values_list(
+        "ref_id", "per_member")) == {"A": "", "A.1": "", "A.2": "", "B": "employees_in_pathway"}
+    import_library(parse_library(GOOD))  # removed from the file: removed from the row
+    assert Requirement.objects.get(referential__urn=U, ref_id="B").per_member == ""
+
+
+@pytest.mark.django_db
+def test_shipped_per_member_nodes():
+    for path in SHIPPED:
+        import_library(load_library(path))
+    assert sorted(Requirement.objects.exclude(per_member="").values_list(
+        "referential__code", "ref_id", "per_member")) == [
+        ("cedre-iso9001", "T3", "employees_in_pathway"),
+        ("cedre-iso9001", "T4.2", "supervisors"),
+        ("fr-siae-regulatory", "PASS-IAE", "employees_in_pathway")]
