@@ -480,13 +480,16 @@ def add_populations(setup: Setup, count: int, rng: random.Random,
         population = Population.objects.create(organization=setup.organization,
                                                kind=requirement.per_member,
                                                created_by=setup.user)
-        members = Member.objects.bulk_create(
-            Member(population=population, reference=f"{index:05d}",
-                   initials="".join(rng.choice("ABCDEFGHJKLMNPRSTV") for _ in range(2)),
-                   entry_date=on - datetime.timedelta(days=rng.randint(0, 900)),
-                   exit_date=(on - datetime.timedelta(days=rng.randint(0, 30))
-                              if rng.random() < 0.15 else None))
-            for index in range(1, count + 1))
+        members = []
+        for index in range(1, count + 1):
+            entered = rng.randint(0, 900)
+            left = rng.randint(0, min(30, entered)) if rng.random() < 0.15 else None
+            members.append(Member(
+                population=population, reference=f"{index:05d}",
+                initials="".join(rng.choice("ABCDEFGHJKLMNPRSTV") for _ in range(2)),
+                entry_date=on - datetime.timedelta(days=entered),
+                exit_date=None if left is None else on - datetime.timedelta(days=left)))
+        Member.objects.bulk_create(members)
         chosen = rng.sample(items, min(len(items), count))
         for member, item in zip(members, chosen, strict=False):
             if rng.random() < 0.10:

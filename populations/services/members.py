@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from audit_prep import access, audit
 from audit_prep.api.errors import Conflict
@@ -57,8 +57,11 @@ def _checked(values: dict, number: int = 0) -> MemberRow:
     problems: list[dict] = []
     row = check_values(number, values, {}, problems)
     if row is None:
-        raise ValidationError({p["column"]: [p["message"]] for p in problems},
-                              code=problems[0]["code"])
+        fields: dict[str, list] = {}
+        for found in problems:
+            fields.setdefault(found["column"], []).append(
+                ErrorDetail(found["message"], code=found["code"]))
+        raise ValidationError(fields)
     return row
 
 

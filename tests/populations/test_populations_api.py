@@ -45,9 +45,20 @@ def test_members_are_checked_like_file_rows(api, population):
     far = api.patch(f"{url}{created.json()['id']}/", {"exit_date": "2999-01-01"},
                     format="json")
     assert far.status_code == 400
+    named = api.post(url, {**body, "reference": "", "initials": "Jean Dupont",
+                           "entry_date": "2026-02-30"}, format="json")
+    assert named.status_code == 400
+    fields = named.json()["error"]["fields"]
+    assert {name: [e["code"] for e in errors] for name, errors in fields.items()} == {
+        "reference": ["blank"], "entry_date": ["invalid"]}  # every field, each its own code
+    named = api.patch(f"{url}{created.json()['id']}/", {"reference": "a b", "initials": "1"},
+                      format="json")
+    fields = named.json()["error"]["fields"]
+    assert {name: [e["code"] for e in errors] for name, errors in fields.items()} == {
+        "reference": ["reference_invalid"], "initials": ["initials_invalid"]}
     named = api.post(url, {**body, "reference": "1002", "initials": "Jean Dupont"},
                      format="json")
-    assert named.status_code == 400
+    assert named.json()["error"]["fields"]["initials"][0]["code"] == "initials_invalid"
     left = api.patch(f"{url}{created.json()['id']}/", {"exit_date": "2026-06-30"},
                      format="json")
     assert left.status_code == 200
