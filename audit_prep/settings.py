@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the population kinds, wherever they appear (populations, per_member).
+    "ENUM_NAME_OVERRIDES": {"PopulationKindEnum": "populations.models.PopulationKind"},
 }
 
 # --- Celery -------------------------------------------------------------------------------------
