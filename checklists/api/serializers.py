@@ -44,8 +44,8 @@ class RequirementSerializer(serializers.ModelSerializer):
                   "name_fr", "name_en", "name_is_descriptive", "description_fr",
                   "description_en", "typical_evidence", "documented_information",
                   "documented_information_code", "documented_information_label",
-                  "conditional", "renewal_months", "renewal_basis", "assessable", "excludable", "per_member",
-                  "retired_at"]
+                  "conditional", "renewal_months", "renewal_basis", "assessable", "excludable",
+                  "per_member", "retired_at"]
         read_only_fields = fields
 
     def get_name(self, obj) -> str:

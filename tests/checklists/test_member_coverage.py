@@ -121,6 +121,7 @@ def pathway(org, qm, frozen):
         ("R", None, [], None), ("PASS-IAE", "R", ["retain"], 24), ("DUERP", "R", ["maintain"],
                                                                     12)])
     requirements["PASS-IAE"].per_member = KIND
+    requirements["PASS-IAE"].excludable = True  # a structure without such employees
     requirements["PASS-IAE"].save()
     adoption = Adoption.objects.create(organization=org, referential=referential, adopted_by=qm)
     population = Population.objects.create(organization=org, kind=KIND, created_by=qm)
