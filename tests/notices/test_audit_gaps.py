@@ -9,12 +9,14 @@ Frozen dates (time_machine) drive `timezone.localdate()`; e-mails go to Django's
 
 import datetime
 import io
+import smtplib
 import threading
 from contextlib import contextmanager
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import translation
@@ -44,6 +46,17 @@ def site(settings):
 def run_on(day: datetime.date) -> gaps.GapRunResult:
     with frozen(day):
         return tasks.run_gap_digests()
+
+
+class RefusesQualite(BaseEmailBackend):
+    """A mail server that refuses qualite@example.org for good (5.1.1)."""
+
+    def send_messages(self, messages):
+        if messages[0].to == ["qualite@example.org"]:
+            raise smtplib.SMTPRecipientsRefused(
+                {"qualite@example.org": (550, b"5.1.1 user unknown")})
+        mail.outbox.extend(messages)
+        return len(messages)
 
 
 def approved(org, user, title, **fields):
@@ -325,6 +338,26 @@ class TestRecipients:
         assert run_on(WEEKS_8 + 2 * DAY).emails_sent == 0
         assert Notification.objects.filter(kind="audit_gaps").count() == 1  # not repeated
         assert AuditGapDelivery.objects.get().attempts == 2
+
+
+    def test_an_address_refused_for_good_is_closed_and_remembered(
+            self, settings, org, qm, member, adoption, vault, mailoutbox):
+        second = member(Role.QUALITY_MANAGER, username="seconde")
+        settings.EMAIL_BACKEND = f"{__name__}.RefusesQualite"
+        result = run_on(WEEKS_8)
+        assert (result.emails_sent, result.undeliverable, result.failed) == (1, 1, 0)
+        assert [m.to for m in mailoutbox] == [[second.email]]
+        delivery = AuditGapDelivery.objects.get(user=qm)
+        assert delivery.sent_at is not None
+        assert delivery.last_error == "undeliverable: 550 5.1.1 user unknown"
+        assert UserPreference.objects.get(user=qm).email_refused == qm.email
+        assert Notification.objects.filter(user=qm, kind="email_refused").exists()
+        assert Notification.objects.filter(user=qm, kind="audit_gaps").exists()
+        # The next threshold is not e-mailed to the refused address; the other one gets it.
+        result = run_on(WEEKS_4)
+        assert (result.emails_sent, result.skipped_other) == (1, 1)
+        assert AuditGapDelivery.objects.get(user=qm, reminder__threshold_weeks=4).last_error \
+            == "refused-address"
 
 
 # ------------------------------------------------------------------------------ once only
