@@ -97,7 +97,8 @@ def gaps_on_audit_date(adoption: Adoption, target: datetime.date) -> Gaps:
             line["text"] = _explained(f"{item['ref_id']} {item['name']}", item["reason_label"])
             gaps.pending.append(line)
     gaps.gates = [{"label": gate["label"], "message": gate["message"],
-                   "text": _explained(gate["label"], gate["message"])}
+                   "text": _explained(gate["label"], gate["message"]),
+                   "evidence": [e["title"] for e in gate.get("evidence", [])]}
                   for gate in data["gates"] if not gate["passed"]]
     return gaps
 

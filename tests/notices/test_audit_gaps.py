@@ -203,6 +203,9 @@ class TestContent:
     def test_lists_what_fails_on_the_audit_date_in_english(self, org, qm, adoption, vault,
                                                            mailoutbox):
         language(qm, "en")
+        # An audit report without the programme: the gate fails and names what it used.
+        tag(approved(org, qm, "Rapport d'audit interne 2026", kind="record",
+                     effective_date=datetime.date(2026, 12, 1)), vault["9.2.2"], qm)
         run_on(WEEKS_8)
         (message,) = mailoutbox
         expected = on_target(adoption, "en")
@@ -221,11 +224,11 @@ class TestContent:
         assert "- 4.3 " not in body and "- 9.3.3 " not in body  # covered on the audit date
         assert "Stage-1 gates that fail:" in body
         gate = next(g for g in failed_gates if g["code"] == "internal_audit")
-        assert f"- {gate['label']}: {gate['message']}" in body
+        assert f"- {gate['label']}: {gate['message']}\n    Rapport d'audit interne 2026\n" in body
+        assert [e["title"] for e in gate["evidence"]] == ["Rapport d'audit interne 2026"]
         assert "Evidence that will have expired by the audit date:" in body
         assert "- 7.2 Requirement 7.2\n    Attestation SST Dupont (valid until" in body
-        assert "Evidence linked that does not count yet:" in body
-        assert "- 9.2.2 Requirement 9.2.2: Evidence linked but not approved yet" in body
+        assert "9.2.2" not in body  # the report counts: 9.2.2 is covered (pending: in French)
         assert f"{SITE}/api/v1/adoptions/{adoption.pk}/checklist/?date=2027-03-15" in body
         html = next(c for c, mime in message.alternatives if mime == "text/html")
         assert '<html lang="en">' in html and "Attestation SST Dupont" in html
