@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from STATIC_URL (no CDN)
     "audit_prep.apps.AuditPrepConfig",
     "evidence",
     "populations",
@@ -218,6 +219,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the population kinds, wherever they appear (populations, per_member).
     "ENUM_NAME_OVERRIDES": {"PopulationKindEnum": "populations.models.PopulationKind"},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery -------------------------------------------------------------------------------------
