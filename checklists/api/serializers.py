@@ -177,6 +177,16 @@ class BulkLinkSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class BulkLinkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text=_("links created (those that existed are kept)"))
+
+
+class RequirementImportResultSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    rows = serializers.IntegerField()
+
+
 class ChecklistQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False)
     order = serializers.ChoiceField(choices=["priority", "clause"], default="priority")

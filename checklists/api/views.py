@@ -21,12 +21,14 @@ from ..services import checklist, links, snapshots, tailoring
 from ..services.readiness_state import latest_readiness
 from .serializers import (
     AdoptionSerializer,
+    BulkLinkResultSerializer,
     BulkLinkSerializer,
     ChecklistQuerySerializer,
     ExclusionSerializer,
     LinkSerializer,
     OwnRequirementSerializer,
     ReferentialSerializer,
+    RequirementImportResultSerializer,
     RequirementListImportSerializer,
     RequirementSerializer,
     SnapshotSerializer,
@@ -73,7 +75,8 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
                                               ref_id=data["ref_id"])
         return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": RequirementListImportSerializer})
+    @extend_schema(request={"multipart/form-data": RequirementListImportSerializer},
+                   responses={201: RequirementImportResultSerializer})
     @action(detail=False, methods=["post"], url_path="import")
     def import_list(self, request):
         """Import the structure's own requirements from a CSV or XLSX list."""
@@ -167,6 +170,8 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             organization_id=adoption.organization_id, referential_id=adoption.referential_id))
         return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
 
+    @extend_schema(request=None, parameters=[OpenApiParameter("date", str)],
+                   responses={201: SnapshotSerializer})
     @snapshots.mapping.post
     def take_snapshot(self, request, pk=None):
         adoption = self.get_object()
@@ -230,7 +235,7 @@ class LinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def perform_destroy(self, instance):
         links.unlink(self.request.user, instance)
 
-    @extend_schema(request=BulkLinkSerializer)
+    @extend_schema(request=BulkLinkSerializer, responses={201: BulkLinkResultSerializer})
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         """Tag several evidence items against several requirements at once."""
