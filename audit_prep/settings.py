@@ -217,8 +217,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # One name for the population kinds, wherever they appear (populations, per_member).
-    "ENUM_NAME_OVERRIDES": {"PopulationKindEnum": "populations.models.PopulationKind"},
+    # One name per choice set shown by several serializers: the population kinds (populations,
+    # per_member), the evidence kinds (evidence, with or without warnings).
+    "ENUM_NAME_OVERRIDES": {"PopulationKindEnum": "populations.models.PopulationKind",
+                            "EvidenceKindEnum": "evidence.models.EvidenceKind"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -142,5 +142,20 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
         return attrs
 
 
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class EvidenceWithWarningsSerializer(EvidenceSerializer):
+    """An evidence item as created or changed, with what is worth knowing about it."""
+
+    warnings = WarningSerializer(many=True, read_only=True)
+
+    class Meta(EvidenceSerializer.Meta):
+        fields = [*EvidenceSerializer.Meta.fields, "warnings"]
+
+
 class ArchiveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)

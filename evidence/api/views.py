@@ -15,6 +15,7 @@ from .filters import EvidenceFilter, RevisionFilter
 from .serializers import (
     ArchiveSerializer,
     EvidenceSerializer,
+    EvidenceWithWarningsSerializer,
     RevisionSerializer,
     StoredFileSerializer,
     UploadFieldsSerializer,
@@ -64,6 +65,13 @@ class EvidenceViewSet(
         evidence = self.get_queryset().get(pk=evidence.pk)
         return Response(self.get_serializer(evidence).data, status=status_code)
 
+    def _respond_with_warnings(self, evidence, status_code):
+        """The item and the warnings about it (the change is made: a warning refuses nothing)."""
+        response = self._respond(evidence, status_code)
+        response.data = {**response.data, "warnings": services.title_warnings(evidence)}
+        return response
+
+    @extend_schema(responses={201: EvidenceWithWarningsSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -76,8 +84,9 @@ class EvidenceViewSet(
             note=upload.validated_data["note"],
             allow_duplicate=upload.validated_data["allow_duplicate"],
         )
-        return self._respond(evidence, status.HTTP_201_CREATED)
+        return self._respond_with_warnings(evidence, status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: EvidenceWithWarningsSerializer})
     def update(self, request, *args, **kwargs):
         evidence = self.get_object()
         serializer = self.get_serializer(
@@ -85,7 +94,11 @@ class EvidenceViewSet(
         )
         serializer.is_valid(raise_exception=True)
         evidence = services.update_evidence(request.user, evidence, dict(serializer.validated_data))
-        return self._respond(evidence)
+        return self._respond_with_warnings(evidence, status.HTTP_200_OK)
+
+    @extend_schema(responses={200: EvidenceWithWarningsSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=EvidenceSerializer)
     @action(detail=True, methods=["post"])

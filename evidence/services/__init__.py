@@ -4,6 +4,7 @@ authorization, validates, changes state in one transaction and writes the audit 
 from .evidence import approve, archive, create_evidence, submit_for_review, update_evidence
 from .files import record_download
 from .uploads import UploadRejected, add_revision
+from .warnings import title_warnings
 
 __all__ = [
     "UploadRejected",
@@ -13,5 +14,6 @@ __all__ = [
     "create_evidence",
     "record_download",
     "submit_for_review",
+    "title_warnings",
     "update_evidence",
 ]
