@@ -1,4 +1,5 @@
-"""Demo data for the embedded default: one structure, three accounts, evidence with real files.
+"""Demo data for the embedded default: one structure, three member accounts and the staff
+account of /admin/, evidence with real files.
 Safe to run again: it only adds what is missing."""
 
 import datetime
@@ -25,6 +26,10 @@ ACCOUNTS = [
     ("contributeur", "contributeur@demo.audit-prep.local", Role.CONTRIBUTOR, "Sami", "Benali"),
     ("lecteur", "lecteur@demo.audit-prep.local", Role.VIEWER, "Louise", "Petit"),
 ]
+
+# The operator's account of the demo: staff and superuser, member of no structure; it signs in
+# to /admin/ (read-only views of the vault and the audit trail, structures and members).
+STAFF_ACCOUNT = ("admin", "admin@demo.audit-prep.local", "Admin", "Démo")
 
 
 def _credentials_file() -> Path:
@@ -88,6 +93,7 @@ def seed(stdout=None) -> dict:
                 _password_for(user, passwords)
             Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
             users[role] = user
+        _staff_account(User, passwords)
     if passwords:
         with _credentials_file().open("a", encoding="utf-8") as handle:
             for username, password in passwords.items():
@@ -98,6 +104,17 @@ def seed(stdout=None) -> dict:
         _seed_readiness(org, users[Role.QUALITY_MANAGER])
     seed_population(org, users[Role.QUALITY_MANAGER], _write_pdf)
     return passwords
+
+
+def _staff_account(User, passwords: dict) -> None:
+    username, email, first, last = STAFF_ACCOUNT
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"email": email, "first_name": first, "last_name": last})
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    if created:
+        _password_for(user, passwords)
 
 
 LIBRARIES = Path(__file__).resolve().parent / "libraries"
