@@ -1,6 +1,8 @@
 # audit-prep: the two commands of the README, and a few helpers.
-#   make run   set everything up (venv, dependencies, SQLite, demo data) and serve on :8000
-#   make test  install the test dependencies and run the whole test suite
+#   make run   set everything up (venv, the dependencies running needs, SQLite, demo data) and
+#              serve on :8000
+#   make test  add the test dependencies and run the whole test suite
+# Any Python that Django 5.2 supports from 3.11 on: PYTHON=python3.13 make run
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,11 +15,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==25.3
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+# Two stamps: .installed-run (what running needs: `pip install -e .`) and .installed (that plus
+# the test tools, `.[test]`, for lint, tests, messages and benches).
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
 	touch $@
 
-setup: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+setup: $(VENV)/.installed-run
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
 
