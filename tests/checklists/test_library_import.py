@@ -306,7 +306,38 @@ def test_shipped_library_loads_and_imports(path):
 def test_shipped_files_are_listed():
     assert {p.name for p in SHIPPED} >= {
         "iso9001-2015.yaml", "cedre-iso9001-template.yaml", "cap-coorace.yaml",
-        "ess-good-practice-guide.yaml", "iso26000-lucie.yaml", "fr-siae-regulatory.yaml"}
+        "ess-good-practice-guide.yaml", "iso26000-lucie.yaml", "fr-siae-regulatory.yaml",
+        "cap-iso9001.yaml", "cap-rse.yaml"}
+
+
+@pytest.mark.parametrize("name", ["cap-iso9001.yaml", "cap-rse.yaml"])
+def test_coorace_schemes_are_cited_templates(name):
+    """CAP ISO 9001 and CAP RSE: templates from public sources, every source with its address,
+    every node's name our own label, what is unconfirmed said in the notes."""
+    library = load_library(LIBRARIES / name)
+    assert library.kind == "template" and library.is_template
+    assert library.sources and all(s["url"].startswith("http") for s in library.sources)
+    assert all(node.name_is_descriptive for node in library.nodes)
+    for language in ("fr", "en"):
+        assert "confirm" in library.notes[language].lower()
+
+
+def test_cap_iso9001_does_not_repeat_the_standard():
+    library = load_library(LIBRARIES / "cap-iso9001.yaml")
+    iso_ref_ids = {node.ref_id for node in load_library(ISO_FILE).nodes}
+    assert not {node.ref_id for node in library.nodes} & iso_ref_ids
+    assert "ISO 9001:2015" in library.notes["en"]
+
+
+def test_cap_rse_represents_its_maturity_levels_without_inventing_them():
+    library = load_library(LIBRARIES / "cap-rse.yaml")
+    assert library.version == "2025"
+    nodes = {node.ref_id: node for node in library.nodes}
+    assert "maturity level" in nodes["LAB"].name["en"]
+    assert "maturity levels" in library.notes["en"] and "Not confirmed" in library.notes["en"]
+    # each theme leaves its levels' criteria to the structure's own copy
+    for ref_id in ("MET", "SUP", "PIL", "GOV", "TER", "AMC"):
+        assert "maturity levels to be completed" in nodes[ref_id].description["en"]
 
 
 def _documented(library, kind):
