@@ -75,6 +75,16 @@ def _explained(what: str, why: str) -> str:
     return _("%(what)s: %(why)s") % {"what": what, "why": why}
 
 
+def _members(coverage: dict | None) -> dict | None:
+    """A per-member requirement's "23 / 25 covered" and who is not covered on the audit date
+    (pseudonymous reference and initials, and why), as the checklist gives them."""
+    if not coverage or not coverage["not_covered"]:
+        return None
+    return {"label": coverage["label"], "not_covered": [
+        _explained(f"{m['reference']} {m['initials']}", m["status_label"])
+        for m in coverage["not_covered"]]}
+
+
 def gaps_on_audit_date(adoption: Adoption, target: datetime.date) -> Gaps:
     """The failures of the checklist built on `target` (the one readiness rule, its gates
     included), in the active language."""
@@ -84,7 +94,8 @@ def gaps_on_audit_date(adoption: Adoption, target: datetime.date) -> Gaps:
                 f"{settings.SITE_URL}/api/v1/adoptions/{adoption.pk}/checklist/"
                 f"?date={target.isoformat()}&order=clause")
     for item in data["items"]:
-        line = {"ref_id": item["ref_id"], "name": item["name"]}
+        line = {"ref_id": item["ref_id"], "name": item["name"],
+                "members": _members(item.get("members"))}
         if item["status"] == Status.MISSING:
             gaps.missing.append(line)
         elif item["status"] == Status.EXPIRED:

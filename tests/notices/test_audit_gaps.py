@@ -23,10 +23,11 @@ from django.utils import translation
 
 from audit_prep.models import AuditEvent, UserPreference
 from audit_prep.roles import Role
-from checklists.models import Adoption, EvidenceLink
+from checklists.models import Adoption, EvidenceLink, Requirement
 from checklists.services import checklist
 from notices.models import AuditGapDelivery, AuditGapReminder, Notification, ReminderPolicy
 from notices.reminders import gaps
+from populations.models import EvidenceMember, Member, Population
 from tests.checklists.conftest import make_referential
 from tests.factories import EvidenceFactory, evidence_with_file
 from tests.notices.test_reminders import PARIS, frozen
@@ -36,6 +37,7 @@ DAY = datetime.timedelta(days=1)
 TARGET = datetime.date(2027, 3, 15)
 WEEKS_8, WEEKS_4, WEEKS_2 = (TARGET - datetime.timedelta(weeks=n) for n in (8, 4, 2))
 SITE = "https://qualite.example.org"
+PATHWAY = "employees_in_pathway"
 
 
 @pytest.fixture(autouse=True)
@@ -218,7 +220,7 @@ class TestContent:
                                    "points still fail")
         body = message.body
         assert "Hello" in body and "in 56 days" in body
-        assert "Missing requirements (no evidence linked):" in body
+        assert "Missing requirements:" in body
         for item in missing:
             assert f"- {item['ref_id']} {item['name']}" in body
         assert "- 4.3 " not in body and "- 9.3.3 " not in body  # covered on the audit date
@@ -251,7 +253,7 @@ class TestContent:
         body = message.body
         assert message.subject.startswith("Audit Référentiel iso9001 du 15 mars 2027 : ")
         assert "Bonjour" in body and "dans 56 jours" in body
-        assert "Exigences manquantes (aucune preuve reliée) :" in body
+        assert "Exigences manquantes :" in body
         assert "- 6.2.1 Exigence 6.2.1 — œuvre" in body
         assert "Prérequis de l'étape 1 non satisfaits :" in body
         assert "Preuves qui auront expiré à la date de l'audit :" in body
@@ -281,6 +283,35 @@ class TestContent:
         assert notification.link.endswith("?date=2027-03-15&order=clause")
         body = client_for(qm).get("/api/v1/notifications/?kind=audit_gaps").json()
         assert body["results"][0]["title"].startswith("Audit Référentiel iso9001")
+
+    def test_members_not_covered_on_the_audit_date_are_named(self, org, qm, mailoutbox):
+        """A requirement applying to each employee in pathway: the digest says "2 / 3" and
+        names (pseudonymously) the one without a PASS, and the one whose PASS ends before."""
+        referential, req = make_referential(code="fr-siae", clauses=[
+            ("R", None, [], None), ("PASS-IAE", "R", ["retain"], 24)])
+        Requirement.objects.filter(pk=req["PASS-IAE"].pk).update(per_member=PATHWAY)
+        Adoption.objects.create(organization=org, referential=referential, adopted_by=qm,
+                                target_audit_date=TARGET)
+        population = Population.objects.create(organization=org, kind=PATHWAY, created_by=qm)
+        for n, end in ((1, datetime.date(2027, 9, 1)), (2, None), (3, TARGET - DAY)):
+            person = Member.objects.create(population=population, reference=f"{n:04d}",
+                                           initials="AB", entry_date=datetime.date(2026, 1, 5))
+            if end is None:
+                continue
+            proof = approved(org, qm, f"PASS {n}", kind="record", valid_until=end,
+                             effective_date=datetime.date(2026, 1, 5))
+            tag(proof, req["PASS-IAE"], qm)
+            EvidenceMember.objects.create(evidence=proof, member=person, created_by=qm)
+        run_on(WEEKS_8)
+        body = mailoutbox[0].body
+        with translation.override("fr"):
+            item = next(i for i in checklist.build(
+                Adoption.objects.get(referential=referential), on=TARGET)["items"]
+                if i["ref_id"] == "PASS-IAE")
+        label = item["members"]["label"]
+        assert label == "1 / 3 couvert"
+        assert f"PASS-IAE Exigence PASS-IAE — œuvre\n    {label}\n    0002 AB : " in body
+        assert "    0003 AB : " in body
 
     def test_nothing_fails_no_digest(self, org, qm, mailoutbox):
         """A referential without gates, every requirement covered on the audit date: the
