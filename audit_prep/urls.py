@@ -36,6 +36,8 @@ router.register("populations", population_views.PopulationViewSet, basename="pop
 router.register("members", population_views.MemberViewSet, basename="member")
 router.register("evidence-members", population_views.EvidenceMemberViewSet,
                 basename="evidencemember")
+router.register("documented-information", checklist_views.DocumentedInformationViewSet,
+                basename="documented-information")
 router.register("notifications", notice_api.NotificationViewSet, basename="notification")
 router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
                 basename="reminderpolicy")

@@ -160,6 +160,13 @@ class EvidenceItem(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def reference(self) -> str:
+        """The stable reference people cite ("EV-000123"), derived from the id."""
+        from .references import reference
+
+        return reference(self.pk)
+
 
 class Revision(models.Model):
     """An append-only version of an evidence item, holding one or more files. It becomes the

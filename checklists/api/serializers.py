@@ -188,8 +188,13 @@ class RequirementImportResultSerializer(serializers.Serializer):
 
 
 class ChecklistQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
-    order = serializers.ChoiceField(choices=["priority", "clause"], default="priority")
+    date = serializers.DateField(required=False, help_text=_(
+        "Reference date (today by default; the target audit date to look ahead)."))
+    order = serializers.ChoiceField(
+        choices=["clause", "priority"], default="clause", help_text=_(
+            "clause: the referential's order of requirements (the default, as an auditor "
+            "follows it); priority: by status, the worst first, requirements asking for "
+            "documented information first within a status."))
 
     def validate_date(self, value):
         from ..services.tailoring import check_reference_date

@@ -1,6 +1,9 @@
+import tempfile
+
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -11,13 +14,14 @@ from audit_prep import access, audit
 from audit_prep.api.errors import ApiError
 from audit_prep.api.filters import id_filterset
 from audit_prep.api.viewsets import ScopedViewSet, named_ids
+from audit_prep.models import Organization
 from audit_prep.roles import Action
 from evidence.filetypes import FileRejected, inspect_file
 from evidence.models import EvidenceItem
 
 from .. import exports, requirement_lists
 from ..models import Adoption, EvidenceLink, Exclusion, Referential, Requirement
-from ..services import checklist, links, snapshots, tailoring
+from ..services import checklist, links, master_list, snapshots, tailoring
 from ..services.readiness_state import latest_readiness
 from .serializers import (
     AdoptionSerializer,
@@ -135,7 +139,7 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    @extend_schema(parameters=[OpenApiParameter("date", str), OpenApiParameter("order", str)])
+    @extend_schema(parameters=[ChecklistQuerySerializer])
     @action(detail=True, methods=["get"])
     def checklist(self, request, pk=None):
         """Readiness at a date (today by default; the audit date to look ahead)."""
@@ -143,14 +147,16 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         query = self._query()
         return Response(checklist.build(adoption, query.get("date"), query["order"]))
 
-    @extend_schema(parameters=[OpenApiParameter("date", str)],
-                   responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(parameters=[ChecklistQuerySerializer], responses={
+        (200, content_type): OpenApiTypes.BINARY
+        for content_type in (ct for _writer, ct, _ext in exports.EXPORTERS.values())})
     @action(detail=True, methods=["get"], url_path=r"checklist/export/(?P<fmt>xlsx|pdf|csv)")
     def export(self, request, pk=None, fmt=None):
-        """The checklist as XLSX, PDF or CSV, with the statement of applicability."""
+        """The checklist as XLSX, PDF or CSV, with the statement of applicability and every
+        linked evidence item (reference, revision, validity, hash, link)."""
         adoption = self.get_object()
         query = self._query()
-        data = checklist.build(adoption, query.get("date"), query["order"])
+        data = checklist.build(adoption, query.get("date"), query["order"], evidence_limit=None)
         writer, content_type, _extension = exports.EXPORTERS[fmt]
         response = HttpResponse(content_type=content_type)
         writer(data, response)
@@ -245,3 +251,34 @@ class LinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         created = links.link_many(request.user, data["evidence"], data["requirements"],
                                   data["note"])
         return Response({"created": len(created)}, status=status.HTTP_201_CREATED)
+
+
+# Exports up to this size stay in memory; larger ones are spooled to a temporary file.
+_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+class DocumentedInformationViewSet(ScopedViewSet):
+    """The master list of documented information of a structure (ISO 9001 7.5.3)."""
+
+    queryset = Organization.objects.all()
+
+    @extend_schema(responses={
+        (200, content_type): OpenApiTypes.BINARY
+        for content_type in (ct for _writer, ct, _ext in exports.MASTER_LIST_EXPORTERS.values())})
+    @action(detail=True, methods=["get"], url_path=r"export/(?P<fmt>xlsx|pdf)")
+    def export(self, request, pk=None, fmt=None):
+        """Every document to maintain and record to retain of the structure that is not
+        archived, with its reference, current revision and hash, owner, approval, effective
+        date, next review or end of validity and linked requirements, as XLSX or PDF (in the
+        language of the request)."""
+        organization = self.get_object()
+        data = master_list.master_list(organization)
+        writer, content_type, _extension = exports.MASTER_LIST_EXPORTERS[fmt]
+        spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
+        writer(data, spool)
+        spool.seek(0)
+        name = exports.master_list_filename(organization, data.reference_date, fmt)
+        if request.method != "HEAD":  # a HEAD transfers nothing: not an export
+            audit.record(request.user, "documented_information.export", organization,
+                         after={"format": fmt, "reference_date": data.reference_date})
+        return FileResponse(spool, as_attachment=True, filename=name, content_type=content_type)

@@ -64,13 +64,49 @@ def requirement_name(item: dict) -> str:
     return f"{item['name']} *" if item.get("name_is_descriptive") else item["name"]
 
 
+def revision_text(evidence: dict) -> str:
+    """"v2", or a dash while no revision of the item is verified (no current revision)."""
+    number = evidence.get("revision")
+    return "—" if number is None else f"v{number}"
+
+
+def hash_text(evidence: dict, sep: str = " ") -> str:
+    """The first hex digits of the SHA-256 of each file of the current revision."""
+    return sep.join(evidence.get("sha256") or []) or "—"
+
+
+def evidence_label(evidence: dict) -> str:
+    """"EV-000123 v2 — Title": the reference first, so that two items with one title differ."""
+    return f"{evidence.get('reference', '')} {revision_text(evidence)} — {evidence['title']}"
+
+
 def evidence_titles(item: dict, limit: int | None = None, sep: str = "\n") -> str:
     shown = item.get("evidence") or []
-    titles = [evidence["title"] for evidence in shown[:limit]]
+    titles = [evidence_label(evidence) for evidence in shown[:limit]]
     hidden = max(item.get("evidence_count", len(shown)), len(shown)) - len(titles)
     if hidden > 0:
         titles.append(f"… (+{hidden})")
     return sep.join(titles)
+
+
+def in_clause_order(items: list[dict]) -> list[dict]:
+    """The checklist's items in the referential's order, whatever order the checklist uses."""
+    return sorted(items, key=lambda item: item.get("position", 0))
+
+
+def evidence_rows(items: list[dict]) -> list[tuple[dict, dict]]:
+    """(requirement item, evidence) for every linked item, in clause order."""
+    return [(item, evidence) for item in in_clause_order(items)
+            for evidence in item.get("evidence") or []]
+
+
+def evidence_titles_row() -> list[str]:
+    return [_("Requirement"), _("Reference"), _("Title"), _("State"), _("Revision"),
+            _("Effective date"), _("Valid until"), _("SHA-256 (first 12 digits)"), _("Link")]
+
+
+def evidence_state(evidence: dict) -> str:
+    return str(evidence.get("state_label") or evidence.get("state") or "")
 
 
 def referential_title(checklist: dict) -> str:

@@ -10,6 +10,8 @@ from .common import (
     as_date,
     column_titles,
     documented_information,
+    evidence_label,
+    hash_text,
     requirement_name,
     status_word,
 )
@@ -22,6 +24,16 @@ def _csv_safe(value):
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def _evidence_text(evidence: dict) -> str:
+    """"EV-000123 v2 — Title (sha256 1a2b3c4d5e6f, valid until 2026-06-30, <link>)"."""
+    valid_until = as_date(evidence.get("valid_until"))
+    details = [f"sha256 {hash_text(evidence)}"]
+    if valid_until:
+        details.append(_("valid until %(date)s") % {"date": valid_until.isoformat()})
+    details.append(evidence.get("url", ""))
+    return f"{evidence_label(evidence)} ({', '.join(d for d in details if d)})"
 
 
 def write_csv(checklist: dict, stream) -> None:
@@ -40,7 +52,7 @@ def write_csv(checklist: dict, stream) -> None:
                 item["status"],
                 status_word(item), item.get("reason_label", ""),
                 valid_until.isoformat() if valid_until else "", item.get("evidence_count", 0),
-                " | ".join(evidence["title"] for evidence in item.get("evidence") or []),
+                " | ".join(_evidence_text(evidence) for evidence in item.get("evidence") or []),
                 item.get("justification") or "")])
         text.flush()
     finally:

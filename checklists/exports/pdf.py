@@ -20,12 +20,19 @@ from .common import (
     date_text,
     descriptive_legend,
     documented_information,
+    evidence_rows,
+    evidence_state,
     evidence_titles,
+    evidence_titles_row,
+    hash_text,
     header_facts,
+    in_clause_order,
     referential_title,
     requirement_name,
+    revision_text,
     score_text,
     status_word,
+    yes_no,
 )
 
 PDF_EVIDENCE_SHOWN = 3
@@ -88,8 +95,9 @@ class _Styles:
         return cls(
             base=base, head=head,
             h1=ParagraphStyle("h1", parent=head, fontSize=16, leading=20, spaceAfter=4 * mm),
+            # a section title never ends a page: it stays with the first rows of its table
             h2=ParagraphStyle("h2", parent=head, fontSize=12, leading=15, spaceBefore=5 * mm,
-                              spaceAfter=2 * mm))
+                              spaceAfter=2 * mm, keepWithNext=1))
 
     def para(self, text, style=None):
         from reportlab.platypus import Paragraph
@@ -164,7 +172,7 @@ def _checklist(s: _Styles, items: list[dict]) -> list:
             s.para(date_text(item.get("valid_until"))),
             s.para(evidence_titles(item, PDF_EVIDENCE_SHOWN)), s.para(item.get("justification"))]
            for item in items],
-        [26, 64, 23, 28, 23, 55, 48],
+        [22, 56, 24, 26, 23, 70, 46],
         [((3, i), STATUS_COLOURS[Status(item["status"])][0])
          for i, item in enumerate(items, 1)])]
     if any(item.get("name_is_descriptive") for item in items):
@@ -172,17 +180,48 @@ def _checklist(s: _Styles, items: list[dict]) -> list:
     return story
 
 
+def _link(s: _Styles, url: str):
+    """The address as text (read on paper) and as a link (clicked on screen), small enough to
+    hold on one line in its column."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    style = ParagraphStyle("link", parent=s.base, fontSize=6.5, leading=8)
+    return Paragraph(f'<link href="{escape(url, {chr(34): "&quot;"})}">{_pdf_text(url)}</link>',
+                     style)
+
+
+def _evidence(s: _Styles, items: list[dict]) -> list:
+    """Every linked evidence item, in clause order, each on its line with its reference,
+    revision, dates, the first digits of its files' SHA-256 and its link in the service."""
+    rows = evidence_rows(items)
+    story = [s.para(_("Evidence"), s.h2)]
+    if not rows:
+        return [*story, s.para(_("No evidence is linked yet."))]
+    return [*story, _grid(
+        [[s.para(h, s.head) for h in evidence_titles_row()]]
+        + [[s.para(item["ref_id"]), s.para(evidence["reference"]), s.para(evidence["title"]),
+            s.para(evidence_state(evidence)), s.para(revision_text(evidence)),
+            s.para(date_text(evidence.get("effective_date"))),
+            s.para(date_text(evidence.get("valid_until"))), s.para(hash_text(evidence, "\n")),
+            _link(s, evidence["url"])]
+           for item, evidence in rows],
+        [19, 21, 46, 22, 17, 23, 23, 27, 69])]
+
+
 def _applicability(s: _Styles, items: list[dict]) -> list:
+    """Every requirement in clause order, from the checklist's rows: an excluded clause's
+    sub-clauses read "No" with the justification given for it."""
     columns = column_titles()
     story = [s.para(_("Statement of applicability"), s.h2)]
-    exclusions = [item for item in items if item["status"] == Status.NOT_APPLICABLE]
-    if exclusions:
-        story.append(_grid(
-            [[s.para(h, s.head) for h in (columns[0], columns[1], columns[7])]]
-            + [[s.para(item["ref_id"]), s.para(requirement_name(item)),
-                s.para(item.get("justification"))] for item in exclusions], [26, 110, 131]))
-    else:
+    if not any(item["status"] == Status.NOT_APPLICABLE for item in items):
         story.append(s.para(_("No exclusion: every requirement applies.")))
+    story.append(_grid(
+        [[s.para(h, s.head) for h in (columns[0], columns[1], _("Applicable"), columns[7])]]
+        + [[s.para(item["ref_id"]), s.para(requirement_name(item)),
+            s.para(yes_no(item["status"] != Status.NOT_APPLICABLE)),
+            s.para(item.get("justification"))] for item in in_clause_order(items)],
+        [22, 106, 24, 115]))
     return story
 
 
@@ -223,7 +262,8 @@ def write_pdf(checklist: dict, stream) -> None:
     story = _summary(styles, checklist)
     if checklist.get("gates"):
         story += _gates(styles, checklist["gates"])
-    story += _checklist(styles, items) + _applicability(styles, items)
+    story += (_checklist(styles, items) + _evidence(styles, items)
+              + _applicability(styles, items))
 
     footer = _pdf_plain(" — ".join([checklist["organization"]["name"],
                                     referential_title(checklist),

@@ -1,5 +1,5 @@
-"""The checklist as an XLSX workbook: the checklist, the statement of applicability and the
-stage 1 gates, one sheet each."""
+"""The checklist as an XLSX workbook: the checklist, every linked evidence item, the statement
+of applicability and the stage 1 gates, one sheet each."""
 
 import datetime
 
@@ -13,10 +13,16 @@ from .common import (
     column_titles,
     descriptive_legend,
     documented_information,
+    evidence_rows,
+    evidence_state,
     evidence_titles,
+    evidence_titles_row,
     french,
+    hash_text,
     header_facts,
+    in_clause_order,
     requirement_name,
+    revision_text,
     status_word,
     yes_no,
 )
@@ -33,14 +39,17 @@ def _fill(colours):
     return PatternFill("solid", fgColor="FF" + colours[0]), Font(color="FF" + colours[1])
 
 
-def _put(sheet, row, column, value, **style):
-    """Write a value safely: control characters dropped, text never run as a formula, dates
-    in the language's format."""
+def cleaned(value):
+    """The value without the control characters pasted in titles (not allowed in XLSX)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters pasted in titles
-    cell = sheet.cell(row=row, column=column, value=value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def dressed(cell, **style):
+    """The cell of a cleaned value made safe and readable: text never run as a formula, dates
+    in the language's format, then the given style."""
+    value = cell.value
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # user text, never a formula
     if isinstance(value, datetime.date):
@@ -48,6 +57,11 @@ def _put(sheet, row, column, value, **style):
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
+
+
+def _put(sheet, row, column, value, **style):
+    """Write a value safely (`cleaned`, `dressed`)."""
+    return dressed(sheet.cell(row=row, column=column, value=cleaned(value)), **style)
 
 
 def _table(sheet, first_row, headers, rows, widths) -> None:
@@ -108,19 +122,38 @@ def _checklist_sheet(sheet, checklist: dict) -> None:
         [item["ref_id"], requirement_name(item), documented_information(item), status_word(item),
          item.get("reason_label", ""), as_date(item.get("valid_until")),
          evidence_titles(item), item.get("justification") or ""]
-        for item in items], [22, 60, 26, 18, 44, 14, 50, 50])
+        for item in items], [22, 60, 24, 18, 44, 14, 60, 50])
     for row_number, item in enumerate(items, header_row + 1):
         status_cell = sheet.cell(row=row_number, column=4)
         status_cell.fill, status_cell.font = _fill(STATUS_COLOURS[Status(item["status"])])
 
 
+def _evidence_sheet(workbook, checklist: dict) -> None:
+    """One row per linked evidence item, in clause order, with what an auditor needs to find
+    and check it: reference, revision, dates, hash, link (clickable)."""
+    from openpyxl.styles import Font
+
+    sheet = workbook.create_sheet(_sheet_title(_("Evidence")))
+    rows = evidence_rows(checklist["items"])
+    _table(sheet, 1, evidence_titles_row(), [
+        [item["ref_id"], evidence["reference"], evidence["title"], evidence_state(evidence),
+         revision_text(evidence), as_date(evidence.get("effective_date")),
+         as_date(evidence.get("valid_until")), hash_text(evidence, "\n"), evidence["url"]]
+        for item, evidence in rows], [14, 14, 50, 18, 10, 14, 14, 16, 50])
+    for row_number, (_item, evidence) in enumerate(rows, 2):
+        link = sheet.cell(row=row_number, column=9)
+        link.hyperlink, link.font = evidence["url"], Font(color="FF0563C1", underline="single")
+
+
 def _applicability_sheet(workbook, checklist: dict) -> None:
+    """Every requirement in clause order, applicable or not, read from the checklist's rows
+    (an exclusion covers its sub-clauses there, with its justification)."""
     sheet = workbook.create_sheet(_sheet_title(_("Statement of applicability")))
     _table(sheet, 1, [_("Requirement"), _("Title"), _("Applicable"),
                       _("Justification of the exclusion")], [
         [item["ref_id"], requirement_name(item),
          yes_no(item["status"] != Status.NOT_APPLICABLE), item.get("justification") or ""]
-        for item in checklist["items"]], [14, 70, 12, 70])
+        for item in in_clause_order(checklist["items"])], [14, 70, 12, 70])
 
 
 def _gates_sheet(workbook, gates: list[dict]) -> None:
@@ -138,6 +171,7 @@ def write_xlsx(checklist: dict, stream) -> None:
 
     workbook = Workbook()
     _checklist_sheet(workbook.active, checklist)
+    _evidence_sheet(workbook, checklist)
     _applicability_sheet(workbook, checklist)
     if checklist.get("gates"):
         _gates_sheet(workbook, checklist["gates"])

@@ -1,8 +1,9 @@
 """The readiness checklist of a structure for an adopted referential at a date.
 
-A fixed number of queries whatever the size of the vault: the requirement tree, the exclusions
-and one query over the structure's links with the columns of their evidence. The rule itself is
-applied in Python by the pure functions of `checklists.readiness`, its one source
+A fixed number of queries whatever the size of the vault: the requirement tree, the exclusions,
+one query over the structure's links with the columns of their evidence, and one over the files
+of the linked items' current revisions (the revision number and hashes exports print). The
+rule itself is applied in Python by the pure functions of `checklists.readiness`, its one source
 (docs/decisions/0001-one-readiness-rule.md says why).
 """
 
@@ -13,12 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit_prep.i18n import active_language
+from evidence.models import StoredFile
+from evidence.references import evidence_url, reference
 
 from .. import gates, member_coverage, readiness
 from ..models import Adoption, EvidenceLink, Exclusion, Requirement
 from .members import coverage_json, population_facts
 
 EVIDENCE_SHOWN_PER_REQUIREMENT = 10
+HASH_PREFIX_LENGTH = 12  # hex digits of a file's SHA-256 printed beside each evidence item
+ORDERS = ("clause", "priority")  # clause: the referential's order; priority: problems first
 
 REASON_LABELS = {
     "excluded": _("Excluded by the structure"),
@@ -85,14 +90,16 @@ _FACT_COLUMNS = ("requirement_id", "evidence_id", "evidence__title", "evidence__
                  "evidence__file_check")
 
 
+def _adopted_links(adoption: Adoption):
+    return EvidenceLink.objects.filter(evidence__organization_id=adoption.organization_id,
+                                       requirement__referential_id=adoption.referential_id,
+                                       requirement__retired_at__isnull=True)
+
+
 def _linked_facts(adoption: Adoption) -> dict[int, list[readiness.EvidenceFacts]]:
     """Per requirement of the adopted referential, the facts of the structure's linked evidence
     (one query, whatever the number of links)."""
-    rows = (EvidenceLink.objects
-            .filter(evidence__organization_id=adoption.organization_id,
-                    requirement__referential_id=adoption.referential_id,
-                    requirement__retired_at__isnull=True)
-            .order_by().values_list(*_FACT_COLUMNS))
+    rows = _adopted_links(adoption).order_by().values_list(*_FACT_COLUMNS)
     facts: dict[int, list[readiness.EvidenceFacts]] = {}
     make = readiness.EvidenceFacts._make
     for requirement_id, *evidence in rows:
@@ -216,11 +223,35 @@ def _chapters(rows):
     ]
 
 
-def _evidence_item(item: readiness.AssessedEvidence) -> dict:
+def current_revisions(adoption: Adoption, evidence_ids: list[int] | None = None
+                      ) -> dict[int, tuple[int, list[str]]]:
+    """Per evidence item (those given, else every item linked in the adoption's referential),
+    its current revision's number and the SHA-256 prefixes of its files, in one query whatever
+    the number of items. Items without a verified revision yet have no current revision: they
+    are absent."""
+    wanted = (_adopted_links(adoption).values("evidence_id") if evidence_ids is None
+              else evidence_ids)
+    rows = (StoredFile.objects.filter(revision__is_current=True, revision__evidence_id__in=wanted)
+            .order_by("revision__evidence_id", "id")
+            .values_list("revision__evidence_id", "revision__number", "sha256"))
+    revisions: dict[int, tuple[int, list[str]]] = {}
+    for evidence_id, number, sha256 in rows:
+        revisions.setdefault(evidence_id, (number, []))[1].append(sha256[:HASH_PREFIX_LENGTH])
+    return revisions
+
+
+def _evidence_item(item: readiness.AssessedEvidence,
+                   revisions: dict[int, tuple[int, list[str]]]) -> dict:
+    """One linked item as exports print it: its reference, its current revision, the end of
+    its validity for this requirement (the rule's, never recomputed), its hashes and link."""
+    evidence_id = item.facts.evidence_id
+    number, hashes = revisions.get(evidence_id, (None, []))
     return {
-        "id": item.facts.evidence_id, "title": item.facts.title, "status": item.facts.status,
-        "kind": item.facts.kind, "state": item.state.value,
+        "id": evidence_id, "reference": reference(evidence_id), "title": item.facts.title,
+        "status": item.facts.status, "kind": item.facts.kind, "state": item.state.value,
+        "state_label": str(item.state.label), "revision": number,
         "effective_date": item.facts.effective_date, "valid_until": item.valid_end,
+        "sha256": hashes, "url": evidence_url(evidence_id),
     }
 
 
@@ -232,11 +263,13 @@ def _exclusion_warning(row: ChecklistRow, referential_name: str) -> dict | None:
             "message": str(EXCLUSION_NOT_ALLOWED) % {"referential": referential_name}}
 
 
-def _item(row: ChecklistRow, referential_name: str) -> dict:
+def _item(row: ChecklistRow, referential_name: str, position: int, revisions,
+          evidence_limit: int | None) -> dict:
     requirement, assessment = row.requirement, row.assessment
     documented = documented_information_code(requirement.documented_information)
     return {
-        "requirement_id": requirement.pk, "urn": requirement.urn, "ref_id": requirement.ref_id,
+        "requirement_id": requirement.pk, "position": position, "urn": requirement.urn,
+        "ref_id": requirement.ref_id,
         "name": _localized(requirement, "name"),
         "name_is_descriptive": requirement.name_is_descriptive,
         "chapter": row.chapter.ref_id, "depth": requirement.depth,
@@ -254,14 +287,33 @@ def _item(row: ChecklistRow, referential_name: str) -> dict:
         "exclusion_warning": _exclusion_warning(row, referential_name),
         "evidence_count": assessment.linked,
         "integrity_error": readiness.EvidenceState.INTEGRITY_ERROR in assessment.summaries,
-        "evidence": [_evidence_item(item)
-                     for item in assessment.evidence[:EVIDENCE_SHOWN_PER_REQUIREMENT]],
+        "evidence": [_evidence_item(item, revisions)
+                     for item in assessment.evidence[:evidence_limit]],
     }
 
 
-def build(adoption: Adoption, on: datetime.date | None = None, order: str = "priority") -> dict:
-    """The checklist as plain data (JSON-ready), for the API and the exports."""
+def _revisions_shown(adoption, rows: list[ChecklistRow], evidence_limit: int | None):
+    """The current revisions of the items the checklist shows: none for figures only
+    (`evidence_limit=0`: snapshots, the readiness state), every linked item's for the exports
+    (None), else those of the first `evidence_limit` items per requirement (the API), so that
+    a large vault reads only the rows it shows."""
+    if evidence_limit == 0:
+        return {}
+    if evidence_limit is None:
+        return current_revisions(adoption)
+    shown = {item.facts.evidence_id for row in rows if row.requirement.assessable
+             for item in row.assessment.evidence[:evidence_limit]}
+    return current_revisions(adoption, sorted(shown))
+
+
+def build(adoption: Adoption, on: datetime.date | None = None, order: str = "clause",
+          evidence_limit: int | None = EVIDENCE_SHOWN_PER_REQUIREMENT) -> dict:
+    """The checklist as plain data (JSON-ready), for the API and the exports: requirements in
+    the referential's clause order, or problems first (`order="priority"`); up to
+    `evidence_limit` evidence items per requirement (None: every one, as exports list them)."""
     on, rows = evaluate(adoption, on)
+    revisions = _revisions_shown(adoption, rows, evidence_limit)
+    positions = {row.requirement.pk: index for index, row in enumerate(rows)}  # clause order
     assessments = [row.assessment for row in rows]
     if order == "priority":
         ordered = sorted(enumerate(rows), key=lambda pair: readiness.priority_key(
@@ -285,6 +337,8 @@ def build(adoption: Adoption, on: datetime.date | None = None, order: str = "pri
         "gates": _gates(adoption, rows, on),
         "warnings": [warning for row in rows
                      if (warning := _exclusion_warning(row, referential.ref_id))],
-        "items": [_item(row, referential.ref_id) for row in rows_out
-                  if row.requirement.assessable],
+        "order": order,
+        "items": [_item(row, referential.ref_id, positions[row.requirement.pk], revisions,
+                        evidence_limit)
+                  for row in rows_out if row.requirement.assessable],
     }

@@ -112,7 +112,7 @@ def _figures(adoption: Adoption | None, on: datetime.date | None = None) -> dict
     computed_at = timezone.now()
     if adoption is None:  # the adoption is gone: nothing to show
         return {"score": None, "counts": {}, "computed_at": computed_at}
-    data = checklist.build(adoption, on, order="clause")
+    data = checklist.build(adoption, on, order="clause", evidence_limit=0)
     return {"score": _percent(data["score"]), "counts": data["counts"],
             "computed_at": computed_at}
 

@@ -17,7 +17,7 @@ def take(actor, adoption, on=None) -> ReadinessSnapshot:
     the daily snapshot taken by the workers."""
     if actor is not None:
         access.require(actor, Action.CHANGE, adoption.organization_id)
-    data = checklist.build(adoption, on, order="clause")
+    data = checklist.build(adoption, on, order="clause", evidence_limit=0)
     with transaction.atomic():
         snapshot = ReadinessSnapshot.objects.create(
             organization_id=adoption.organization_id, referential_id=adoption.referential_id,

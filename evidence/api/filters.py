@@ -13,10 +13,18 @@ class EvidenceFilter(django_filters.FilterSet):
     valid_until_before = django_filters.DateFilter(field_name="valid_until", lookup_expr="lte")
     valid_until_after = django_filters.DateFilter(field_name="valid_until", lookup_expr="gte")
     q = django_filters.CharFilter(method="search", label="text in title or description")
+    reference = django_filters.CharFilter(method="by_reference",
+                                          label="stable reference (EV-000123)")
 
     class Meta:
         model = EvidenceItem
         fields = ["organization", "status", "kind", "file_check", "tag", "owner"]
+
+    def by_reference(self, queryset, name, value):
+        from ..references import parse_reference
+
+        evidence_id = parse_reference(value)
+        return queryset.none() if evidence_id is None else queryset.filter(pk=evidence_id)
 
     def search(self, queryset, name, value):
         from django.db.models import Q

@@ -77,6 +77,8 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     organization = ScopedPrimaryKeyField(Organization)
     owner = _MemberField(required=False, allow_null=True)
     tags = TagsField(required=False, max_length=30)
+    reference = serializers.CharField(read_only=True, help_text=_(
+        "Stable reference of the item, derived from its id (EV-000123), as exports print it."))
     current_revision = serializers.SerializerMethodField()
     revision_count = serializers.IntegerField(read_only=True)
     created_by = username_field()
@@ -86,7 +88,7 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = EvidenceItem
         fields = [
-            "id", "organization", "title", "description", "kind", "status", "owner",
+            "id", "reference", "organization", "title", "description", "kind", "status", "owner",
             "effective_date", "period_start", "period_end", "renewal_months", "valid_until",
             "retention_until", "tags", "current_revision", "revision_count", "file_check",
             "created_by", "created_at", "updated_at", "approved_by", "approved_at",

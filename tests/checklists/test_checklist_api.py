@@ -115,8 +115,11 @@ class TestChecklist:
         assert items["6.2.1"]["status"] == "missing"
         assert items["6.2.1"]["status_label"] == "manquant"
         assert "4" not in items  # chapters are headings, not assessable
-        # by status, those asking for documented information first
-        assert body["items"][0]["ref_id"] == "6.2.1"
+        # clause order by default; by status on request (documented information first)
+        assert [i["ref_id"] for i in body["items"]][:3] == ["4.3", "6.2", "6.2.1"]
+        assert body["order"] == "clause"
+        priority = checklist(api, adoption, order="priority")
+        assert priority["items"][0]["ref_id"] == "6.2.1" and priority["order"] == "priority"
         # every requirement is a requirement: the JSON says what documented information it needs
         assert "mandatory" not in items["6.2.2"]
         assert (items["6.2.1"]["documented_information_code"],
@@ -150,7 +153,7 @@ class TestChecklist:
         assert chapters["4"]["score"] == 100.0
 
         clause_order = checklist(api, adoption, order="clause")
-        assert [i["ref_id"] for i in clause_order["items"]][:2] == ["4.3", "6.2"]
+        assert clause_order["items"] == body["items"]
 
     def test_audit_date_in_the_future_shows_what_will_have_expired(self, api, org, qm, adoption,
                                                                    iso):

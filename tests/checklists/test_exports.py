@@ -45,7 +45,7 @@ FRENCH = {
     "n/a": "s.o.",
     "Requirement": "Exigence",
     "Title": "Intitulé",
-    "Documented information": "Informations documentées",
+    "Documented information": "Information documentée",
     "to maintain": "à tenir à jour",
     "to retain": "à conserver",
     "to maintain and to retain": "à tenir à jour et à conserver",
@@ -103,8 +103,11 @@ def french(monkeypatch):
 
 def _item(ref_id, name, status, reason, *, documented=(), valid_until=None, evidence=(),
           evidence_count=None, justification="", descriptive=False):
-    shown = [{"id": 100 + n, "title": title, "status": "approved", "kind": "record",
-              "state": "valid", "effective_date": datetime.date(2025, 1, 15),
+    shown = [{"id": 100 + n, "reference": f"EV-{100 + n:06d}", "title": title,
+              "status": "approved", "kind": "record", "state": "valid", "state_label": "valide",
+              "revision": 1, "sha256": [f"{100 + n:012x}"],
+              "url": f"http://localhost:8000/api/v1/evidence/{100 + n}/",
+              "effective_date": datetime.date(2025, 1, 15),
               "valid_until": None} for n, title in enumerate(evidence[:10])]
     return {
         "requirement_id": hash(ref_id) % 10000, "urn": f"urn:audit-prep:iso9001:2015:{ref_id}",
@@ -201,7 +204,7 @@ def _csv_rows(checklist):
 def test_xlsx_checklist_sheet(french):
     checklist = make_checklist()
     workbook = _xlsx(checklist)
-    assert workbook.sheetnames == ["Liste de contrôle", "Déclaration d'applicabilité",
+    assert workbook.sheetnames == ["Liste de contrôle", "Preuves", "Déclaration d'applicabilité",
                                    "Prérequis de l'étape 1"]
     sheet = workbook["Liste de contrôle"]
     facts = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2, max_row=6)}
@@ -216,7 +219,7 @@ def test_xlsx_checklist_sheet(french):
 
     header_row, rows = _rows_by_ref(sheet, "Exigence")
     assert [cell.value for cell in sheet[header_row]] == [
-        "Exigence", "Intitulé", "Informations documentées", "Statut", "Motif",
+        "Exigence", "Intitulé", "Information documentée", "Statut", "Motif",
         "Valable jusqu'au", "Preuves liées", "Justification de l'exclusion"]
     assert sheet.freeze_panes == f"A{header_row + 1}"
     assert sheet.auto_filter.ref == f"A{header_row}:H{header_row + len(checklist['items'])}"
@@ -228,9 +231,10 @@ def test_xlsx_checklist_sheet(french):
     assert {rows[ref][3].fill.fgColor.rgb for ref in rows} >= {
         "FF" + fill for fill, _text in exports.STATUS_COLOURS.values()}
 
-    # every requirement is a requirement: the column says what documented information it needs
+    # what documented information each asks for, never "mandatory: no"
     assert rows["9.3"][2].value == "à conserver" and rows["8.2.3.1"][2].value == "aucune"
     assert rows["6.2.1"][2].value == "à tenir à jour"
+    assert rows["7.2"][2].value == "à conserver"
     assert rows["9.3"][4].value == str(REASON_LABELS["no_evidence"])
     assert rows["8.2.3.1"][1].value == ACCENTED + " *"
     assert any(str(row[0].value).startswith("* Intitulé descriptif") for row in sheet.iter_rows())
@@ -239,13 +243,12 @@ def test_xlsx_checklist_sheet(french):
     assert valid_until.number_format == "DD/MM/YYYY"
     assert rows["9.3"][5].value is None
     evidence = rows["7.2"][6].value.split("\n")
-    assert evidence[:10] == [f"Attestation de formation SST n°{n}" for n in range(1, 11)]
+    assert evidence[:10] == [f"EV-{100 + n:06d} v1 — Attestation de formation SST n°{n + 1}"
+                             for n in range(10)]
     assert evidence[10] == "… (+2)"
     assert rows["7.2"][6].alignment.wrap_text
-    formula = rows["6.2.1"][6]
-    assert formula.data_type == "s" and formula.value.startswith("=HYPERLINK")
     assert rows["8.3"][7].value == EXCLUSION
-    assert rows["8.2.3.1"][6].value == "CER signés2025"  # control character dropped
+    assert rows["8.2.3.1"][6].value == "EV-000100 v1 — CER signés2025"  # control char dropped
     assert sheet.column_dimensions["B"].width == 60
 
 
@@ -269,7 +272,7 @@ def test_xlsx_applicability_and_gates(french):
 def test_xlsx_without_gates_has_two_sheets(french):
     checklist = {**make_checklist(), "gates": [], "score": None, "target_audit_date": None}
     workbook = _xlsx(checklist)
-    assert len(workbook.sheetnames) == 2
+    assert len(workbook.sheetnames) == 3
     facts = {row[0].value: row[1].value for row in workbook.active.iter_rows(min_row=2, max_row=6)}
     assert facts["Date d'audit visée"] == "non fixée"
     assert facts["Taux de préparation"] == "s.o."
@@ -295,27 +298,29 @@ def test_pdf(french):
     assert "CER signés2025" in text  # control character dropped
     for number, page in enumerate(pages, 1):
         assert f"Page {number} / {len(pages)}" in page
-    assert "Exigence Intitulé Information" in pages[1]  # header row repeated
-    assert "Statut Valable jusqu'au Preuves liées" in pages[1]
+    assert "Exigence Intitulé Information documentée Statut" in pages[1]  # header repeated
 
 
 def test_csv(french):
     checklist = make_checklist()
     header, *rows = _csv_rows(checklist)
-    assert header == ["Exigence", "Intitulé", "Informations documentées", "Code du statut",
-                      "Statut", "Motif", "Valable jusqu'au", "Nombre de preuves",
-                      "Preuves liées", "Justification de l'exclusion"]
+    assert header == ["Exigence", "Intitulé", "Information documentée",
+                      "Code du statut", "Statut", "Motif", "Valable jusqu'au",
+                      "Nombre de preuves", "Preuves liées", "Justification de l'exclusion"]
     assert len(rows) == len(checklist["items"])
     by_ref = {row[0]: row for row in rows}
     assert {row[3] for row in rows} == {status.value for status in Status}
     assert [row[4] for row in rows] == [WORDS["fr"][row[3]] for row in rows]
     assert by_ref["7.1.5.2"][6] == "2025-09-30" and by_ref["9.3"][6] == ""
     assert by_ref["7.2"][7] == "12"
-    assert by_ref["7.2"][8].split(" | ") == [f"Attestation de formation SST n°{n}"
-                                             for n in range(1, 11)]
+    assert by_ref["7.2"][8].split(" | ")[0] == (
+        "EV-000100 v1 — Attestation de formation SST n°1 (sha256 000000000064, "
+        "http://localhost:8000/api/v1/evidence/100/)")
+    assert len(by_ref["7.2"][8].split(" | ")) == 10
     assert by_ref["8.3"][9] == EXCLUSION
+    assert by_ref["9.3"][2] == "à conserver" and by_ref["8.2.3.1"][2] == "aucune"
     assert by_ref["8.2.3.1"][1] == ACCENTED + " *"
-    assert by_ref["6.2.1"][8].startswith("'=HYPERLINK(\"http://x.test\",\"clic\") | ")
+    assert by_ref["6.2.1"][8].startswith("EV-000100 v1 — =HYPERLINK(")
 
 
 def test_english(french):
@@ -325,16 +330,18 @@ def test_english(french):
         pages = _pdf_text(checklist)
         header, *rows = _csv_rows(checklist)
         name = exports.filename(checklist, "pdf")
-    assert workbook.sheetnames == ["Checklist", "Statement of applicability", "Stage 1 gates"]
+    assert workbook.sheetnames == ["Checklist", "Evidence", "Statement of applicability",
+                                   "Stage 1 gates"]
     _header, by_ref = _rows_by_ref(workbook["Checklist"], "Requirement")
     assert {by_ref[ref][3].value for ref in by_ref} == set(WORDS["en"].values())
-    assert by_ref["9.3"][2].value == "to retain"
+    assert by_ref["9.3"][2].value == "to retain" and by_ref["6.2.1"][2].value == "to maintain"
+    assert by_ref["8.3"][2].value == "none"
     assert by_ref["7.1.5.2"][5].number_format == "YYYY-MM-DD"
     assert workbook["Stage 1 gates"]["C2"].value == "failed"
     assert "Audit readiness checklist" in pages[0]
     assert f"Page 1 / {len(pages)}" in pages[0]
     assert "not applicable" in " ".join(pages)
-    assert header[3:5] == ["Status code", "Status"]
+    assert header[2:5] == ["Documented information", "Status code", "Status"]
     assert {row[4] for row in rows} == set(WORDS["en"].values())
     assert name == "readiness-checklist_atelier-d-insertion-du-val_iso-9001-2015_2025-11-26.pdf"
 
@@ -361,7 +368,7 @@ def test_a_checklist_that_went_through_json(french, fmt):
         _header, rows = _rows_by_ref(load_workbook(stream)["Liste de contrôle"], "Exigence")
         assert rows["7.1.5.2"][5].value.date() == datetime.date(2025, 9, 30)
     elif fmt == "pdf":
-        assert "30/09/2025" in PdfReader(stream).pages[0].extract_text()
+        assert "30/09/2025" in " ".join(page.extract_text() for page in PdfReader(stream).pages)
     else:
         assert "2025-09-30" in stream.getvalue().decode("utf-8-sig")
 

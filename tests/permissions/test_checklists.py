@@ -6,6 +6,7 @@ Subjects and the world: see `world.py`; the checks: `base.py`."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from audit_prep.models import AuditEvent
 from checklists import exports
@@ -44,7 +45,9 @@ from .checklist_bodies import (
     own_list,
     own_requirement,
 )
-from .world import EXPORT_FORMATS, JUSTIFICATION, NEW_JUSTIFICATION
+from .world import EXPORT_FORMATS, JUSTIFICATION, NEW_JUSTIFICATION, PROOF
+
+MASTER_LIST_FORMATS = ("xlsx", "pdf")
 
 ENDPOINTS = [
     # referentials: the library and the structures' own lists (read-only)
@@ -70,6 +73,10 @@ ENDPOINTS = [
     Endpoint("adoption-checklist", "GET", "/api/v1/adoptions/{adoption}/checklist/"),
     *(Endpoint("adoption-export", "GET", f"/api/v1/adoptions/{{adoption}}/checklist/export/{fmt}/",
                fmt) for fmt in EXPORT_FORMATS),
+    # the master list of documented information of a structure
+    *(Endpoint("documented-information-export", "GET",
+               f"/api/v1/documented-information/{{org}}/export/{fmt}/", fmt)
+      for fmt in MASTER_LIST_FORMATS),
     Endpoint("adoption-snapshots", "GET", "/api/v1/adoptions/{adoption}/snapshots/",
              listing=ReadinessSnapshot, only="snapshot"),
     Endpoint("adoption-snapshots", "POST", "/api/v1/adoptions/{adoption}/snapshots/"),
@@ -113,6 +120,8 @@ MATRIX = {
     "adoption-export GET xlsx":             (401,  200,   200,        200,            404),
     "adoption-export GET pdf":              (401,  200,   200,        200,            404),
     "adoption-export GET csv":              (401,  200,   200,        200,            404),
+    "documented-information-export GET xlsx": (401, 200,  200,        200,            404),
+    "documented-information-export GET pdf": (401,  200,  200,        200,            404),
     "adoption-snapshots GET":               (401,  200,   200,        200,            404),
     "adoption-snapshots POST":              (401,  403,   201,        201,            404),
     "exclusion-list GET":                   (401,  200,   200,        200,            200),
@@ -186,6 +195,28 @@ def _exported(fmt):
     return check
 
 
+def _master_list_exported(fmt):
+    def check(w, response, user):
+        assert response["Content-Type"] == exports.MASTER_LIST_EXPORTERS[fmt][1]
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="liste-des-informations-documentees_ai-du-val_'
+            f'{timezone.localdate().isoformat()}.{fmt}"')
+        content = b"".join(response.streaming_content)
+        assert content.startswith(_EXPORT_MAGIC[fmt])
+        if fmt == "pdf":  # org's item is listed, other_org's is not
+            from tests.checklists.exporting import pdf_text
+
+            text = pdf_text(content)
+            assert f"EV-{w.ids['evidence']:06d}" in text
+            assert f"EV-{w.other_ids['evidence']:06d}" not in text
+            assert PROOF[0] not in text
+        event = AuditEvent.objects.latest("id")
+        assert (event.action, event.object_id, event.organization_id) == (
+            "documented_information.export", str(w.org.pk), w.org.pk)
+        assert event.after["format"] == fmt
+    return check
+
+
 def _snapshot_taken(w, response, user):
     snapshot = ReadinessSnapshot.objects.get(pk=response.json()["id"])
     assert (snapshot.organization_id, snapshot.taken_by_id) == (w.org.pk, user.pk)
@@ -235,6 +266,8 @@ EFFECTS = {
     "adoption-detail PUT": _adoption_is(warning_days=45,
                                         target_audit_date=datetime.date(2027, 6, 30)),
     **{f"adoption-export GET {fmt}": _exported(fmt) for fmt in EXPORT_FORMATS},
+    **{f"documented-information-export GET {fmt}": _master_list_exported(fmt)
+       for fmt in MASTER_LIST_FORMATS},
     "adoption-snapshots POST": _snapshot_taken,
     "exclusion-list POST": _excluded,
     "exclusion-detail PATCH": _exclusion_rejustified,
@@ -371,11 +404,12 @@ class TestChecklists(MatrixSuite, CrossStructureSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS,
         reads={"adoption-checklist": _checklist},
-        audited_reads=frozenset({"adoption-export"}),
+        audited_reads=frozenset({"adoption-export", "documented-information-export"}),
         options_paths=(
             "/api/v1/referentials/{referential}/", "/api/v1/requirements/{requirement}/",
             "/api/v1/adoptions/{adoption}/", "/api/v1/adoptions/{adoption}/checklist/",
             "/api/v1/adoptions/{adoption}/checklist/export/pdf/",
+            "/api/v1/documented-information/{org}/export/pdf/",
             "/api/v1/adoptions/{adoption}/snapshots/", "/api/v1/exclusions/{exclusion}/",
             "/api/v1/links/{link}/"),
         cross_cases=CROSS_CASES, moves=MOVES, filters=FILTERS,
