@@ -33,6 +33,11 @@ class Organization(models.Model):
         _("kind"), max_length=10, choices=OrganizationKind.choices, default=OrganizationKind.OTHER
     )
     region = models.CharField(_("region"), max_length=100, blank=True, default="")
+    # How records count in readiness (`checklists.readiness.needs_approval`): once their file is
+    # verified (the default, as most structures do), or only once approved like documents.
+    # Changed through the checklists' readiness policy (it marks the readiness to recompute).
+    records_need_approval = models.BooleanField(
+        _("records count only once approved"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
 from notices import views as notice_views
@@ -38,6 +39,8 @@ router.register("evidence-members", population_views.EvidenceMemberViewSet,
                 basename="evidencemember")
 router.register("documented-information", checklist_views.DocumentedInformationViewSet,
                 basename="documented-information")
+router.register("readiness-policies", checklist_policies.ReadinessPolicyViewSet,
+                basename="readinesspolicy")
 router.register("notifications", notice_api.NotificationViewSet, basename="notification")
 router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
                 basename="reminderpolicy")

@@ -69,10 +69,12 @@ def _member_key(item: MemberAssessment) -> tuple:
 def assess_members(requirement: readiness.RequirementFacts,
                    evidence: list[readiness.EvidenceFacts], kind: str,
                    members: list[MemberFacts] | None, on: datetime.date,
-                   warning_days: int = 30) -> tuple[readiness.Assessment, Coverage | None]:
+                   warning_days: int = 30, records_need_approval: bool = False
+                   ) -> tuple[readiness.Assessment, Coverage | None]:
     """The assessment of a per-member requirement on `on` (its evidence listed as usual) and
     the coverage of its members; `members` is None when no population of `kind` is kept."""
-    base = readiness.assess_requirement(requirement, evidence, on, warning_days)
+    base = readiness.assess_requirement(requirement, evidence, on, warning_days,
+                                        records_need_approval)
     if requirement.excluded:
         return base, None
     if members is None:
@@ -85,7 +87,8 @@ def assess_members(requirement: readiness.RequirementFacts,
             continue
         own = [by_id[evidence_id] for evidence_id in sorted(member.evidence_ids)
                if evidence_id in by_id]
-        one = readiness.assess_requirement(requirement, own, on, warning_days)
+        one = readiness.assess_requirement(requirement, own, on, warning_days,
+                                           records_need_approval)
         assessed.append(MemberAssessment(member, one.status, one.reason, one.valid_until))
     assessed.sort(key=_member_key)
     coverage = Coverage(kind, True, len(assessed),

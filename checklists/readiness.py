@@ -4,10 +4,14 @@ This module is the one source of the readiness rule: the checklist, its exports,
 the workers' recomputation all call these functions over facts fetched in a fixed number of
 queries (`checklists.services.checklist`); no SQL, trigger or stored rank repeats it.
 
-An evidence item counts for a requirement on date D when it is approved, its current revision's
-files are verified and intact (`file_check`), it is in force (effective on or before D) and
-still valid on D. Its validity ends at the earliest of its own `valid_until` and, when the
-requirement has a renewal period, its effective date plus that period. A requirement is then:
+An evidence item counts for a requirement on date D when it is approved (a record: once its
+file is verified, unless the structure wants records approved too: `records_need_approval`), its
+current revision's files are verified and intact (`file_check`), it is in force (effective on or
+before D) and still valid on D. Until when it counts (`validity_end`): its own end wins (its
+`valid_until`, which its own renewal period sets when it is written or reviewed); only an item
+without an end of its own (a management review, an internal audit report) takes the
+requirement's renewal period, counted from its latest review ("reviewed, still valid", a
+document) or else from its effective date; with neither, it is open-ended. A requirement is then:
 
 - not applicable: excluded by the structure, with a justification, or under a clause it
   excluded (excluding a clause excludes its sub-clauses);
@@ -30,6 +34,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from evidence.expiry import expiry_on
 from evidence.models import FilesState
 
 
@@ -71,7 +76,8 @@ _PENDING_STATES = (EvidenceState.INTEGRITY_ERROR, EvidenceState.UNAPPROVED,
 class EvidenceFacts(NamedTuple):
     """What the rules need of one linked evidence item, as its columns hold it (a tuple:
     thousands are built per checklist). `file_check` is the state of the current revision's
-    files: "verified", "pending" (none verified yet) or "altered" (altered or missing)."""
+    files: "verified", "pending" (none verified yet) or "altered" (altered or missing);
+    `reviewed_on` the date of its latest "reviewed, still valid" mark."""
 
     evidence_id: int
     title: str
@@ -80,6 +86,7 @@ class EvidenceFacts(NamedTuple):
     effective_date: datetime.date
     valid_until: datetime.date | None
     file_check: str
+    reviewed_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -155,48 +162,56 @@ def _plus_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def validity_end(evidence: EvidenceFacts, renewal_months: int | None) -> datetime.date | None:
-    end = evidence.valid_until
-    if renewal_months:
-        renewal_end = _plus_months(evidence.effective_date, renewal_months)
-        if end is None or renewal_end < end:
-            end = renewal_end
-    return end
+    """Until when `evidence` counts for a requirement whose renewal period is `renewal_months`
+    (None: open-ended). The one answer: the checklist, the evidence API (through the stored
+    `EvidenceItem.validity_end`), reminders, the calendar, exports and snapshots all use it."""
+    if evidence.valid_until is not None:  # its own end wins
+        return evidence.valid_until
+    if renewal_months:  # no end of its own: the requirement's period, from the latest review
+        return _plus_months(evidence.reviewed_on or evidence.effective_date, renewal_months)
+    return None
+
+
+def needs_approval(kind: str, records_need_approval: bool) -> bool:
+    """Documents count only once approved; records once their file is verified, unless the
+    structure wants them approved too."""
+    return kind != "record" or records_need_approval
 
 
 def evidence_state(evidence: EvidenceFacts, end: datetime.date | None, on: datetime.date,
-                   warning_end: datetime.date) -> EvidenceState:
+                   warning_end: datetime.date, records_need_approval: bool = False
+                   ) -> EvidenceState:
     """The state of one evidence item on date `on`, given the end of its validity for the
-    requirement (`validity_end`) and the last day of the warning window (`on` + its days)."""
+    requirement (`validity_end`), the last day of the warning window (`on` + its days) and
+    the structure's choice for records (`needs_approval`)."""
     if evidence.file_check == _ALTERED:
         return EvidenceState.INTEGRITY_ERROR
     if evidence.status == "archived":
         return EvidenceState.ARCHIVED
-    if evidence.status != "approved":
+    if evidence.status != "approved" and needs_approval(evidence.kind, records_need_approval):
         return EvidenceState.UNAPPROVED
     if evidence.file_check != _VERIFIED:
         return EvidenceState.UNVERIFIED
     if evidence.effective_date > on:
         return EvidenceState.NOT_YET_EFFECTIVE
-    if end is not None and end < on:
-        return EvidenceState.EXPIRED
-    if end is not None and end <= warning_end:
-        return EvidenceState.EXPIRING
-    return EvidenceState.VALID
+    return EvidenceState(expiry_on(end, on, warning_end).value)
 
 
 def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: datetime.date,
-                    warning_end: datetime.date) -> AssessedEvidence:
+                    warning_end: datetime.date, records_need_approval: bool = False
+                    ) -> AssessedEvidence:
     """One evidence item for a requirement on date `on`: its state and validity end
     (`warning_end`: the last day of the warning window)."""
     end = validity_end(evidence, renewal_months)
-    return AssessedEvidence(evidence, evidence_state(evidence, end, on, warning_end), end)
+    state = evidence_state(evidence, end, on, warning_end, records_need_approval)
+    return AssessedEvidence(evidence, state, end)
 
 
 def summarize(assessed: list[AssessedEvidence]) -> dict[EvidenceState, StateSummary]:
     """What `decide` needs of the assessed evidence, per state."""
     summaries: dict[EvidenceState, StateSummary] = {}
     for facts, state, end in assessed:
-        cut = end is not None and (facts.valid_until is None or end < facts.valid_until)
+        cut = end is not None and facts.valid_until is None
         summary = summaries.get(state)
         if summary is None:
             summary = summaries[state] = StateSummary()
@@ -234,10 +249,12 @@ def sort_key(item: AssessedEvidence) -> tuple:
 
 
 def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFacts],
-                       on: datetime.date, warning_days: int = 30) -> Assessment:
+                       on: datetime.date, warning_days: int = 30,
+                       records_need_approval: bool = False) -> Assessment:
     """The status of one requirement on date `on`, with the reason and the evidence states."""
     warning_end = on + datetime.timedelta(days=warning_days)
-    assessed = [assess_evidence(facts, requirement.renewal_months, on, warning_end)
+    assessed = [assess_evidence(facts, requirement.renewal_months, on, warning_end,
+                                records_need_approval)
                 for facts in evidence]
     assessed.sort(key=sort_key)
     summaries = summarize(assessed)

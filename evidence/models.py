@@ -81,6 +81,17 @@ class EvidenceItem(models.Model):
     )
     valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
     retention_until = models.DateField(_("retain until"), null=True, blank=True)
+    # The date of the latest "reviewed, still valid" mark of a document (`EvidenceReview`):
+    # a fact written with the review; its renewal periods count from it.
+    last_reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
+    # Read model of the validity rule (`checklists.readiness.validity_end`), written only by
+    # `checklists.services.validity.refresh`: until when the item counts for the requirements
+    # it is linked to, and whether a newer counting item replaced it for every one of them.
+    # Reminders and the calendar read these columns; nothing else computes them.
+    validity_end = models.DateField(_("end of validity"), null=True, blank=True,
+                                    db_index=True, editable=False)
+    superseded = models.BooleanField(_("replaced by a newer item"), default=False,
+                                     editable=False)
     file_check = models.CharField(
         _("file check"), max_length=10, choices=FilesState.choices, default=FilesState.PENDING,
         editable=False,
@@ -148,6 +159,13 @@ class EvidenceItem(models.Model):
                 violation_error_message=_("The renewal period is between 1 and 600 months."),
             ),
             models.CheckConstraint(
+                condition=Q(last_reviewed_on__isnull=True)
+                | Q(last_reviewed_on__gte=F("effective_date")),
+                name="evidence_reviewed_after_effective",
+                violation_error_code="review_before_effective_date",
+                violation_error_message=_("A review cannot precede the effective date."),
+            ),
+            models.CheckConstraint(
                 condition=~Q(status=EvidenceStatus.ARCHIVED) | Q(archived_at__isnull=False),
                 name="evidence_archived_has_time",
             ),
@@ -166,6 +184,29 @@ class EvidenceItem(models.Model):
         from .references import reference
 
         return reference(self.pk)
+
+
+class EvidenceReview(models.Model):
+    """A "reviewed, still valid" mark on a document: who reviewed it, when, and what they
+    noted. Append-only history; the latest date is copied on `EvidenceItem.last_reviewed_on`."""
+
+    scope_path = "evidence__organization"
+
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField(_("reviewed on"))
+    note = models.TextField(_("note"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["evidence_id", "-reviewed_on", "-id"]
+
+    def __str__(self):
+        return f"{self.evidence} ({self.reviewed_on})"
 
 
 class Revision(models.Model):

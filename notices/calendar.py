@@ -4,9 +4,12 @@ subscribe to through a secret URL (`feed_url`; the feed is served by `notices.vi
 
 Which evidence: in a structure where the person is quality manager (may approve), all of the
 structure's evidence; where they are contributor or viewer, only the evidence they own. Archived
-evidence is left out. Audit dates: every adoption with a target date in every structure the
-person belongs to. Only dates from one year ago to three years ahead are listed, and each kind
-is read in one query whatever the number of items.
+evidence, and evidence replaced by a newer item, is left out. The date is the end of validity
+as the one rule gives it (`EvidenceItem.validity_end`, stored by `checklists.services.validity`:
+the item's own end, or the renewal period of the requirement it answers when it has none).
+Audit dates: every adoption with a target date in every structure the person belongs to. Only
+dates from one year ago to three years ahead are listed, and each kind is read in one query
+whatever the number of items.
 
 Every event is all-day (DTSTART;VALUE=DATE, DTEND the next day) and has a stable UID built from
 the object and its date: renewing an evidence (a new end of validity) makes a new event and the
@@ -66,12 +69,12 @@ def evidence_in_feed(user, start: datetime.date, end: datetime.date):
     return (
         EvidenceItem.objects.filter(
             Q(organization_id__in=whole) | Q(organization_id__in=owned_only, owner=user),
-            valid_until__range=(start, end),
+            validity_end__range=(start, end), superseded=False,
         )
         .exclude(status=EvidenceStatus.ARCHIVED)
         .select_related("organization")
-        .only("id", "title", "valid_until", "updated_at", "organization__name")
-        .order_by("valid_until", "id")
+        .only("id", "title", "validity_end", "updated_at", "organization__name")
+        .order_by("validity_end", "id")
     )
 
 
@@ -106,7 +109,7 @@ def _evidence_event(item: EvidenceItem, stamp: datetime.datetime, site: str) -> 
     url = f"{site}/api/v1/evidence/{item.pk}/"
     values = {"title": item.title, "structure": item.organization.name}
     summary = _("Expiry: %(title)s (%(structure)s)") % values
-    day = item.valid_until
+    day = item.validity_end
     assert day is not None  # the feed lists evidence with a validity end only
     event = _all_day(
         f"evidence-{item.pk}-{day.isoformat()}@audit-prep", day, stamp,

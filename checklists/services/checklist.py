@@ -87,7 +87,7 @@ def _localized(obj, field: str) -> str:
 # What the rules need of each link, read in one query from the link's evidence.
 _FACT_COLUMNS = ("requirement_id", "evidence_id", "evidence__title", "evidence__status",
                  "evidence__kind", "evidence__effective_date", "evidence__valid_until",
-                 "evidence__file_check")
+                 "evidence__file_check", "evidence__last_reviewed_on")
 
 
 def _adopted_links(adoption: Adoption):
@@ -158,13 +158,16 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
             leaf=requirement.pk not in parents,
         )
         coverage = None
+        records_need_approval = adoption.organization.records_need_approval
         if requirement.per_member:
             assessment, coverage = member_coverage.assess_members(
                 subject, linked.get(requirement.pk, []), requirement.per_member,
-                populations.get(requirement.per_member), on, adoption.warning_days)
+                populations.get(requirement.per_member), on, adoption.warning_days,
+                records_need_approval)
         else:
             assessment = readiness.assess_requirement(
-                subject, linked.get(requirement.pk, []), on, adoption.warning_days)
+                subject, linked.get(requirement.pk, []), on, adoption.warning_days,
+                records_need_approval)
         rows.append(ChecklistRow(requirement, chapter, assessment, justification, excluded_by,
                                  refused.get(requirement.pk), coverage))
     _roll_up_parents(rows)

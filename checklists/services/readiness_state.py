@@ -14,6 +14,9 @@ How it works
   `dirty_since` just before computing it, and afterwards clears it only if it still holds that
   value (compare-and-set). A change committed meanwhile has moved `dirty_since`, so the row stays
   dirty and one more recomputation is enqueued.
+* The same pass first refreshes the validity read model of the dirty structures' evidence
+  (`validity.refresh`: `EvidenceItem.validity_end`, `superseded`); the daily pass refreshes it
+  for every structure.
 
 `dirty_since` keeps the time of the first change not yet computed; each later change advances
 it by one microsecond, so that the compare-and-set sees it. The marking first locks the
@@ -38,7 +41,7 @@ from django.utils import timezone
 from audit_prep.tasks import enqueue_after_commit
 
 from ..models import Adoption, ReadinessSnapshot, ReadinessState
-from . import checklist, snapshots
+from . import checklist, snapshots, validity
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +133,23 @@ def _compute(state_id: int):
     return state_id, seen, _figures(adoption)
 
 
+def _refresh_validity(organization_ids=None) -> None:
+    """The validity read model of these structures (all: None), before their figures; a failure
+    is logged and the figures still computed (the next pass refreshes it)."""
+    try:
+        validity.refresh(organization_ids)
+    except Exception:
+        logger.exception("validity read model: refresh failed")
+
+
 def recompute_dirty() -> int:
     """Recompute every dirty readiness state; returns how many were computed. The results are
     written together at the end (the rows are locked only for that short moment). Run by one
     worker at a time (the task `workers.recompute_readiness` holds a job lock)."""
     pending = list(ReadinessState.objects.filter(dirty_since__isnull=False)
                    .order_by("dirty_since", "pk").values_list("pk", flat=True))
+    _refresh_validity(ReadinessState.objects.filter(pk__in=pending)
+                      .values_list("organization_id", flat=True).distinct())
     results = []
     for state_id in pending:
         try:
@@ -190,6 +204,7 @@ def take_daily_snapshots(today: datetime.date | None = None) -> int:
     if today == actual_today:
         with transaction.atomic():
             _refresh_states(taken, started)
+        _refresh_validity()  # the passing of days changes which items count and replace others
     return len(taken)
 
 

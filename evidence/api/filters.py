@@ -10,8 +10,11 @@ class EvidenceFilter(django_filters.FilterSet):
     file_check = django_filters.ChoiceFilter(choices=FilesState.choices)
     tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
     owner = django_filters.NumberFilter(field_name="owner_id")
-    valid_until_before = django_filters.DateFilter(field_name="valid_until", lookup_expr="lte")
-    valid_until_after = django_filters.DateFilter(field_name="valid_until", lookup_expr="gte")
+    # On the end of validity as the one rule gives it (`validity_end`: the item's own end, or
+    # the renewal period of the requirement it answers), not only the item's own `valid_until`.
+    valid_until_before = django_filters.DateFilter(field_name="validity_end", lookup_expr="lte")
+    valid_until_after = django_filters.DateFilter(field_name="validity_end", lookup_expr="gte")
+    superseded = django_filters.BooleanFilter(field_name="superseded")
     q = django_filters.CharFilter(method="search", label="text in title or description")
     reference = django_filters.CharFilter(method="by_reference",
                                           label="stable reference (EV-000123)")

@@ -7,6 +7,7 @@ from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField, 
 from audit_prep.models import Organization
 from audit_prep.roles import Action
 
+from ..expiry import Expiry, expiry_state
 from ..models import EvidenceItem, Revision, StoredFile
 
 User = get_user_model()
@@ -84,20 +85,27 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     created_by = username_field()
     approved_by = username_field()
     archived_by = username_field()
+    expiry_state = serializers.SerializerMethodField()
 
     class Meta:
         model = EvidenceItem
         fields = [
             "id", "reference", "organization", "title", "description", "kind", "status", "owner",
             "effective_date", "period_start", "period_end", "renewal_months", "valid_until",
-            "retention_until", "tags", "current_revision", "revision_count", "file_check",
+            "retention_until", "last_reviewed_on", "validity_end", "superseded",
+            "expiry_state", "tags", "current_revision", "revision_count", "file_check",
             "created_by", "created_at", "updated_at", "approved_by", "approved_at",
             "archived_by", "archived_at", "archive_reason",
         ]
         read_only_fields = [
             "status", "created_at", "updated_at", "approved_at", "archived_at", "archive_reason",
-            "file_check",
+            "file_check", "last_reviewed_on", "validity_end", "superseded",
         ]
+
+    def get_expiry_state(self, obj) -> Expiry:
+        """Today's state against `validity_end` (the one validity rule, as the workers last
+        stored it for the requirements the item is linked to)."""
+        return expiry_state(obj)
 
     def get_current_revision(self, obj) -> dict | None:
         current = getattr(obj, "current_revisions", None)
@@ -161,3 +169,10 @@ class EvidenceWithWarningsSerializer(EvidenceSerializer):
 
 class ArchiveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class ReviewSerializer(serializers.Serializer):
+    """A "reviewed, still valid" mark: the day of the review and what was reviewed."""
+
+    reviewed_on = serializers.DateField()
+    note = serializers.CharField(max_length=2000)

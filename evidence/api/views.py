@@ -16,6 +16,7 @@ from .serializers import (
     ArchiveSerializer,
     EvidenceSerializer,
     EvidenceWithWarningsSerializer,
+    ReviewSerializer,
     RevisionSerializer,
     StoredFileSerializer,
     UploadFieldsSerializer,
@@ -50,13 +51,15 @@ class EvidenceViewSet(
     )
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
-    ordering_fields = ["title", "valid_until", "effective_date", "updated_at", "created_at"]
+    ordering_fields = ["title", "valid_until", "validity_end", "effective_date", "updated_at",
+                       "created_at"]
     ordering = ["-updated_at", "-id"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     action_permissions = {
         "submit": Action.SUBMIT,
         "approve": Action.APPROVE,
         "archive": Action.ARCHIVE,
+        "review": Action.APPROVE,
         "revisions": Action.VIEW,
         "upload_revision": Action.UPLOAD,
     }
@@ -119,6 +122,18 @@ class EvidenceViewSet(
         return self._respond(
             services.archive(request.user, evidence, serializer.validated_data["reason"])
         )
+
+    @extend_schema(request=ReviewSerializer, responses=EvidenceSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Mark a document to maintain "reviewed, still valid" on a date, with a note (quality
+        managers): its renewal periods run again from that date."""
+        evidence = self.get_object()
+        serializer = ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return self._respond(services.mark_reviewed(request.user, evidence, data["reviewed_on"],
+                                                    data["note"]))
 
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"])

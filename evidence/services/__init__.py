@@ -3,6 +3,7 @@ authorization, validates, changes state in one transaction and writes the audit 
 
 from .evidence import approve, archive, create_evidence, submit_for_review, update_evidence
 from .files import record_download
+from .reviews import mark_reviewed
 from .uploads import UploadRejected, add_revision
 from .warnings import title_warnings
 
@@ -12,6 +13,7 @@ __all__ = [
     "approve",
     "archive",
     "create_evidence",
+    "mark_reviewed",
     "record_download",
     "submit_for_review",
     "title_warnings",

@@ -51,7 +51,9 @@ def _apply(evidence: EvidenceItem, data: dict) -> None:
     if explicit_valid_until:
         evidence.renewal_months = None
     elif evidence.renewal_months:
-        evidence.valid_until = compute_valid_until(evidence.effective_date, evidence.renewal_months)
+        # The own renewal period runs from the latest review, else from the effective date.
+        start = max(filter(None, (evidence.effective_date, evidence.last_reviewed_on)))
+        evidence.valid_until = compute_valid_until(start, evidence.renewal_months)
 
 
 def _set_tags(evidence: EvidenceItem, names) -> list[str]:

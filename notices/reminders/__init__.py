@@ -5,6 +5,8 @@ per run.
 `manage.py send_reminders`) calls it inside the "send_reminders" job lock of `workers`, so that
 one run at a time happens across every worker:
 
+0. **Validity.** The validity read model (`EvidenceItem.validity_end`, `superseded`) is
+   refreshed from the one rule (`checklists.services.validity.refresh`), structure by structure.
 1. **Due thresholds, set-based.** For each distinct reminder policy, one query (read in pages
    by primary key) finds the evidence whose most urgent due threshold has no `Reminder` row yet
    ("expires on or before today + N and not yet reminded for N"). Every due threshold more
@@ -45,6 +47,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+
+from checklists.services import validity
 
 from .digest import (
     MAX_CONSECUTIVE_FAILURES,
@@ -111,6 +115,8 @@ def run(today: datetime.date | None = None) -> RunResult:
     digests not sent yet. Safe to run any number of times; the job runs it in its job lock, so
     that one run at a time happens across the workers."""
     today = today or timezone.localdate()
+    # What is due is read from the stored validity (the one rule's answer): refresh it first.
+    validity.refresh(on=today)
     with transaction.atomic():
         result = RunResult()
         now = timezone.now()

@@ -1,6 +1,11 @@
 """The due reminders: which thresholds are due (set-based, one query per distinct policy),
 the `Reminder` rows recording them, the `ReminderDelivery` rows of their recipients, and closing
-what became obsolete. Steps 1 and 2 of a run (see the package's docstring)."""
+what became obsolete. Steps 1 and 2 of a run (see the package's docstring).
+
+The date reminded is `EvidenceItem.validity_end`, the one validity rule's answer stored by the
+checklists (`checklists.services.validity`, refreshed just before each run): the item's own end,
+or the renewal period of the requirement it answers when it has none. Items replaced by a newer
+counting item (`superseded`) are not reminded, and their open reminders are closed."""
 
 from __future__ import annotations
 
@@ -119,12 +124,12 @@ def record_due(today: datetime.date, now, policies: Policies) -> int:
     before = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
     for leads, weekly, where in policies.groups():
         same_date = Reminder.objects.filter(evidence=OuterRef("pk"),
-                                            valid_until=OuterRef("valid_until"))
+                                            valid_until=OuterRef("validity_end"))
         candidates = (
-            EvidenceItem.objects.filter(where, valid_until__isnull=False,
-                                        valid_until__lte=today + datetime.timedelta(max(leads)))
+            EvidenceItem.objects.filter(where, validity_end__isnull=False, superseded=False,
+                                        validity_end__lte=today + datetime.timedelta(max(leads)))
             .exclude(status=EvidenceStatus.ARCHIVED)
-            .annotate(days_left=DaysUntil("valid_until", today))
+            .annotate(days_left=DaysUntil("validity_end", today))
             .annotate(due=_most_urgent_due(leads, weekly))
             .filter(~Exists(same_date.filter(threshold=OuterRef("due"))))
             .annotate(recorded=Subquery(same_date.order_by("threshold").values("threshold")[:1]),
@@ -136,7 +141,7 @@ def record_due(today: datetime.date, now, policies: Policies) -> int:
         managers = _quality_managers(where)
         last = 0
         while rows := list(candidates.filter(pk__gt=last).values_list(
-                "pk", "valid_until", "owner_id", "organization_id", "owner_ok",
+                "pk", "validity_end", "owner_id", "organization_id", "owner_ok",
                 "recorded")[:CHUNK]):
             first, last = rows[0][0], rows[-1][0]
             rows_due = []
@@ -190,9 +195,11 @@ def _create_deliveries(rows, first, last, before, now, managers) -> None:
 
 
 def close_obsolete(now) -> None:
-    """Open reminders of an item since archived or renewed are dropped, unsent."""
-    stale = (Q(evidence__status=EvidenceStatus.ARCHIVED) | Q(evidence__valid_until__isnull=True)
-             | ~Q(valid_until=F("evidence__valid_until")))
+    """Open reminders of an item since archived, renewed (another end of validity) or replaced
+    by a newer item are dropped, unsent."""
+    stale = (Q(evidence__status=EvidenceStatus.ARCHIVED) | Q(evidence__superseded=True)
+             | Q(evidence__validity_end__isnull=True)
+             | ~Q(valid_until=F("evidence__validity_end")))
     reminders = Reminder.objects.filter(stale, completed_at__isnull=True)
     ReminderDelivery.objects.filter(sent_at__isnull=True, reminder__in=reminders).update(
         sent_at=now, last_error=OBSOLETE)

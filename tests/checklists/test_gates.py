@@ -78,7 +78,7 @@ def test_every_gate_passes_on_a_complete_vault_and_names_its_evidence():
     ("management_review", {"9_3_3": [doc(31)]}, "management_review_procedure_only", [31]),
     ("management_review", {"9_3_3": [rec(30, effective_date=OLD)]},
      "no_management_review_record_within_12_months", []),
-    ("management_review", {"9_3_3": [rec(30, status="draft")]},
+    ("management_review", {"9_3_3": [rec(30, file_check="pending")]},  # file not verified
      "no_management_review_record_within_12_months", []),
     ("management_review", {"9_3_3": [rec(30, effective_date=days(5))]},  # not held yet
      "no_management_review_record_within_12_months", []),

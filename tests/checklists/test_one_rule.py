@@ -34,9 +34,13 @@ def _vault(org, user, requirements, size=160, seed=7):
         valid_until = rng.choice([None, None, effective + datetime.timedelta(
             days=rng.randint(0, 800))])
         status = rng.choice(["approved"] * 5 + ["draft", "in_review", "archived"])
+        kind = rng.choice(["record", "document"])
+        # Some documents were marked "reviewed, still valid" since they took effect.
+        reviewed = (effective + datetime.timedelta(days=rng.randint(0, 400))
+                    if kind == "document" and rng.random() < 0.3 else None)
         evidence = EvidenceFactory(
             organization=org, created_by=user, status=status, effective_date=effective,
-            valid_until=valid_until, kind=rng.choice(["record", "document"]),
+            valid_until=valid_until, kind=kind, last_reviewed_on=reviewed,
             approved_at=NOW if status == "approved" else None,
             archived_at=NOW if status == "archived" else None, title=f"Preuve {index}")
         if rng.random() < 0.9:
@@ -75,10 +79,13 @@ def _python_reference(adoption, requirement, on):
         current = Revision.objects.filter(evidence=evidence, is_current=True).first()
         facts.append(readiness.EvidenceFacts(
             evidence.pk, evidence.title, evidence.status, evidence.kind,
-            evidence.effective_date, evidence.valid_until, _file_check(current)))
+            evidence.effective_date, evidence.valid_until, _file_check(current),
+            evidence.last_reviewed_on))
     subject = readiness.RequirementFacts(requirement.pk, requirement.ref_id,
                                          requirement.renewal_months)
-    return readiness.assess_requirement(subject, facts, on, adoption.warning_days)
+    adoption.organization.refresh_from_db()
+    return readiness.assess_requirement(subject, facts, on, adoption.warning_days,
+                                        adoption.organization.records_need_approval)
 
 
 DATES = [TODAY, TODAY + datetime.timedelta(days=120), datetime.date(2026, 2, 28),
@@ -116,6 +123,13 @@ def test_checklist_applies_the_rule_to_every_requirement(org, qm):
     assert states == set(readiness.EvidenceState.values)
 
 
+def test_checklist_applies_the_structure_choice_for_records(org, qm):
+    adoption, _leaves = _adopted_vault(org, qm)
+    type(org).objects.filter(pk=org.pk).update(records_need_approval=True)
+    adoption.organization.refresh_from_db()
+    _compare_on_every_date(adoption)
+
+
 def test_checklist_follows_every_kind_of_write(org, qm):
     adoption, leaves = _adopted_vault(org, qm)
     items = list(EvidenceItem.objects.order_by("pk"))
@@ -128,9 +142,13 @@ def test_checklist_follows_every_kind_of_write(org, qm):
         valid_until=TODAY + datetime.timedelta(days=10))
     for evidence in items[40:60]:
         evidence.effective_date = TODAY + datetime.timedelta(days=5)
-        evidence.valid_until = None
+        evidence.valid_until = evidence.last_reviewed_on = None
         evidence.kind = "record" if evidence.kind == "document" else "document"
         evidence.save()
+    # Documents marked "reviewed, still valid" (the review service's set-based equivalent).
+    EvidenceItem.objects.filter(pk__in=[e.pk for e in items[70:80]], kind="document",
+                                effective_date__lte=TODAY - datetime.timedelta(days=3)).update(
+        last_reviewed_on=TODAY - datetime.timedelta(days=3))
     # A file found altered, then the integrity sweep's refresh of file_check.
     StoredFile.objects.filter(revision__evidence__in=items[60:70]).update(integrity_error=True)
     refresh_file_check()

@@ -3,11 +3,13 @@
 import datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit_prep.models import AuditEvent
 from audit_prep.roles import Role
+from checklists.services import validity
 from evidence.models import EvidenceItem, Revision, StoredFile, Tag, VerificationStatus
 from tests.conftest import upload
 from tests.factories import EvidenceFactory
@@ -174,6 +176,7 @@ class TestFilters:
                             description="Engagement de la direction",
                             valid_until=datetime.date(2027, 6, 1))
         EvidenceFactory(organization=other_org, created_by=outsider, title="Attestation voisine")
+        validity.refresh(on=datetime.date(2026, 11, 1))  # what the workers do after a change
         return a, b, contributor
 
     @pytest.mark.parametrize(("query", "titles"), [
@@ -219,13 +222,24 @@ class TestExpiringSoon:
         EvidenceFactory(organization=other_org, created_by=outsider, title="Voisine",
                         valid_until=today + datetime.timedelta(days=10))
         end = today + datetime.timedelta(days=30)
+        validity.refresh(on=today)  # what the workers do after a change of the vault
 
-        response = api.get(f"/api/v1/evidence/?valid_until_after={today}"
-                           f"&valid_until_before={end}&ordering=valid_until")
+        with time_machine.travel(datetime.datetime(2026, 12, 5, 12, tzinfo=datetime.UTC),
+                                 tick=False):
+            response = api.get(f"/api/v1/evidence/?valid_until_after={today}"
+                               f"&valid_until_before={end}&ordering=valid_until")
+            everything = api.get(f"/api/v1/evidence/?organization={org.pk}")
 
         assert response.status_code == 200
         assert [e["title"] for e in response.json()["results"]] == [
             "Échoit aujourd'hui", "Échoit dans 30 jours"]
+        assert {e["title"]: (e["validity_end"], e["expiry_state"])
+                for e in everything.json()["results"]} == {
+            "Échue hier": ("2026-12-04", "expired"),
+            "Échoit aujourd'hui": ("2026-12-05", "expiring"),
+            "Échoit dans 30 jours": ("2027-01-04", "expiring"),
+            "Échoit dans 31 jours": ("2027-01-05", "valid"),
+            "Sans échéance": (None, "valid")}
 
 
 def _bulk_evidence(org, user, count):

@@ -1,12 +1,13 @@
 """Migration evidence 0008 moves the extracted text from StoredFile.text to FileText and keeps
 every text (and gives it back when migrated backwards)."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from evidence.models import FileText, Revision, VerificationStatus
-from tests.factories import EvidenceFactory
+from evidence.models import FileText, VerificationStatus
 
 BEFORE = [("evidence", "0007_remove_evidenceitem_expiry_state")]
 TEXT = "Compte rendu de la revue de direction : objectifs « qualité » atteints.\n" * 50
@@ -27,9 +28,13 @@ def _latest():
 @pytest.mark.django_db(transaction=True)
 def test_texts_move_to_their_own_table_and_back(org, qm):
     old = _migrate(BEFORE)
-    evidence = EvidenceFactory(organization=org, created_by=qm)
-    revision = Revision.objects.create(evidence=evidence, number=1, created_by=qm,
-                                       verification_status=VerificationStatus.VERIFIED)
+    # The models as they were then (later migrations added columns to evidence items).
+    evidence = old.get_model("evidence", "EvidenceItem").objects.create(
+        organization_id=org.pk, title="Revue de direction", kind="record",
+        effective_date=datetime.date(2026, 1, 15), created_by_id=qm.pk)
+    revision = old.get_model("evidence", "Revision").objects.create(
+        evidence_id=evidence.pk, number=1, created_by_id=qm.pk,
+        verification_status=VerificationStatus.VERIFIED)
     OldStoredFile = old.get_model("evidence", "StoredFile")
     files = {text: OldStoredFile.objects.create(
         organization_id=org.pk, revision_id=revision.pk, name=f"f{number}.pdf", size=1,

@@ -14,6 +14,7 @@ from icalendar import Calendar
 from audit_prep.models import AuditEvent, UserPreference, new_calendar_token
 from audit_prep.roles import Role
 from checklists.models import Adoption
+from checklists.services import validity
 from evidence.models import EvidenceItem, EvidenceStatus
 from notices.calendar import feed_for
 
@@ -69,7 +70,9 @@ def calendar_token(user, language="fr"):
 
 
 def fetch(client, user, language="fr"):
-    """The feed of `user`, fetched anonymously through its secret URL, parsed."""
+    """The feed of `user`, fetched anonymously through its secret URL, parsed (the validity
+    read model refreshed first, as the workers do after every change of the vault)."""
+    validity.refresh()
     response = client.get(f"/calendar/{calendar_token(user, language)}.ics")
     assert response.status_code == 200, response.content[:300]
     return Calendar.from_ical(response.content)
@@ -233,6 +236,7 @@ def test_french_by_default_english_on_preference(client, org, qm, member, iso):
     english = member(Role.QUALITY_MANAGER, username="english")
 
     # No preference at all: French, whatever the request's language.
+    validity.refresh()
     with translation.override("en"):
         french_feed = Calendar.from_ical(feed_for(qm))
     assert summaries(french_feed) == ["Audit ISO9001 — AI du Val", "Expiration : Kbis (AI du Val)"]
@@ -366,6 +370,7 @@ def test_reset_is_post_only(client_for, qm):
 
 def _queries_for_feed(client, user):
     url = f"/calendar/{calendar_token(user)}.ics"
+    validity.refresh()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200

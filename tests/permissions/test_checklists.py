@@ -95,6 +95,13 @@ ENDPOINTS = [
     Endpoint("link-list", "POST", LINKS, data=link_create),
     Endpoint("link-detail", "DELETE", "/api/v1/links/{link}/"),
     Endpoint("link-bulk", "POST", BULK, data=bulk_link),
+    # each structure's readiness policy, by structure id (records count once verified or approved)
+    Endpoint("readinesspolicy-list", "GET", "/api/v1/readiness-policies/"),
+    Endpoint("readinesspolicy-detail", "GET", "/api/v1/readiness-policies/{org}/"),
+    Endpoint("readinesspolicy-detail", "PATCH", "/api/v1/readiness-policies/{org}/",
+             data=lambda w: {"records_need_approval": True}),
+    Endpoint("readinesspolicy-detail", "PUT", "/api/v1/readiness-policies/{org}/",
+             data=lambda w: {"records_need_approval": True}),
     # writes without an object, with a body that does not validate: the role is checked first
     *(Endpoint(route, "POST", path, "invalid body", data=data, multipart=multipart)
       for route, path, data, multipart in INVALID_WRITES),
@@ -135,6 +142,11 @@ MATRIX = {
     "link-list POST":                       (401,  403,   201,        201,            400),
     "link-detail DELETE":                   (401,  403,   204,        204,            404),
     "link-bulk POST":                       (401,  403,   201,        201,            400),
+    "readinesspolicy-list GET":             (401,  200,   200,        200,            200),
+    "readinesspolicy-detail GET":           (401,  200,   200,        200,            404),
+    "readinesspolicy-detail PATCH":         (401,  403,   403,        200,            404),
+    # changed with PATCH only
+    "readinesspolicy-detail PUT":           (401,  405,   405,        405,            405),
     # invalid bodies: 403 wherever the role does not allow the write, before validation
     "requirement-list POST invalid body":   (401,  403,   403,        400,            400),
     "requirement-import-list POST invalid body": (401, 403, 403,      400,            400),
@@ -257,6 +269,22 @@ def _unlinked(w, response, user):
     assert not EvidenceLink.objects.filter(pk=w.ids["link"]).exists()
 
 
+def _records_need_approval(w, response, user):
+    assert response.json() == {"organization": w.org.pk, "records_need_approval": True}
+    w.org.refresh_from_db()
+    assert w.org.records_need_approval is True
+
+
+def _readiness_policies(endpoint, w, subject, response):
+    org = w.other_org if subject == "outsider" else w.org
+    assert response.json()["results"] == [{"organization": org.pk,
+                                            "records_need_approval": False}]
+
+
+def _readiness_policy(endpoint, w, subject, response):
+    assert response.json() == {"organization": w.org.pk, "records_need_approval": False}
+
+
 EFFECTS = {
     "requirement-list POST": own_requirement_added,
     "requirement-import-list POST": own_list_imported,
@@ -276,6 +304,7 @@ EFFECTS = {
     "link-list POST": _linked("library_requirement"),
     "link-detail DELETE": _unlinked,
     "link-bulk POST": bulk_linked,
+    "readinesspolicy-detail PATCH": _records_need_approval,
 }
 
 
@@ -403,7 +432,8 @@ FILTERS = [
 class TestChecklists(MatrixSuite, CrossStructureSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS,
-        reads={"adoption-checklist": _checklist},
+        reads={"adoption-checklist": _checklist, "readinesspolicy-list": _readiness_policies,
+               "readinesspolicy-detail": _readiness_policy},
         audited_reads=frozenset({"adoption-export", "documented-information-export"}),
         options_paths=(
             "/api/v1/referentials/{referential}/", "/api/v1/requirements/{requirement}/",
@@ -411,6 +441,6 @@ class TestChecklists(MatrixSuite, CrossStructureSuite):
             "/api/v1/adoptions/{adoption}/checklist/export/pdf/",
             "/api/v1/documented-information/{org}/export/pdf/",
             "/api/v1/adoptions/{adoption}/snapshots/", "/api/v1/exclusions/{exclusion}/",
-            "/api/v1/links/{link}/"),
+            "/api/v1/links/{link}/", "/api/v1/readiness-policies/{org}/"),
         cross_cases=CROSS_CASES, moves=MOVES, filters=FILTERS,
     )

@@ -25,7 +25,7 @@ from checklists.models import (
     Requirement,
 )
 from checklists.services import links, snapshots, tailoring
-from evidence.models import EvidenceItem, Revision, StoredFile, Tag
+from evidence.models import EvidenceItem, EvidenceReview, Revision, StoredFile, Tag
 from populations.models import EvidenceMember, Member, Population
 from populations.services import evidence_members, members
 from tests.checklists.conftest import make_referential
@@ -61,7 +61,7 @@ ERROR_CODES = {400: "validation_error", 401: "not_authenticated", 403: "permissi
 SNAPSHOT_MODELS = (Organization, Membership, AuditEvent, EvidenceItem, Revision, StoredFile, Tag,
                    EvidenceItem.tags.through, Referential, Requirement, Adoption, Exclusion,
                    EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy,
-                   Population, Member, EvidenceMember)
+                   Population, Member, EvidenceMember, EvidenceReview)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
