@@ -73,8 +73,14 @@ def refresh(organization_ids: Iterable[int] | None = None,
     if organization_ids is not None:
         structures = structures.filter(pk__in=list(organization_ids))
     changed = 0
-    for organization in structures.values_list("pk", "records_need_approval"):
+    for organization_id in structures.values_list("pk", flat=True):
         with transaction.atomic():
+            # One refresh of a structure at a time (the recomputation and the reminder job may
+            # meet): the structure's row is locked first, then its items read and written.
+            organization = (Organization.objects.select_for_update().filter(pk=organization_id)
+                            .values_list("pk", "records_need_approval").first())
+            if organization is None:
+                continue
             for (end, superseded), ids in _changes(organization, on).items():
                 for start in range(0, len(ids), ID_CHUNK):
                     changed += EvidenceItem.objects.filter(pk__in=ids[start:start + ID_CHUNK]
