@@ -68,7 +68,7 @@ def test_covered_only_when_every_member_present_has_counting_evidence():
 def test_each_member_is_assessed_by_the_one_rule():
     linked = [evidence(evidence_id=10, valid_until=days(10)),      # expiring
               evidence(evidence_id=11, valid_until=days(-1)),      # expired
-              evidence(evidence_id=12, status="in_review"),        # pending
+              evidence(evidence_id=12, file_check="pending"),      # pending
               evidence(evidence_id=13, valid_until=days(365)),     # valid
               evidence(evidence_id=14, file_check="altered")]      # integrity error
     members = [member(1, days(-100), evidence_ids=[10]), member(2, days(-100), evidence_ids=[11]),
