@@ -2,7 +2,10 @@
 
 Every queryset that reaches a user goes through `scope(queryset, user, action)`, and every action
 on an object through `can` / `require`. A model states where its organization is with a
-`scope_path` attribute ("organization", "revision__evidence__organization", ...).
+`scope_path` attribute ("organization", "revision__evidence__organization", ...); a model whose
+rows may belong to an organization in more than one way lists the paths in `scope_paths`, in
+order: a row belongs to the first organization found (the requirements a structure adds under a
+library referential's nodes: their own organization, else their referential's).
 
 Shared reference data (the referential library: rows whose organization is empty) is readable
 by every signed-in user when its model sets `scope_shared_when_unowned = True`; it is never
@@ -16,7 +19,8 @@ external auditor grant plugs in later by registering another source, with no cha
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol
 
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from .roles import ROLE_ACTIONS, Action
@@ -53,12 +57,22 @@ def _authenticated(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+def with_owner(queryset: QuerySet) -> tuple[QuerySet, str]:
+    """The queryset and the lookup of the organization each row belongs to (for `scope_paths`,
+    the first organization found, as an alias)."""
+    paths = getattr(queryset.model, "scope_paths", None)
+    if not paths:
+        return queryset, queryset.model.scope_path
+    return queryset.alias(_scope_owner=Coalesce(*paths, output_field=IntegerField())), \
+        "_scope_owner"
+
+
 def scope(queryset: QuerySet, user, action: Action = Action.VIEW) -> QuerySet:
     """Restrict `queryset` to the rows whose organization grants `action` to `user`."""
     if not _authenticated(user):
         return queryset.none()
     model = queryset.model
-    path = model.scope_path
+    queryset, path = with_owner(queryset)
     condition = Q()
     for source in _grant_sources:
         condition |= Q(**{f"{path}__in": source(user, action)})
@@ -113,11 +127,15 @@ def require_object(user, action: Action, obj: Scoped) -> None:
 
 def organization_of(obj: Scoped) -> int | None:
     """The organization id an object belongs to, following its model's `scope_path`."""
-    path = type(obj).scope_path
-    if path == "pk":
-        return obj.pk
-    target = obj
-    parts = path.split("__")
-    for part in parts[:-1]:
-        target = getattr(target, part)
-    return getattr(target, f"{parts[-1]}_id")
+    model = type(obj)
+    for path in getattr(model, "scope_paths", None) or (model.scope_path,):
+        if path == "pk":
+            return obj.pk
+        target = obj
+        parts = path.split("__")
+        for part in parts[:-1]:
+            target = getattr(target, part)
+        organization_id = getattr(target, f"{parts[-1]}_id")
+        if organization_id is not None:
+            return organization_id
+    return None

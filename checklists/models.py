@@ -77,14 +77,26 @@ class Referential(models.Model):
 
 
 class Requirement(models.Model):
-    """A node of a referential: a chapter, clause or item, identified by a stable URN."""
+    """A node of a referential: a chapter, clause or item, identified by a stable URN.
+
+    A structure completes a template (CEDRE, CAP...) with requirements of its own placed under
+    the template's nodes: such rows belong to the library referential but have an
+    `organization`, the only structure that sees them (the library import never touches
+    them). A row belongs to its own organization, else to its referential's (a structure's own
+    list), else to no one (the shared library): `access.scope` follows `scope_paths` in order.
+    """
 
     scope_path = "referential__organization"
+    scope_paths = ("organization", "referential__organization")
     scope_shared_when_unowned = True
 
     referential = models.ForeignKey(
         Referential, on_delete=models.PROTECT, related_name="requirements"
     )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The structure that added this requirement under a library referential's "
+                  "node; empty for the library's nodes and for a structure's own list.")
     urn = models.CharField(max_length=250, unique=True)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
@@ -120,7 +132,12 @@ class Requirement(models.Model):
         ordering = ["referential_id", "order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["referential", "ref_id"], name="requirement_ref_id_unique"
+                fields=["referential", "ref_id"], condition=Q(organization__isnull=True),
+                name="requirement_ref_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["referential", "organization", "ref_id"],
+                condition=Q(organization__isnull=False), name="requirement_added_ref_id_unique"
             ),
             models.CheckConstraint(
                 condition=Q(renewal_months__isnull=True) | Q(renewal_months__gte=1),

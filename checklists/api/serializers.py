@@ -6,6 +6,7 @@ from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField, 
 from audit_prep.i18n import active_language
 from audit_prep.models import Organization
 from evidence.models import EvidenceItem
+from populations.models import PopulationKind
 
 from ..models import (
     Adoption,
@@ -40,8 +41,8 @@ class RequirementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Requirement
-        fields = ["id", "referential", "urn", "parent", "ref_id", "order", "depth", "name",
-                  "name_fr", "name_en", "name_is_descriptive", "description_fr",
+        fields = ["id", "referential", "organization", "urn", "parent", "ref_id", "order",
+                  "depth", "name", "name_fr", "name_en", "name_is_descriptive", "description_fr",
                   "description_en", "typical_evidence", "documented_information",
                   "documented_information_code", "documented_information_label",
                   "conditional", "renewal_months", "renewal_basis", "assessable", "excludable",
@@ -60,9 +61,14 @@ class RequirementSerializer(serializers.ModelSerializer):
 
 
 class OwnRequirementSerializer(serializers.Serializer):
-    """A requirement of the structure's own list."""
+    """A requirement of the structure's own list or, with `referential`, one the structure adds
+    under the nodes of a template it follows (CEDRE, CAP...)."""
 
     organization = ScopedPrimaryKeyField(Organization)
+    referential = ScopedPrimaryKeyField(
+        Referential, required=False, allow_null=True,
+        help_text=_("A template the structure follows, to complete it; empty: the structure's "
+                    "own list."))
     ref_id = serializers.CharField(max_length=60)
     name_fr = serializers.CharField(max_length=300)
     name_en = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -72,6 +78,10 @@ class OwnRequirementSerializer(serializers.Serializer):
         default=list, max_length=2)
     renewal_months = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                               max_value=600)
+    per_member = serializers.ChoiceField(
+        choices=["", *PopulationKind.values], required=False,
+        help_text=_("The population whose every member needs evidence (empty: one piece of "
+                    "evidence for the structure)."))
     # Not Field.parent: DRF's metaclass moves declared fields out of the class attributes; the
     # stub cannot see it.
     parent = serializers.CharField(  # type: ignore[assignment]
@@ -80,6 +90,10 @@ class OwnRequirementSerializer(serializers.Serializer):
 
 class RequirementListImportSerializer(serializers.Serializer):
     organization = ScopedPrimaryKeyField(Organization)
+    referential = ScopedPrimaryKeyField(
+        Referential, required=False, allow_null=True,
+        help_text=_("A template the structure follows, to complete it; empty: the structure's "
+                    "own list."))
     file = serializers.FileField()
 
 

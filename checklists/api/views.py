@@ -21,7 +21,7 @@ from evidence.models import EvidenceItem
 
 from .. import exports, requirement_lists
 from ..models import Adoption, EvidenceLink, Exclusion, Referential, Requirement
-from ..services import checklist, links, master_list, snapshots, tailoring
+from ..services import checklist, links, master_list, own_requirements, snapshots, tailoring
 from ..services.readiness_state import latest_readiness
 from .serializers import (
     AdoptionSerializer,
@@ -43,15 +43,18 @@ class ReferentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     """The referential library, and your structures' own lists."""
 
     queryset = Referential.objects.annotate(
-        requirement_count=Count("requirements", filter=Q(requirements__retired_at__isnull=True))
-    ).order_by("code", "version")
+        requirement_count=Count("requirements", filter=Q(requirements__retired_at__isnull=True,
+                                                         requirements__organization__isnull=True))
+    ).order_by("code", "version")  # counts the referential's own rows, never a structure's
     serializer_class = ReferentialSerializer
     filterset_class = id_filterset(Referential, id_fields=["organization"],
                                    fields=["code", "kind"])
 
 
-class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Requirements of the referentials; quality managers add their structure's own."""
+class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         mixins.DestroyModelMixin, ScopedViewSet):
+    """Requirements of the referentials; quality managers add their structure's own, to its
+    own list or under the nodes of a template it follows, and withdraw them."""
 
     queryset = Requirement.objects.order_by("referential_id", "order")
     serializer_class = RequirementSerializer
@@ -59,7 +62,8 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
                                    fields=["assessable", "ref_id"])
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     action_permissions = {"create": Action.MANAGE_REFERENTIALS,
-                          "import_list": Action.MANAGE_REFERENTIALS}
+                          "import_list": Action.MANAGE_REFERENTIALS,
+                          "destroy": Action.MANAGE_REFERENTIALS}
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -73,11 +77,13 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         organization = data.pop("organization")
-        tailoring.upsert_own_requirements(request.user, organization, [
-            {**data, "name_fr": data["name_fr"], "parent": data.get("parent", "")}])
-        requirement = Requirement.objects.get(referential__organization=organization,
-                                              ref_id=data["ref_id"])
+        referential = data.pop("referential", None)
+        requirement = own_requirements.add_requirement(
+            request.user, organization, {**data, "parent": data.get("parent", "")}, referential)
         return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        own_requirements.retire_requirement(self.request.user, instance)
 
     @extend_schema(request={"multipart/form-data": RequirementListImportSerializer},
                    responses={201: RequirementImportResultSerializer})
@@ -100,7 +106,8 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         except requirement_lists.ListError as error:
             raise ApiError(_("The list has errors; nothing was imported."), code="list_invalid",
                            details={"rows": error.problems}) from error
-        added, changed = tailoring.upsert_own_requirements(request.user, organization, rows)
+        added, changed = own_requirements.upsert_own_requirements(
+            request.user, organization, rows, serializer.validated_data.get("referential"))
         return Response({"added": added, "changed": changed, "rows": len(rows)},
                         status=status.HTTP_201_CREATED)
 

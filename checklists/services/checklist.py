@@ -10,6 +10,7 @@ rule itself is applied in Python by the pure functions of `checklists.readiness`
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -133,9 +134,9 @@ def _exclusions(adoption: Adoption, requirements: list[Requirement]):
 def evaluate(adoption: Adoption, on: datetime.date | None = None):
     """Assess every requirement of the adopted referential on date `on` (default: today)."""
     on = on or timezone.localdate()
-    requirements = list(
+    requirements = tree_order(
         Requirement.objects.filter(referential_id=adoption.referential_id, retired_at__isnull=True)
-        .order_by("order")
+        .filter(Q(organization__isnull=True) | Q(organization_id=adoption.organization_id))
     )
     effective, refused = _exclusions(adoption, requirements)
     linked = _linked_facts(adoption)
@@ -172,6 +173,25 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
                                  refused.get(requirement.pk), coverage))
     _roll_up_parents(rows)
     return on, rows
+
+
+def tree_order(requirements) -> list[Requirement]:
+    """Each node followed by its subtree, siblings by their `order`: the requirements a
+    structure added under a template's node come right after that node's own children. A node
+    whose parent is not in the list (retired) stands at the top."""
+    rows = sorted(requirements, key=lambda r: (r.order, r.pk))
+    present = {r.pk for r in rows}
+    children: dict[int | None, list[Requirement]] = {}
+    for row in rows:
+        parent = row.parent_id if row.parent_id in present else None
+        children.setdefault(parent, []).append(row)
+    ordered: list[Requirement] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        row = stack.pop()
+        ordered.append(row)
+        stack.extend(reversed(children.get(row.pk, [])))
+    return ordered
 
 
 def _roll_up_parents(rows: list[ChecklistRow]) -> None:
@@ -275,6 +295,7 @@ def _item(row: ChecklistRow, referential_name: str, position: int, revisions,
         "ref_id": requirement.ref_id,
         "name": _localized(requirement, "name"),
         "name_is_descriptive": requirement.name_is_descriptive,
+        "added_by_structure": requirement.organization_id is not None,
         "chapter": row.chapter.ref_id, "depth": requirement.depth,
         "assessable": requirement.assessable, "counted": assessment.requirement.leaf,
         "documented_information": requirement.documented_information,

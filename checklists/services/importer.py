@@ -3,7 +3,8 @@
 The import is an upsert keyed by URN, in one transaction, that writes only what changed: a
 re-import of an unchanged file runs SELECTs only. Nodes that disappeared from the file are
 retired (``retired_at``), never deleted, so evidence links made against them stay intact; a
-node that comes back is brought back. Evidence links are never read or written here.
+node that comes back is brought back. Evidence links are never read or written here, nor the
+requirements structures added under a template's nodes (rows with an organization).
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ def _import(library: Library) -> ImportReport:
     )
     existing: dict[str, Requirement] = {}
     if referential is not None:
-        existing = {r.urn: r for r in Requirement.objects.filter(referential=referential)}
+        # the library's own rows: those a structure added under them are never touched
+        existing = {r.urn: r for r in Requirement.objects.filter(
+            referential=referential, organization__isnull=True)}
     _check_storable(library, referential, existing)
     report = _upsert_referential(library, referential, now)
     to_update, to_create = _compare_nodes(library, report, existing, now)
@@ -149,7 +152,27 @@ def _import(library: Library) -> ImportReport:
     _link_parents(library, report, existing, {row.urn: row for row in to_create}, to_update)
     _bulk_update(to_update.values())
     report.unchanged = len(library.nodes) - len(report.added) - len(report.changed)
+    if report.changed or report.reordered:
+        _follow_moved_parents(report.referential)
     return report
+
+
+def _follow_moved_parents(referential: Referential) -> None:
+    """The depth of the requirements structures added under the library's nodes follows their
+    parent when a new revision of the file moves it."""
+    rows = {pk: [parent_id, depth, owner] for pk, parent_id, depth, owner in
+            Requirement.objects.filter(referential=referential)
+            .values_list("pk", "parent_id", "depth", "organization_id")}
+
+    def depth_of(pk: int) -> int:
+        parent_id, depth, owner = rows[pk]
+        if owner is None or parent_id is None:
+            return depth
+        return depth_of(parent_id) + 1
+
+    stale = [Requirement(pk=pk, depth=depth_of(pk)) for pk, (_parent, depth, owner)
+             in rows.items() if owner is not None and depth_of(pk) != depth]
+    Requirement.objects.bulk_update(stale, ["depth"], batch_size=500)
 
 
 def _upsert_referential(library: Library, referential: Referential | None,
@@ -261,8 +284,8 @@ def _check_storable(library: Library, referential: Referential | None,
                                 library.urn))
     urns = [node.urn for node in library.nodes]
     taken = Requirement.objects.filter(urn__in=urns)
-    if referential is not None:
-        taken = taken.exclude(referential=referential)
+    if referential is not None:  # the file's own rows are not taken; a structure's are
+        taken = taken.exclude(referential=referential, organization__isnull=True)
     lines = {node.urn: node.line for node in library.nodes}
     for urn, other in taken.values_list("urn", "referential__urn"):
         problems.append(Problem(f"URN already used by a requirement of {other}", urn,

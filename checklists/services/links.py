@@ -27,8 +27,9 @@ def link_many(actor, evidence_items, requirements, note: str = "") -> list[Evide
             raise ValidationError({"evidence": [_("Archived evidence cannot be linked.")]},
                                   code="evidence_archived")
         for requirement in requirements:
-            if requirement.retired_at or (evidence.organization_id,
-                                          requirement.referential_id) not in adopted:
+            if requirement.retired_at or requirement.organization_id not in (
+                    None, evidence.organization_id) or (
+                    evidence.organization_id, requirement.referential_id) not in adopted:
                 require_adopted(evidence.organization_id, requirement)  # raises
     with transaction.atomic():
         existing = set(EvidenceLink.objects.filter(

@@ -11,7 +11,10 @@ from audit_prep.api.errors import ApiError, Conflict
 from audit_prep.roles import Action
 from evidence.signals import vault_changed
 
-from ..models import Adoption, Exclusion, Referential, ReferentialKind, Requirement
+from ..models import Adoption, Exclusion, Referential, Requirement
+from .own_requirements import own_referential, upsert_own_requirements
+
+__all__ = ["own_referential", "upsert_own_requirements"]  # kept here for their callers
 
 
 class NotAdopted(ValidationError):
@@ -20,7 +23,8 @@ class NotAdopted(ValidationError):
 
 def require_adopted(organization_id: int, requirement: Requirement, field="requirement") -> None:
     """A structure works only with requirements of referentials it has adopted."""
-    if requirement.retired_at is not None or not Adoption.objects.filter(
+    if requirement.retired_at is not None or requirement.organization_id not in (
+            None, organization_id) or not Adoption.objects.filter(
         organization_id=organization_id, referential_id=requirement.referential_id
     ).exists():
         raise ValidationError(
@@ -132,68 +136,6 @@ def include(actor, exclusion: Exclusion) -> None:
                              "justification": exclusion.justification})
         exclusion.delete()
         vault_changed.send(sender=Exclusion, organization_id=exclusion.organization_id)
-
-
-def own_referential(actor, organization) -> Referential:
-    """The structure's own list of requirements, created and adopted on first use."""
-    referential, created = Referential.objects.get_or_create(
-        organization=organization,
-        defaults={
-            "urn": f"urn:audit-prep:org-{organization.pk}:own", "code": f"org-{organization.pk}",
-            "version": "1", "ref_id": organization.slug[:100],
-            "name_fr": f"Exigences propres — {organization.name}"[:300],
-            "name_en": f"Own requirements — {organization.name}"[:300],
-            "kind": ReferentialKind.ORGANIZATION,
-        },
-    )
-    if created:
-        Adoption.objects.create(organization=organization, referential=referential,
-                                adopted_by=actor)
-    return referential
-
-
-def upsert_own_requirements(actor, organization, rows: list[dict]) -> tuple[int, int]:
-    """Create or update the structure's own requirements by ref_id; returns (added, changed).
-    Rows are validated by the caller; parents must come before their children or exist."""
-    access.require(actor, Action.MANAGE_REFERENTIALS, organization.pk)
-    added = changed = 0
-    with transaction.atomic():
-        referential = own_referential(actor, organization)
-        existing = {r.ref_id: r for r in Requirement.objects.filter(referential=referential)}
-        next_order = max((r.order for r in existing.values()), default=0)
-        for row in rows:
-            parent = existing.get(row.get("parent") or "")
-            if row.get("parent") and parent is None:
-                raise ValidationError({"parent": [_("Unknown parent reference %(ref)s.")
-                                                  % {"ref": row["parent"]}]},
-                                      code="unknown_parent")
-            values = {
-                "name_fr": row["name_fr"], "name_en": row.get("name_en") or row["name_fr"],
-                "description_fr": row.get("description", ""),
-                "documented_information": row.get("documented_information", []),
-                "renewal_months": row.get("renewal_months"),
-                "renewal_basis": "org_defined" if row.get("renewal_months") else "",
-                "parent": parent, "depth": parent.depth + 1 if parent else 0,
-                "retired_at": None,
-            }
-            requirement = existing.get(row["ref_id"])
-            if requirement is None:
-                next_order += 1
-                requirement = Requirement.objects.create(
-                    referential=referential, urn=f"{referential.urn}:{row['ref_id']}",
-                    ref_id=row["ref_id"], order=next_order, **values)
-                existing[row["ref_id"]] = requirement
-                added += 1
-            elif any(getattr(requirement, k) != v for k, v in values.items()):
-                for key, value in values.items():
-                    setattr(requirement, key, value)
-                requirement.save()
-                changed += 1
-        audit.record(actor, "requirement.import", referential,
-                     organization_id=organization.pk,
-                     after={"added": added, "changed": changed, "rows": len(rows)})
-        vault_changed.send(sender=Requirement, organization_id=organization.pk)
-    return added, changed
 
 
 def check_reference_date(value: datetime.date) -> datetime.date:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import pytest
 
+from audit_prep import access
 from audit_prep.models import AuditEvent
 
 from .world import ERROR_CODES, SUBJECTS, World, ids_in, snapshot
@@ -113,8 +114,8 @@ def _library_ids(model) -> set[int]:
     """Rows of no structure, readable by every signed-in user (models that allow them)."""
     if not getattr(model, "scope_shared_when_unowned", False):
         return set()
-    rows = model.objects.filter(**{f"{model.scope_path}__isnull": True})
-    return set(rows.values_list("pk", flat=True))
+    rows, owner = access.with_owner(model.objects.all())
+    return set(rows.filter(**{f"{owner}__isnull": True}).values_list("pk", flat=True))
 
 
 def _check_listing(endpoint: Endpoint, w: World, subject: str, response) -> None:

@@ -14,6 +14,12 @@ def own_requirement(w):
             "documented_information": ["maintain"], "renewal_months": 12}
 
 
+def template_completion(w):
+    """A requirement of org's own under node T2 of the template both structures follow."""
+    return {"organization": w.org.pk, "referential": w.ids["template_referential"],
+            "ref_id": "T2.1", "name_fr": "Diagnostic initial", "parent": "T2"}
+
+
 def own_list(w):
     return {"organization": w.org.pk, "file": multipart_file(*OWN_LIST)}
 

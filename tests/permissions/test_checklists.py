@@ -44,6 +44,7 @@ from .checklist_bodies import (
     link_create,
     own_list,
     own_requirement,
+    template_completion,
 )
 from .world import EXPORT_FORMATS, JUSTIFICATION, NEW_JUSTIFICATION, PROOF
 
@@ -61,6 +62,16 @@ ENDPOINTS = [
     Endpoint("requirement-detail", "GET", "/api/v1/requirements/{library_requirement}/",
              "library"),
     Endpoint("requirement-list", "POST", REQUIREMENTS, data=own_requirement),
+    # a structure's requirement added under a template's node, and completing a template
+    Endpoint("requirement-detail", "GET", "/api/v1/requirements/{added_requirement}/",
+             "added"),
+    Endpoint("requirement-list", "POST", REQUIREMENTS, "template", data=template_completion),
+    # withdrawing: a structure's own requirements only, never the library's
+    Endpoint("requirement-detail", "DELETE", "/api/v1/requirements/{requirement}/"),
+    Endpoint("requirement-detail", "DELETE", "/api/v1/requirements/{added_requirement}/",
+             "added"),
+    Endpoint("requirement-detail", "DELETE", "/api/v1/requirements/{library_requirement}/",
+             "library"),
     Endpoint("requirement-import-list", "POST", IMPORT, data=own_list, multipart=True),
     # adoptions and their checklist
     Endpoint("adoption-list", "GET", ADOPTIONS, listing=Adoption),
@@ -117,6 +128,11 @@ MATRIX = {
     "requirement-detail GET":               (401,  200,   200,        200,            404),
     "requirement-detail GET library":       (401,  200,   200,        200,            200),
     "requirement-list POST":                (401,  403,   403,        201,            400),
+    "requirement-detail GET added":         (401,  200,   200,        200,            404),
+    "requirement-list POST template":       (401,  403,   403,        201,            400),
+    "requirement-detail DELETE":            (401,  403,   403,        204,            404),
+    "requirement-detail DELETE added":      (401,  403,   403,        204,            404),
+    "requirement-detail DELETE library":    (401,  404,   404,        404,            404),
     "requirement-import-list POST":         (401,  403,   403,        201,            400),
     "adoption-list GET":                    (401,  200,   200,        200,            200),
     "adoption-detail GET":                  (401,  200,   200,        200,            404),
@@ -285,8 +301,24 @@ def _readiness_policy(endpoint, w, subject, response):
     assert response.json() == {"organization": w.org.pk, "records_need_approval": False}
 
 
+def template_completed(w, response, user):
+    requirement = Requirement.objects.get(pk=response.json()["id"])
+    assert (requirement.referential_id, requirement.organization_id, requirement.parent.ref_id,
+            requirement.urn) == (w.ids["template_referential"], w.org.pk, "T2",
+                                 f"{requirement.referential.urn}:org-{w.org.pk}:T2.1")
+
+
+def _withdrawn(key):
+    def check(w, response, user):
+        assert Requirement.objects.get(pk=w.ids[key]).retired_at is not None
+    return check
+
+
 EFFECTS = {
     "requirement-list POST": own_requirement_added,
+    "requirement-list POST template": template_completed,
+    "requirement-detail DELETE": _withdrawn("requirement"),
+    "requirement-detail DELETE added": _withdrawn("added_requirement"),
     "requirement-import-list POST": own_list_imported,
     "adoption-list POST": _adopted,
     "adoption-detail PATCH": _adoption_is(warning_days=60,
@@ -325,6 +357,9 @@ CROSS_CASES = {
     "own requirement in other_org":
         (QM, cross_request(REQUIREMENTS, own_requirement, organization=other_org), 400, ORG,
          NOT_THERE),
+    "template completed in other_org":
+        (QM, cross_request(REQUIREMENTS, template_completion, organization=other_org), 400, ORG,
+         NOT_THERE),
     "own list imported into other_org":
         (QM, cross_request(IMPORT, own_list, organization=other_org), 400, ORG, NOT_THERE),
     "adoption for other_org":
@@ -342,6 +377,13 @@ CROSS_CASES = {
     "link to a requirement of other_org's own list":
         (QM, cross_request(LINKS, link_create, requirement=other("requirement")), 400,
          "requirement", NOT_THERE),
+    "link to a requirement other_org added under the template":
+        (QM, cross_request(LINKS, link_create, requirement=other("added_requirement")), 400,
+         "requirement", NOT_THERE),
+    "exclusion of a requirement other_org added under the template":
+        (QM, cross_request(EXCLUSIONS, exclusion_create,
+                           requirement=other("added_requirement")), 400, "requirement",
+         NOT_THERE),
     "link with other_org's evidence":
         (QM, cross_request(LINKS, link_create, evidence=other("evidence")), 400, "evidence",
          NOT_THERE),

@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import connection
 from rest_framework.test import APIClient
 
+from audit_prep import access
 from audit_prep.models import AuditEvent, Membership, Organization
 from audit_prep.roles import Role
 from checklists.models import (
@@ -24,7 +25,7 @@ from checklists.models import (
     Referential,
     Requirement,
 )
-from checklists.services import links, snapshots, tailoring
+from checklists.services import links, own_requirements, snapshots, tailoring
 from evidence.models import EvidenceItem, EvidenceReview, Revision, StoredFile, Tag
 from populations.models import EvidenceMember, Member, Population
 from populations.services import evidence_members, members
@@ -97,8 +98,8 @@ class World:
 
 
 def ids_in(model, organization) -> set[int]:
-    rows = model.objects.filter(**{model.scope_path: organization.pk})
-    return set(rows.values_list("pk", flat=True))
+    rows, owner = access.with_owner(model.objects.all())
+    return set(rows.filter(**{owner: organization.pk}).values_list("pk", flat=True))
 
 
 def _evidence_with_file(client, organization, title, proof) -> dict:
@@ -152,6 +153,15 @@ def _populations_of(organization, user, evidence_id) -> dict:
             "free_member": free.pk, "evidence_member": row.pk}
 
 
+def _completed(user, organization, template) -> int:
+    """The structure follows `template` and adds its own requirement T1.1 under T1."""
+    template.refresh_from_db()
+    tailoring.adopt(user, organization, template)
+    return own_requirements.add_requirement(
+        user, organization, {"ref_id": "T1.1", "name_fr": "Livret d'accueil", "parent": "T1"},
+        template).pk
+
+
 def build_world(store) -> dict:
     org = OrganizationFactory(name="AI du Val", slug="ai-du-val")
     other_org = OrganizationFactory(name="Chantier voisin", slug="chantier-voisin")
@@ -185,9 +195,17 @@ def build_world(store) -> dict:
     shared = {"library_referential": library.pk, "unadopted_referential": unadopted.pk,
               "library_requirement": requirements["6.2.1"].pk,  # neither linked nor excluded
               "excludable_requirement": requirements["8.3"].pk}  # the library allows it
-    ids.update(shared, **_checklists_of(org, qm, ids["evidence"], library))
+    # A template (no organization) both structures follow and complete with a requirement of
+    # their own under its node T1: each sees its own only.
+    template, _ = make_referential(code="cedre-iso9001", version="v2", clauses=[
+        ("T1", None, [], None), ("T2", None, [], None)])
+    Referential.objects.filter(pk=template.pk).update(kind="template", is_template=True)
+    shared["template_referential"] = template.pk
+    ids.update(shared, **_checklists_of(org, qm, ids["evidence"], library),
+               added_requirement=_completed(qm, org, template))
     other_ids.update(shared, **_checklists_of(other_org, outsider, other_ids["evidence"],
-                                              library))
+                                              library),
+                     added_requirement=_completed(outsider, other_org, template))
     ids.update(_populations_of(org, qm, ids["evidence"]))
     other_ids.update(_populations_of(other_org, outsider, other_ids["evidence"]))
     ids.update(org=org.pk, membership=target.pk,
