@@ -118,7 +118,7 @@ def _pdf_sections(s, entries) -> list:
     head = [s.para(headers[i], s.head) for i in (0, 1, 4, 5, 3, 6)]
     head += [s.para(f"{headers[7]} / {headers[8]}", s.head)]
     head += [s.para(headers[i], s.head) for i in (9, 10, 11)]
-    widths = [21, 37, 17, 27, 19, 24, 30, 23, 23, 46]
+    widths = [21, 31, 17, 27, 22, 26, 30, 23, 23, 47]
     story: list = []
     for kind, group in groupby(entries, key=lambda entry: entry.kind):
         story.append(s.para(_section_title(kind), s.h2))
