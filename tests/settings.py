@@ -5,15 +5,22 @@ tests exercise the same parsing as production. DATABASE_URL, when set (CI sets P
 kept as given.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
+
+if "DATA_DIR" not in os.environ:
+    # One data directory per test run, removed at its end; the processes the run starts
+    # (xdist workers, the Celery worker, manage.py calls) inherit it through the environment.
+    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="audit-prep-tests-")
+    atexit.register(shutil.rmtree, os.environ["DATA_DIR"], ignore_errors=True)
 
 _defaults = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DATA_DIR": tempfile.mkdtemp(prefix="audit-prep-tests-"),
     "CELERY_BROKER_URL": "memory://",
     "CELERY_TASK_ALWAYS_EAGER": "true",
     "EMAIL_URL": "memory:",
