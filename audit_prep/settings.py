@@ -263,7 +263,14 @@ EMAIL_FILE_PATH = "/" + _email["EMAIL_FILE_PATH"] if _email.get("EMAIL_FILE_PATH
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "audit-prep <no-reply@audit-prep.local>")
 
 # --- Security -----------------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The header the TLS-terminating proxy sets to "https" (gunicorn serves plain HTTP behind it).
+# Empty only when nothing in front can set it (then clients could spoof it).
+_PROXY_SSL_HEADER = env.str("DJANGO_PROXY_SSL_HEADER", "X-Forwarded-Proto",
+                            validate=Regexp(r"^[A-Za-z0-9-]*$"))
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER
+    else None
+)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Probes from the orchestrator speak plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -73,7 +73,8 @@ SERVICE_URLS = [
     ("EMAIL_URL", "mailpit"),
 ]
 # The compose stack serves plain HTTP on a local port, so DJANGO_SECURE_SSL_REDIRECT=false and it
-# acknowledges security.W008 through DJANGO_SILENCED_SYSTEM_CHECKS; nothing else may be reported.
+# acknowledges security.W008 and audit_prep.W007 (http:// SITE_URL) through
+# DJANGO_SILENCED_SYSTEM_CHECKS; nothing else may be reported.
 
 
 # --- Compose ------------------------------------------------------------------------------------
@@ -475,7 +476,7 @@ def test_settings_load_with_the_compose_environment(service, tmp_path):
 
 def test_check_deploy_with_the_compose_environment(tmp_path):
     env = subprocess_environment("web", tmp_path)
-    assert env["DJANGO_SILENCED_SYSTEM_CHECKS"] == "security.W008"
+    assert env["DJANGO_SILENCED_SYSTEM_CHECKS"] == "security.W008,audit_prep.W007"
     result = run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env
     )
@@ -484,8 +485,10 @@ def test_check_deploy_with_the_compose_environment(tmp_path):
 
 
 def test_check_deploy_passes_behind_tls(tmp_path):
-    # The compose environment with the one change a TLS-terminating proxy allows.
+    # The compose environment with the changes a TLS-terminating proxy allows: the redirect
+    # back on, and an https:// public address.
     env = subprocess_environment("web", tmp_path, DJANGO_SECURE_SSL_REDIRECT="true",
+                                 SITE_URL="https://localhost:8000",
                                  DJANGO_SILENCED_SYSTEM_CHECKS="")
     result = run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env

@@ -87,3 +87,28 @@ def test_every_variable_read_by_the_settings_is_documented():
     documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "the settings read no variable?"
     assert read - documented == set()
+
+
+@pytest.mark.parametrize(("overrides", "reported"), [
+    ({"CACHE_URL": "locmem://audit-prep"}, "audit_prep.W006"),
+    ({"EMAIL_URL": "file:"}, "audit_prep.W004"),
+    ({"SITE_URL": "http://audit-prep.example.org"}, "audit_prep.W007"),
+    ({"DJANGO_PROXY_SSL_HEADER": ""}, "audit_prep.W008"),
+])
+def test_deploy_checks_name_the_trap_from_the_environment(tmp_path, overrides, reported):
+    result = run_manage(tmp_path, {**PRODUCTION, **overrides}, "check", "--deploy")
+    assert reported in result.stdout + result.stderr
+    silenced = {**PRODUCTION, **overrides, "DJANGO_SILENCED_SYSTEM_CHECKS": reported}
+    result = run_manage(tmp_path, silenced, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_proxy_header_is_configurable(tmp_path):
+    probe = ("import django; django.setup(); from django.conf import settings; "
+             "print(settings.SECURE_PROXY_SSL_HEADER)")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update({**PRODUCTION, "DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE":
+                "audit_prep.settings", "DJANGO_PROXY_SSL_HEADER": "X-Scheme"})
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert "('HTTP_X_SCHEME', 'https')" in result.stdout, result.stderr
