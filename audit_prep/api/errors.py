@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -99,6 +99,11 @@ def _convert(exc):
             [exceptions.ErrorDetail(m, code=e.code or "invalid")
              for e in exc.error_list for m in e.messages]
         )
+    if isinstance(exc, DataError):
+        # A value the database cannot take (out of range, malformed): the inputs' own
+        # validation should have refused it first; this is the safety net.
+        return ApiError(_("A value is outside what can be stored or compared; nothing was "
+                          "changed."), code="value_out_of_range")
     if isinstance(exc, IntegrityError):
         return Conflict()
     if isinstance(exc, OperationalError):

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from .. import access
 from ..roles import Action
+from ..validators import validate_date_range
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -35,3 +36,9 @@ class CreateOnlyFieldsMixin(serializers.Serializer):
 def username_field() -> serializers.SlugRelatedField:
     """A person shown by their username, read only (who created, approved, decided...)."""
     return serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date input between EARLIEST_DATE and LATEST_DATE (`date_out_of_range` otherwise)."""
+
+    default_validators = [validate_date_range]

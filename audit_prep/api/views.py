@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from .. import access, services
 from ..models import AuditEvent, Membership, Organization
 from ..roles import Action
+from ..validators import validate_datetime_range
 from .filters import id_filterset
 from .serializers import (
     AuditEventSerializer,
@@ -77,8 +78,10 @@ class MembershipViewSet(
 class AuditEventFilter(filters.FilterSet):
     organization = filters.NumberFilter(field_name="organization_id")
     actor = filters.NumberFilter(field_name="actor_id")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
+                                      validators=[validate_datetime_range])
+    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
+                                      validators=[validate_datetime_range])
 
     class Meta:
         model = AuditEvent

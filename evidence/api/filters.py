@@ -1,5 +1,7 @@
 import django_filters
 
+from audit_prep.validators import validate_date_range
+
 from ..models import EvidenceItem, EvidenceKind, EvidenceStatus, FilesState, Revision
 
 
@@ -12,8 +14,10 @@ class EvidenceFilter(django_filters.FilterSet):
     owner = django_filters.NumberFilter(field_name="owner_id")
     # On the end of validity as the one rule gives it (`validity_end`: the item's own end, or
     # the renewal period of the requirement it answers), not only the item's own `valid_until`.
-    valid_until_before = django_filters.DateFilter(field_name="validity_end", lookup_expr="lte")
-    valid_until_after = django_filters.DateFilter(field_name="validity_end", lookup_expr="gte")
+    valid_until_before = django_filters.DateFilter(
+        field_name="validity_end", lookup_expr="lte", validators=[validate_date_range])
+    valid_until_after = django_filters.DateFilter(
+        field_name="validity_end", lookup_expr="gte", validators=[validate_date_range])
     superseded = django_filters.BooleanFilter(field_name="superseded")
     q = django_filters.CharFilter(method="search", label="text in title or description")
     reference = django_filters.CharFilter(method="by_reference",

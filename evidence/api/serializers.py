@@ -1,9 +1,15 @@
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from audit_prep import access
-from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField, username_field
+from audit_prep.api.fields import (
+    BoundedDateField,
+    CreateOnlyFieldsMixin,
+    ScopedPrimaryKeyField,
+    username_field,
+)
 from audit_prep.models import Organization
 from audit_prep.roles import Action
 
@@ -74,6 +80,8 @@ class TagsField(serializers.ListField):
 
 
 class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.DateField: BoundedDateField}
     create_only_fields = ("organization",)
     organization = ScopedPrimaryKeyField(Organization)
     owner = _MemberField(required=False, allow_null=True)
@@ -174,5 +182,5 @@ class ArchiveSerializer(serializers.Serializer):
 class ReviewSerializer(serializers.Serializer):
     """A "reviewed, still valid" mark: the day of the review and what was reviewed."""
 
-    reviewed_on = serializers.DateField()
+    reviewed_on = BoundedDateField()
     note = serializers.CharField(max_length=2000)
