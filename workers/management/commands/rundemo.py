@@ -1,3 +1,4 @@
+import signal
 import subprocess
 import sys
 
@@ -26,6 +27,9 @@ class Command(BaseCommand):
         from audit_prep.celery import app
 
         app.tasks["workers.send_reminders"].apply_async()
+        # Stopped by SIGTERM (kill, a process manager) as by Ctrl-C: leave through `finally`,
+        # so that the worker does not outlive the server.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
         finally:
