@@ -6,9 +6,9 @@ Read as a stream: per kind, three queries (the items, their current revisions' f
 links) ordered by item id and merged as they are read (`.iterator()`), so that the service
 holds a chunk of rows at a time whatever the size of the vault, in a fixed number of queries.
 
-The end of validity is the readiness rule's (`readiness.validity_end`, over the same columns as
-the checklist reads): for an item linked to requirements, the earliest end over them (the day it
-first stops counting somewhere); for an item linked to nothing, its own end.
+The end of validity is the one reminders, the calendar feed and the evidence API read: the
+stored `EvidenceItem.validity_end` (`checklists.services.validity`, from the one rule: the
+earliest end over the requirements it still answers; its own end when linked to nothing).
 """
 
 import datetime
@@ -21,19 +21,15 @@ from audit_prep.models import Organization
 from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, StoredFile
 from evidence.references import evidence_url, reference
 
-from .. import readiness
 from ..models import EvidenceLink
-from .checklist import _FACT_COLUMNS, HASH_PREFIX_LENGTH
+from .checklist import HASH_PREFIX_LENGTH
 
 CHUNK = 2000  # rows fetched at a time from each of the three queries
-# The item's own columns, named as the checklist's link query names them through the link.
-_ITEM_FACTS = tuple("id" if column == "evidence_id" else column.removeprefix("evidence__")
-                    for column in _FACT_COLUMNS if column != "requirement_id")
+_ITEM_COLUMNS = ("id", "title", "status", "effective_date", "validity_end")
 _PEOPLE = ("owner__username", "owner__first_name", "owner__last_name",
            "approved_by__username", "approved_by__first_name", "approved_by__last_name",
            "approved_at")
-_LINK_COLUMNS = ("evidence_id", *_FACT_COLUMNS, "requirement__renewal_months",
-                 "requirement__ref_id", "requirement__referential__ref_id")
+_LINK_COLUMNS = ("evidence_id", "requirement__ref_id", "requirement__referential__ref_id")
 
 
 @dataclass
@@ -87,26 +83,16 @@ class _Merged:
 
 def _requirements(links: list[tuple]) -> list[tuple[str, list[str]]]:
     grouped: dict[str, list[str]] = {}
-    for *_facts, ref_id, referential in links:
+    for ref_id, referential in links:
         grouped.setdefault(referential, []).append(ref_id)
     return list(grouped.items())
-
-
-def _end(facts: readiness.EvidenceFacts, renewals: list[int | None]) -> datetime.date | None:
-    """The earliest end the rule gives over the item's requirements (given by their renewal
-    periods; its own end alone when it is linked to nothing); None: open-ended."""
-    if not renewals:
-        return readiness.validity_end(facts, None)
-    ends = [readiness.validity_end(facts, renewal_months) for renewal_months in renewals]
-    known = [end for end in ends if end is not None]
-    return min(known) if known else None
 
 
 def _entries_of_kind(organization_id: int, kind: str) -> Iterator[Entry]:
     items = (EvidenceItem.objects
              .filter(organization_id=organization_id, kind=kind)
              .exclude(status=EvidenceStatus.ARCHIVED)
-             .order_by("id").values_list(*_ITEM_FACTS, *_PEOPLE))
+             .order_by("id").values_list(*_ITEM_COLUMNS, *_PEOPLE))
     files = _Merged(
         StoredFile.objects.filter(revision__is_current=True,
                                   revision__evidence__organization_id=organization_id,
@@ -122,23 +108,19 @@ def _entries_of_kind(organization_id: int, kind: str) -> Iterator[Entry]:
         .order_by("evidence_id", "requirement__referential__code",
                   "requirement__referential__version", "requirement__order")
         .values_list(*_LINK_COLUMNS).iterator(chunk_size=CHUNK))
-    make = readiness.EvidenceFacts._make
-    width = len(_ITEM_FACTS)
     for row in items.iterator(chunk_size=CHUNK):
-        facts = make(row[:width])
-        (owner, owner_first, owner_last, approver, approver_first, approver_last,
-         approved_at) = row[width:]
-        item_links = [link[2:] for link in links.take(facts.evidence_id)]
-        item_files = files.take(facts.evidence_id)
+        (evidence_id, title, status, effective_date, validity_end, owner, owner_first,
+         owner_last, approver, approver_first, approver_last, approved_at) = row
+        item_links = [link[1:] for link in links.take(evidence_id)]
+        item_files = files.take(evidence_id)
         yield Entry(
-            evidence_id=facts.evidence_id, reference=reference(facts.evidence_id),
-            title=facts.title, kind=kind, status=facts.status,
+            evidence_id=evidence_id, reference=reference(evidence_id),
+            title=title, kind=kind, status=status,
             owner=_name(owner, owner_first, owner_last),
             approved_by=_name(approver, approver_first, approver_last),
             approved_at=timezone.localtime(approved_at).date() if approved_at else None,
-            effective_date=facts.effective_date,
-            valid_until=_end(facts, [link[-3] for link in item_links]),
-            url=evidence_url(facts.evidence_id),
+            effective_date=effective_date, valid_until=validity_end,
+            url=evidence_url(evidence_id),
             revision=item_files[0][1] if item_files else None,
             sha256=[sha[:HASH_PREFIX_LENGTH] for _id, _number, sha in item_files],
             requirements=_requirements(item_links))

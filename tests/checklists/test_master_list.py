@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit_prep import access
 from checklists.models import EvidenceLink
+from checklists.services import validity
 from tests.factories import EvidenceFactory, UserFactory
 
 from .conftest import make_referential
@@ -34,7 +35,7 @@ def _path(org, fmt):
 
 
 @pytest.fixture
-def vault(org, other_org, qm, iso):
+def vault(org, other_org, qm, iso, adoption):
     _ref, req = iso
     _cedre, cedre_req = make_referential(code="cedre", clauses=[
         ("1", None, [], None), ("1.2", "1", ["maintain"], None)])
@@ -62,6 +63,9 @@ def vault(org, other_org, qm, iso):
                              ("review_bis", req["9.3.3"]), ("archived", req["7.5.3"])]:
         EvidenceLink.objects.create(evidence=items[key], requirement=requirement,
                                     created_by=qm)
+    # Links written directly, not through the services (the structure follows ISO 9001:
+    # `adoption`): store the validity as the recomputation after their signal would.
+    validity.refresh([org.pk], on=TODAY)
     return items
 
 
