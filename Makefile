@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/audit_prep
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres lint setup messages bench clean
+.PHONY: run test test-sqlite test-postgres lint setup messages bench clean system-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,28 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test-sqlite: $(VENV)/.installed
+# Debian packages the tests drive for real: Chromium for the browser tests (never a downloaded
+# browser). Installed when missing, as root, from Debian's registry; where that is impossible
+# the tests that need them skip, and fail under CI.
+SYSTEM_PACKAGES := chromium
+system-packages:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "== installing Debian packages for the tests:$$missing"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q --no-install-recommends $$missing >/dev/null \
+				|| { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
+		else echo "== missing Debian packages:$$missing (not root: the tests needing them skip, and fail under CI)"; fi; \
+	fi
+
+test-sqlite: $(VENV)/.installed system-packages
 	env -u DATABASE_URL $(PY) -m pytest -n 2
 
 # PostgreSQL is used when it answers on 127.0.0.1:5432, and is mandatory in CI (CI=true).
-test-postgres: $(VENV)/.installed
+test-postgres: $(VENV)/.installed system-packages
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		echo "== test suite on PostgreSQL"; DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2; \
 	else echo "== PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped (mandatory in CI)"; fi

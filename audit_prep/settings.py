@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "audit_prep.urls"
@@ -286,7 +291,26 @@ SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", []) + (
     [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 )
 
-LOGIN_URL = "/api/auth/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# Content-Security-Policy of every page (django-csp): our own origin only, no inline script or
+# style. The Swagger UI page sets its own, which the middleware keeps.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
@@ -11,7 +12,7 @@ from notices import views as notice_views
 from notices.api import views as notice_api
 from populations.api import views as population_views
 
-from . import health, views
+from . import health, pages, views
 from .api import views as api_views
 from .api.docs import SwaggerView
 
@@ -46,7 +47,12 @@ router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
                 basename="reminderpolicy")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", checklist_pages.home, name="home"),
+    path("structures/<int:organization_id>/", checklist_pages.structure_home,
+         name="structure-home"),
+    path("account/", pages.account, name="account"),
+    path("licences/", pages.licences, name="licences"),
+    path("accounts/", include("audit_prep.account_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(router.urls)),

@@ -6,11 +6,12 @@ still there with its values. Going back to that release and forward again is pos
 migration since is reversible)."""
 
 import datetime
-import importlib
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from tests.trail import remove_audit_events
 
 # The leaf migration of each app in the release before issue 9 (main at 9aef884).
 BEFORE_ISSUE_9 = [
@@ -154,19 +155,6 @@ def _text_of(apps, file_id) -> str:
     return file_text.objects.get(stored_file_id=file_id).text
 
 
-def _remove_audit_events() -> None:
-    """The trail refuses DELETE; the flush after this test empties the tables with DELETE on
-    SQLite (TRUNCATE, which fires no row trigger, on PostgreSQL): lift the guard for the
-    test's own events only, then put it back as its migration writes it."""
-    if connection.vendor != "sqlite":
-        return
-    guard = importlib.import_module("audit_prep.migrations.0002_audit_event_append_only")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS audit_prep_auditevent_no_delete")
-        cursor.execute("DELETE FROM audit_prep_auditevent")
-        cursor.execute(guard.SQLITE_UP[1])
-
-
 def test_a_database_of_the_previous_release_keeps_everything_when_migrated_forward():
     latest = _latest()
     try:
@@ -177,4 +165,4 @@ def test_a_database_of_the_previous_release_keeps_everything_when_migrated_forwa
         _assert_kept(_migrate(latest), ids)
     finally:
         _migrate(latest)
-        _remove_audit_events()
+        remove_audit_events()

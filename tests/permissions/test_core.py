@@ -71,6 +71,10 @@ ENDPOINTS = [
     Endpoint("schema", "GET", "/api/schema/"),
     Endpoint("swagger-ui", "GET", "/api/docs/"),
     Endpoint("home", "GET", "/"),
+    # web pages
+    Endpoint("structure-home", "GET", "/structures/{org}/"),
+    Endpoint("account", "GET", "/account/"),
+    Endpoint("licences", "GET", "/licences/"),
     Endpoint("healthz", "GET", "/healthz"),
     Endpoint("readyz", "GET", "/readyz"),
 ]
@@ -99,6 +103,10 @@ MATRIX = {
     "schema GET":                           (200,  200,   200,        200,            200),
     "swagger-ui GET":                       (200,  200,   200,        200,            200),
     "home GET":                             (200,  200,   200,        200,            200),
+    # pages send anonymous visitors to the login page; out of scope is 404, as in the API
+    "structure-home GET":                   (302,  200,   200,        200,            404),
+    "account GET":                          (302,  200,   200,        200,            200),
+    "licences GET":                         (200,  200,   200,        200,            200),
     "healthz GET":                          (200,  200,   200,        200,            200),
     "readyz GET":                           (200,  200,   200,        200,            200),
 }
@@ -110,6 +118,18 @@ MATRIX = {
 
 def _html(endpoint, w, subject, response):
     assert response["Content-Type"].startswith("text/html")
+
+
+def _page(endpoint, w, subject, response):
+    """A signed-in page: anonymous visitors are sent to the login page, and come back after."""
+    path = endpoint.path.format(**w.ids)
+    if subject == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={path}"
+        return
+    _html(endpoint, w, subject, response)
+    if endpoint.route == "structure-home":
+        assert w.org.name in response.content.decode()
 
 
 def _me(endpoint, w, subject, response):
@@ -140,7 +160,8 @@ def _api_root(endpoint, w, subject, response):
     assert "evidence" in response.json()
 
 
-READS = {"home": _html, "swagger-ui": _html, "schema": _schema, "healthz": _healthz,
+READS = {"home": _html, "structure-home": _page, "account": _page, "licences": _html,
+         "swagger-ui": _html, "schema": _schema, "healthz": _healthz,
          "readyz": _readyz, "api-root": _api_root, "me": _me,
          "organization-detail": _organization}
 

@@ -83,11 +83,15 @@ class World:
     other_ids: dict  # the same objects in `other_org`
     media_root: object
 
-    def client(self, subject: str, **options) -> APIClient:
+    def client(self, subject: str, session: bool = False, **options) -> APIClient:
+        """A client acting as `subject`: authenticated for the API, and also signed in with a
+        session (as a browser is) when `session` is true, for the web pages."""
         client = APIClient(HTTP_ACCEPT_LANGUAGE="fr", **options)
         user = self.users[subject]
         if user is not None:
             client.force_authenticate(user)
+            if session:
+                client.force_login(user)
         return client
 
     def org_ids(self, model) -> set[int]:

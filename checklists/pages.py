@@ -1,0 +1,67 @@
+"""Web pages over the checklist services: the signed-in home (my structures) and the home of
+one structure (readiness per adopted referential). Same services and choke point as the API."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from audit_prep import access
+from audit_prep.models import Organization
+from audit_prep.roles import Action
+
+from .models import Adoption
+from .readiness import Status
+from .services import checklist
+
+# The statuses a quality manager acts on, in the order the home page lists their counts.
+ATTENTION = [Status.MISSING, Status.EXPIRED, Status.EXPIRING, Status.PENDING]
+
+
+def _adoptions():
+    return Adoption.objects.select_related("referential").order_by("referential__ref_id")
+
+
+def home(request):
+    """Anonymous visitors get the landing page; members see their structures."""
+    if not request.user.is_authenticated:
+        return render(request, "audit_prep/pages/landing.html")
+    organizations = (access.scope(Organization.objects.all(), request.user, Action.VIEW)
+                     .prefetch_related(Prefetch("adoptions", queryset=_adoptions()))
+                     .order_by("name"))
+    return render(request, "checklists/pages/home.html", {"organizations": organizations})
+
+
+def _days_until(day: datetime.date | None, today: datetime.date) -> int | None:
+    return None if day is None else (day - today).days
+
+
+def _referential_summary(adoption: Adoption, today: datetime.date) -> dict:
+    data = checklist.build(adoption, evidence_limit=0)
+    return {
+        "adoption": adoption,
+        "name": data["referential"]["name"],
+        "score": data["score"],
+        "counts": [(status, data["counts"].get(status.value, 0)) for status in ATTENTION],
+        "chapters": data["chapters"],
+        "failed_gates": [gate for gate in data["gates"] if not gate["passed"]],
+        "days_to_audit": _days_until(adoption.target_audit_date, today),
+    }
+
+
+@login_required
+def structure_home(request, organization_id: int):
+    """Readiness of one structure: per adopted referential, the score, a bar per chapter, what
+    needs attention, the gates that fail and the countdown to the audit."""
+    organization = access.scope(Organization.objects.filter(pk=organization_id), request.user,
+                                Action.VIEW).first()
+    if organization is None:
+        raise Http404
+    today = timezone.localdate()
+    summaries = [_referential_summary(adoption, today)
+                 for adoption in _adoptions().filter(organization=organization)]
+    return render(request, "checklists/pages/structure.html",
+                  {"organization": organization, "summaries": summaries, "today": today})

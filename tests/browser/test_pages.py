@@ -1,0 +1,87 @@
+"""The web pages as a person uses them, in a real browser: sign in, the readiness of a
+structure, the language switch, the keyboard, the Content-Security-Policy and accessibility."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# axe-core findings of these impacts fail the test (RGAA 4.1 / WCAG 2.1 AA aim).
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def _blocking_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+            for violation in results.response["violations"]
+            if violation["impact"] in BLOCKING_IMPACTS]
+
+
+def test_quality_manager_signs_in_and_sees_readiness(page, live_server, structure, sign_in,
+                                                    screenshot):
+    sign_in(password="pas le bon")
+    expect(page.get_by_role("alert")).to_contain_text("Saisissez un nom d’utilisateur")
+
+    sign_in()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes structures")
+    screenshot("home")
+    page.get_by_role("link", name=structure.name).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(structure.name)
+    iso = page.get_by_role("region", name="ISO 9001:2015")
+    expect(iso).to_contain_text("Audit le")
+    expect(iso).to_contain_text("dans 60 jours")
+    expect(iso.get_by_text("Manquant")).to_be_visible()
+    expect(iso.get_by_role("progressbar", name="8 Réalisation des activités")).to_be_visible()
+    screenshot("structure")
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("link", name="Se connecter").first).to_be_visible()
+
+
+def test_pages_switch_to_english_and_back(page, live_server, structure, sign_in):
+    sign_in()
+    page.get_by_label("Langue").select_option("en")
+    page.get_by_role("button", name="Changer de langue").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My structures")
+
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change language").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes structures")
+
+
+def test_keyboard_reaches_the_content_first(page, live_server, structure):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Aller au contenu")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+
+def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, structure,
+                                                         sign_in, screenshot):
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    public = {"landing": "/", "login": "/accounts/login/",
+              "password-reset": "/accounts/password_reset/", "licences": "/licences/"}
+    signed_in = {"my-structures": "/", "structure": f"/structures/{structure.pk}/",
+                 "account": "/account/", "password-change": "/accounts/password_change/"}
+    found = {}
+    for name, path in public.items():
+        page.goto(live_server.url + path)
+        found[name] = _blocking_violations(page)
+        screenshot(name)
+    sign_in()
+    for name, path in signed_in.items():
+        page.goto(live_server.url + path)
+        found[name] = _blocking_violations(page)
+        screenshot(name)
+        assert page.evaluate("typeof window.htmx") == "object", name  # served by us, allowed
+
+    assert {name: issues for name, issues in found.items() if issues} == {}
+    assert refused == []

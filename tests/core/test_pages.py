@@ -1,0 +1,98 @@
+"""The web pages' server side: who sees what, the password reset e-mail, the security headers
+and a fixed number of queries whatever the size of the vault."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from checklists.models import Adoption, EvidenceLink
+from evidence.models import EvidenceItem
+from tests.checklists.conftest import make_referential
+
+
+@pytest.fixture
+def adoption(org, qm):
+    referential, _clauses = make_referential()
+    return Adoption.objects.create(organization=org, referential=referential, adopted_by=qm,
+                                   target_audit_date=datetime.date(2027, 3, 15))
+
+
+@pytest.fixture
+def signed_in(client, qm):
+    client.force_login(qm)
+    return client
+
+
+def test_structure_page_shows_readiness_to_members_only(signed_in, org, other_org, adoption):
+    page = signed_in.get(f"/structures/{org.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert org.name in text and "Référentiel iso9001" in text and "Par chapitre" in text
+    assert signed_in.get(f"/structures/{other_org.pk}/").status_code == 404
+    assert signed_in.get("/structures/999999/").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_come_back(client, org):
+    response = client.get(f"/structures/{org.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=/structures/{org.pk}/"
+
+
+def test_pages_forbid_inline_scripts_and_framing(client, db):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy
+    # the Swagger UI page keeps the policy of its own
+    assert client.get("/api/docs/")["Content-Security-Policy"] != policy
+
+
+def test_password_reset_mail_links_to_the_site_not_to_the_host_header(client, qm, settings):
+    qm.email = "qualite@example.org"
+    qm.save()
+    response = client.post("/accounts/password_reset/", {"email": "qualite@example.org"},
+                           HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.subject == "audit-prep : choisir un nouveau mot de passe"
+    link = re.search(r"(\S+/accounts/reset/\S+/)", message.body).group(1)
+    assert link.startswith(settings.SITE_URL.rstrip("/") + "/accounts/reset/")
+    assert "localhost" not in message.body.replace(settings.SITE_URL, "")
+
+    form = client.get(link.removeprefix(settings.SITE_URL.rstrip("/")), follow=True)
+    assert "Choisir un nouveau mot de passe" in form.content.decode()
+
+
+def test_password_reset_answers_the_same_for_an_unknown_address(client, db):
+    response = client.post("/accounts/password_reset/", {"email": "personne@example.org"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/password_reset/done/"
+    assert mail.outbox == []
+
+
+def _queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_structure_page_runs_the_same_queries_for_10_and_200_items(signed_in, org, qm, adoption):
+    requirement = adoption.referential.requirements.get(ref_id="7.2")
+
+    def add(count):
+        for index in range(count):
+            item = EvidenceItem.objects.create(organization=org, title=f"Attestation {index}",
+                                               kind="record", owner=qm, created_by=qm,
+                                               effective_date=datetime.date(2026, 1, 5))
+            EvidenceLink.objects.create(evidence=item, requirement=requirement, created_by=qm)
+
+    add(10)
+    small = _queries(signed_in, f"/structures/{org.pk}/")
+    add(190)
+    assert _queries(signed_in, f"/structures/{org.pk}/") == small
+    assert _queries(signed_in, "/") == _queries(signed_in, "/")
