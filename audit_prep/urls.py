@@ -50,6 +50,7 @@ urlpatterns = [
     path("", checklist_pages.home, name="home"),
     path("structures/<int:organization_id>/", checklist_pages.structure_home,
          name="structure-home"),
+    path("checklists/<int:adoption_id>/", checklist_pages.checklist_page, name="checklist-page"),
     path("account/", pages.account, name="account"),
     path("licences/", pages.licences, name="licences"),
     path("accounts/", include("audit_prep.account_urls")),

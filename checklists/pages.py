@@ -8,12 +8,14 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from audit_prep import access
 from audit_prep.models import Organization
 from audit_prep.roles import Action
 
-from .models import Adoption
+from .api.serializers import ChecklistQuerySerializer
+from .models import Adoption, Requirement
 from .readiness import Status
 from .services import checklist
 
@@ -65,3 +67,53 @@ def structure_home(request, organization_id: int):
                  for adoption in _adoptions().filter(organization=organization)]
     return render(request, "checklists/pages/structure.html",
                   {"organization": organization, "summaries": summaries, "today": today})
+
+
+def _messages(errors) -> list[str]:
+    """The messages of a serializer's (possibly nested) errors, in order."""
+    if isinstance(errors, dict):
+        return [message for value in errors.values() for message in _messages(value)]
+    if isinstance(errors, list):
+        return [message for value in errors for message in _messages(value)]
+    return [str(errors)]
+
+
+def _checklist_filters(request, data: dict) -> tuple[str, str]:
+    statuses = {status.value for status in Status}
+    chapters = {chapter["ref_id"] for chapter in data["chapters"]}
+    status = request.GET.get("status", "")
+    chapter = request.GET.get("chapter", "")
+    return (status if status in statuses else "", chapter if chapter in chapters else "")
+
+
+@login_required
+def checklist_page(request, adoption_id: int):
+    """One referential's checklist, at today or at a date (the audit date to look ahead),
+    filtered by status and chapter; htmx requests get the results only."""
+    adoption = access.scope(_adoptions().select_related("organization")
+                            .filter(pk=adoption_id), request.user, Action.VIEW).first()
+    if adoption is None:
+        raise Http404
+    # An empty field of the form means "not given", as an absent parameter does in the API.
+    query = ChecklistQuerySerializer(data={key: value for key, value in request.GET.items()
+                                           if value})
+    valid = query.is_valid()
+    on = query.validated_data.get("date") if valid else None
+    order = query.validated_data.get("order", "clause") if valid else "clause"
+    data = checklist.build(adoption, on, order)
+    status, chapter = _checklist_filters(request, data)
+    items = [item for item in data["items"]
+             if (not status or item["status"] == status)
+             and (not chapter or item["chapter"] == chapter)]
+    language = "en" if get_language() == "en" else "fr"
+    typical = dict(Requirement.objects.filter(pk__in=[item["requirement_id"] for item in items])
+                   .values_list("pk", f"typical_evidence__{language}"))
+    for item in items:
+        item["typical_evidence"] = typical.get(item["requirement_id"]) or []
+    context = {"adoption": adoption, "organization": adoption.organization, "data": data,
+               "items": items, "date_errors": [] if valid else _messages(query.errors),
+               "status": status, "chapter": chapter, "order": order,
+               "statuses": list(Status), "query": request.GET.urlencode()}
+    template = ("checklists/pages/checklist_results.html" if request.htmx
+                else "checklists/pages/checklist.html")
+    return render(request, template, context)

@@ -40,6 +40,33 @@ def test_quality_manager_signs_in_and_sees_readiness(page, live_server, structur
     expect(page.get_by_role("link", name="Se connecter").first).to_be_visible()
 
 
+def test_checklist_filters_update_in_place_and_announce_the_result(page, live_server, structure,
+                                                                  sign_in, screenshot):
+    from checklists.models import Adoption
+
+    adoption = Adoption.objects.get(organization=structure)
+    sign_in()
+    page.goto(f"{live_server.url}/structures/{structure.pk}/")
+    page.get_by_role("link", name="Ouvrir la liste de contrôle").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("ISO 9001:2015")
+    status = page.get_by_role("status").filter(has_text="exigences affichées")
+    expect(status).to_contain_text("affichées sur")
+    total = status.inner_text().split(" sur ")[1]
+
+    page.get_by_label("Chapitre").select_option("7")
+    # htmx swaps the results in place: the address follows, the focus moves to the results'
+    # heading and the live region says how many requirements are shown
+    expect(page).to_have_url(f"{live_server.url}/checklists/{adoption.pk}/?date=&status="
+                             "&chapter=7&order=clause")
+    expect(page.locator("#results-heading")).to_be_focused()
+    shown = int(status.inner_text().split(" ")[0])
+    assert 0 < shown < int(total.rstrip("."))
+    rows = page.locator("table.checklist tbody tr")
+    expect(rows).to_have_count(shown)
+    expect(rows.first).to_contain_text("7.1")
+    screenshot("checklist")
+
+
 def test_pages_switch_to_english_and_back(page, live_server, structure, sign_in):
     sign_in()
     page.get_by_label("Langue").select_option("en")
@@ -70,6 +97,7 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
     public = {"landing": "/", "login": "/accounts/login/",
               "password-reset": "/accounts/password_reset/", "licences": "/licences/"}
     signed_in = {"my-structures": "/", "structure": f"/structures/{structure.pk}/",
+                 "checklist": f"/checklists/{structure.adoptions.get().pk}/",
                  "account": "/account/", "password-change": "/accounts/password_change/"}
     found = {}
     for name, path in public.items():

@@ -81,18 +81,62 @@ def _queries(client, path) -> int:
     return len(queries)
 
 
+def _link_items(org, qm, requirement, count: int) -> None:
+    for index in range(count):
+        item = EvidenceItem.objects.create(organization=org, title=f"Attestation {index}",
+                                           kind="record", owner=qm, created_by=qm,
+                                           effective_date=datetime.date(2026, 1, 5))
+        EvidenceLink.objects.create(evidence=item, requirement=requirement, created_by=qm)
+
+
 def test_structure_page_runs_the_same_queries_for_10_and_200_items(signed_in, org, qm, adoption):
     requirement = adoption.referential.requirements.get(ref_id="7.2")
-
-    def add(count):
-        for index in range(count):
-            item = EvidenceItem.objects.create(organization=org, title=f"Attestation {index}",
-                                               kind="record", owner=qm, created_by=qm,
-                                               effective_date=datetime.date(2026, 1, 5))
-            EvidenceLink.objects.create(evidence=item, requirement=requirement, created_by=qm)
-
-    add(10)
+    _link_items(org, qm, requirement, 10)
     small = _queries(signed_in, f"/structures/{org.pk}/")
-    add(190)
+    _link_items(org, qm, requirement, 190)
     assert _queries(signed_in, f"/structures/{org.pk}/") == small
     assert _queries(signed_in, "/") == _queries(signed_in, "/")
+
+
+def test_checklist_page_filters_by_status_and_chapter(signed_in, org, qm, adoption):
+    page = signed_in.get(f"/checklists/{adoption.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert "Exigence 4.3" in text and "Exigence 9.3.3" in text
+    assert "11 exigences affichées sur 11." in text
+
+    missing_in_9 = signed_in.get(f"/checklists/{adoption.pk}/?status=missing&chapter=9",
+                                 HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Exigence 9.3.3" in missing_in_9 and "Exigence 4.3" not in missing_in_9
+    assert "4 exigences affichées sur 11." in missing_in_9
+
+
+def test_checklist_page_answers_htmx_with_the_results_only(signed_in, adoption):
+    part = signed_in.get(f"/checklists/{adoption.pk}/?status=covered", HTTP_HX_REQUEST="true",
+                         HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<form" not in part and "<html" not in part
+    assert 'hx-swap-oob="true"' in part and "0 exigence affichée sur 11." in part
+    assert "Aucune exigence ne correspond à ces filtres." in part
+
+
+def test_checklist_page_refuses_a_bad_date_with_the_api_message(signed_in, adoption, api):
+    page = signed_in.get(f"/checklists/{adoption.pk}/?date=1800-01-01",
+                         HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    api_error = api.get(f"/api/v1/adoptions/{adoption.pk}/checklist/?date=1800-01-01").json()
+    message = api_error["error"]["fields"]["date"]["date"][0]["message"]
+    assert message == "Choisissez une date entre 2000 et 2100."
+    assert message in page
+
+
+def test_checklist_page_of_another_structure_is_not_found(signed_in, other_org, outsider):
+    referential, _clauses = make_referential(code="autre")
+    foreign = Adoption.objects.create(organization=other_org, referential=referential,
+                                      adopted_by=outsider)
+    assert signed_in.get(f"/checklists/{foreign.pk}/").status_code == 404
+
+
+def test_checklist_page_runs_the_same_queries_for_10_and_200_items(signed_in, org, qm, adoption):
+    requirement = adoption.referential.requirements.get(ref_id="7.2")
+    _link_items(org, qm, requirement, 10)
+    small = _queries(signed_in, f"/checklists/{adoption.pk}/")
+    _link_items(org, qm, requirement, 190)
+    assert _queries(signed_in, f"/checklists/{adoption.pk}/") == small

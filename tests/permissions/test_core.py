@@ -73,6 +73,7 @@ ENDPOINTS = [
     Endpoint("home", "GET", "/"),
     # web pages
     Endpoint("structure-home", "GET", "/structures/{org}/"),
+    Endpoint("checklist-page", "GET", "/checklists/{adoption}/"),
     Endpoint("account", "GET", "/account/"),
     Endpoint("licences", "GET", "/licences/"),
     Endpoint("healthz", "GET", "/healthz"),
@@ -105,6 +106,7 @@ MATRIX = {
     "home GET":                             (200,  200,   200,        200,            200),
     # pages send anonymous visitors to the login page; out of scope is 404, as in the API
     "structure-home GET":                   (302,  200,   200,        200,            404),
+    "checklist-page GET":                   (302,  200,   200,        200,            404),
     "account GET":                          (302,  200,   200,        200,            200),
     "licences GET":                         (200,  200,   200,        200,            200),
     "healthz GET":                          (200,  200,   200,        200,            200),
@@ -128,7 +130,7 @@ def _page(endpoint, w, subject, response):
         assert response["Location"] == f"/accounts/login/?next={path}"
         return
     _html(endpoint, w, subject, response)
-    if endpoint.route == "structure-home":
+    if endpoint.route in ("structure-home", "checklist-page"):
         assert w.org.name in response.content.decode()
 
 
@@ -160,8 +162,8 @@ def _api_root(endpoint, w, subject, response):
     assert "evidence" in response.json()
 
 
-READS = {"home": _html, "structure-home": _page, "account": _page, "licences": _html,
-         "swagger-ui": _html, "schema": _schema, "healthz": _healthz,
+READS = {"home": _html, "structure-home": _page, "checklist-page": _page, "account": _page,
+         "licences": _html, "swagger-ui": _html, "schema": _schema, "healthz": _healthz,
          "readyz": _readyz, "api-root": _api_root, "me": _me,
          "organization-detail": _organization}
 
