@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from checklists import evidence_pages
 from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
@@ -51,6 +52,8 @@ urlpatterns = [
     path("structures/<int:organization_id>/", checklist_pages.structure_home,
          name="structure-home"),
     path("checklists/<int:adoption_id>/", checklist_pages.checklist_page, name="checklist-page"),
+    path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
+    path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("account/", pages.account, name="account"),
     path("licences/", pages.licences, name="licences"),
     path("accounts/", include("audit_prep.account_urls")),

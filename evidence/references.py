@@ -25,6 +25,16 @@ def parse_reference(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def evidence_path(evidence_id: int) -> str:
+    """The path of the item's page (sign-in first when needed)."""
+    return f"/evidence/{evidence_id}/"
+
+
 def evidence_url(evidence_id: int) -> str:
-    """The absolute address of the item in the service."""
-    return f"{settings.SITE_URL}/api/v1/evidence/{evidence_id}/"
+    """The absolute address of the item's page in the service: what e-mails, notifications,
+    calendar events and exports link to."""
+    return f"{settings.SITE_URL}{evidence_path(evidence_id)}"
+
+
+# The page listing the evidence (of one structure with `?organization=<id>`).
+EVIDENCE_LIST_PATH = "/evidence/"

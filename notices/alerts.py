@@ -17,6 +17,7 @@ from audit_prep.roles import Role
 from audit_prep.tasks import after_commit
 from evidence.filetypes import RejectionReason
 from evidence.models import StoredFile
+from evidence.references import evidence_path
 
 from .models import Notification
 
@@ -38,7 +39,7 @@ def _notification(user, stored_file: StoredFile, problem: RejectionReason) -> No
         title=_("File altered or missing: “%(file)s”") % {"file": stored_file.name},
         body=_alert_line(stored_file, problem) + " "
         + _("Restore it from a trusted copy or upload a new revision."),
-        link=f"/api/v1/evidence/{stored_file.revision.evidence_id}/",
+        link=evidence_path(stored_file.revision.evidence_id),
     )
 
 

@@ -29,6 +29,7 @@ from audit_prep.i18n import language_of
 from audit_prep.roles import Action
 from checklists.models import Adoption
 from evidence.models import EvidenceItem, EvidenceStatus
+from evidence.references import evidence_path
 
 PRODID = "-//audit-prep//calendar//FR"
 REFRESH = datetime.timedelta(hours=1)
@@ -106,7 +107,7 @@ def _all_day(uid: str, day: datetime.date, stamp: datetime.datetime, summary: st
 
 
 def _evidence_event(item: EvidenceItem, stamp: datetime.datetime, site: str) -> Event:
-    url = f"{site}/api/v1/evidence/{item.pk}/"
+    url = f"{site}{evidence_path(item.pk)}"
     values = {"title": item.title, "structure": item.organization.name}
     summary = _("Expiry: %(title)s (%(structure)s)") % values
     day = item.validity_end

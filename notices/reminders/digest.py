@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from audit_prep.i18n import supported_language
 from audit_prep.services import preference_of
+from evidence.references import EVIDENCE_LIST_PATH, evidence_url
 from populations.models import EvidenceMember
 
 from ..models import Notification, ReminderDelivery
@@ -90,7 +91,7 @@ def _items(rows, today: datetime.date) -> list[Item]:
             items[evidence_id] = Item(
                 evidence_id, title, org_id, org_name, valid_until,
                 (valid_until - today).days, escalated, fresh,
-                f"{settings.SITE_URL}/api/v1/evidence/{evidence_id}/")
+                evidence_url(evidence_id))
         else:
             item.escalated |= escalated
             item.fresh |= fresh
@@ -218,7 +219,7 @@ def _notification(user_id: int, items: list[Item]) -> Notification:
     if len(fresh) == 1:
         link = fresh[0].link
     else:
-        link = f"{settings.SITE_URL}/api/v1/evidence/"
+        link = f"{settings.SITE_URL}{EVIDENCE_LIST_PATH}"
         if org_id is not None:
             link += f"?organization={org_id}"
     title = ngettext("%(count)d evidence item to renew", "%(count)d evidence items to renew",

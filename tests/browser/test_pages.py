@@ -98,7 +98,8 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
               "password-reset": "/accounts/password_reset/", "licences": "/licences/"}
     signed_in = {"my-structures": "/", "structure": f"/structures/{structure.pk}/",
                  "checklist": f"/checklists/{structure.adoptions.get().pk}/",
-                 "account": "/account/", "password-change": "/accounts/password_change/"}
+                 "evidence": "/evidence/", "account": "/account/",
+                 "password-change": "/accounts/password_change/"}
     found = {}
     for name, path in public.items():
         page.goto(live_server.url + path)

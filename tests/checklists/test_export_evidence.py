@@ -75,7 +75,7 @@ def test_checklist_shows_reference_revision_validity_hash_and_link(api, adoption
     assert lines[review.pk]["sha256"] == current_hashes(review)
     assert len(lines[review.pk]["sha256"]) == 2
     assert all(re.fullmatch(r"[0-9a-f]{12}", prefix) for prefix in lines[review.pk]["sha256"])
-    assert lines[review.pk]["url"] == f"{SITE}/api/v1/evidence/{review.pk}/"
+    assert lines[review.pk]["url"] == f"{SITE}/evidence/{review.pk}/"
     # the end of validity for this requirement: 9.3.3's 12-month period from the effective date
     assert lines[old.pk]["valid_until"] == (old.effective_date + relativedelta(
         months=12)).isoformat()
@@ -137,7 +137,7 @@ def test_pdf_lists_every_evidence_item_with_reference_revision_and_hash(api, ado
         for prefix in current_hashes(item):
             assert prefix in line
         assert item.effective_date.strftime("%d/%m/%Y") in line
-    assert f"{SITE}/api/v1/evidence/{vault['review'].pk}/" in section
+    assert f"{SITE}/evidence/{vault['review'].pk}/" in section
     # the checklist cell shows three and says how many more, by reference
     assert "… (+2)" in text and f"EV-{vault['sst1'].pk:06d} v1 — Attestation SST n°1" in text
 
@@ -155,7 +155,7 @@ def test_xlsx_evidence_sheet(api, adoption, vault):
     assert review[6].value.date() == vault["review"].effective_date + relativedelta(months=12)
     assert review[7].value.split("\n") == current_hashes(vault["review"])
     assert review[8].value == review[8].hyperlink.target == \
-        f"{SITE}/api/v1/evidence/{vault['review'].pk}/"
+        f"{SITE}/evidence/{vault['review'].pk}/"
     assert len(rows) == 8
 
 

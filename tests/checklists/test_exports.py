@@ -106,7 +106,7 @@ def _item(ref_id, name, status, reason, *, documented=(), valid_until=None, evid
     shown = [{"id": 100 + n, "reference": f"EV-{100 + n:06d}", "title": title,
               "status": "approved", "kind": "record", "state": "valid", "state_label": "valide",
               "revision": 1, "sha256": [f"{100 + n:012x}"],
-              "url": f"http://localhost:8000/api/v1/evidence/{100 + n}/",
+              "url": f"http://localhost:8000/evidence/{100 + n}/",
               "effective_date": datetime.date(2025, 1, 15),
               "valid_until": None} for n, title in enumerate(evidence[:10])]
     return {
@@ -315,7 +315,7 @@ def test_csv(french):
     assert by_ref["7.2"][7] == "12"
     assert by_ref["7.2"][8].split(" | ")[0] == (
         "EV-000100 v1 — Attestation de formation SST n°1 (sha256 000000000064, "
-        "http://localhost:8000/api/v1/evidence/100/)")
+        "http://localhost:8000/evidence/100/)")
     assert len(by_ref["7.2"][8].split(" | ")) == 10
     assert by_ref["8.3"][9] == EXCLUSION
     assert by_ref["9.3"][2] == "à conserver" and by_ref["8.2.3.1"][2] == "aucune"

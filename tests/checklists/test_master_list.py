@@ -95,7 +95,7 @@ def test_xlsx(api, org, vault):
     assert line[9].date() == datetime.date(2026, 3, 1)
     assert line[10].date() == datetime.date(2027, 2, 28)  # its own end
     assert line[11] == "CEDRE : 1.2\nISO9001 : 4.3, 7.5.3"  # by referential, clause order
-    assert line[12] == f"{SITE}/api/v1/evidence/{procedure.pk}/"
+    assert line[12] == f"{SITE}/evidence/{procedure.pk}/"
     assert rows[0][12].hyperlink.target == line[12]
     review = by_reference[f"EV-{vault['review'].pk:06d}"]
     assert review[2] == "enregistrement à conserver"

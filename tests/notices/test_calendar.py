@@ -172,7 +172,7 @@ def test_evidence_event_is_all_day_with_link_uid_and_reminder(client, org, qm):
     assert str(event["UID"]) == f"evidence-{item.pk}-2026-09-30@audit-prep"
     assert event.decoded("DTSTAMP") == NOW
     assert event.decoded("DTSTAMP").tzinfo is not None
-    link = f"{SITE}/api/v1/evidence/{item.pk}/"
+    link = f"{SITE}/evidence/{item.pk}/"
     assert link in str(event["DESCRIPTION"])
     assert str(event["URL"]) == link
     assert str(event["TRANSP"]) == "TRANSPARENT"

@@ -449,7 +449,7 @@ class TestDigest:
         assert "Les preuves suivantes demandent votre attention :" in fr.body
         assert "- Procédure d'accueil — expire dans 7 jours (valable jusqu'au 9 mars 2026)" \
             in fr.body
-        assert f"  {SITE}/api/v1/evidence/{fr_item.pk}/" in fr.body
+        assert f"  {SITE}/evidence/{fr_item.pk}/" in fr.body
         assert "désactivez-les dans vos préférences : " \
             f"{SITE}/api/v1/me/preferences/" in fr.body
         assert fr.from_email == "audit-prep <no-reply@audit-prep.local>"
@@ -463,17 +463,17 @@ class TestDigest:
 
         html = html_of(fr)
         assert '<html lang="fr">' in html
-        assert f'<a href="{SITE}/api/v1/evidence/{fr_item.pk}/">Procédure d&#x27;accueil</a> — ' \
+        assert f'<a href="{SITE}/evidence/{fr_item.pk}/">Procédure d&#x27;accueil</a> — ' \
             "<strong>expire dans 7 jours</strong>" in html
         assert "(valable jusqu&#x27;au 9 mars 2026)" in html
-        assert f'<a href="{SITE}/api/v1/evidence/{en_item.pk}/">' in html_of(en)
+        assert f'<a href="{SITE}/evidence/{en_item.pk}/">' in html_of(en)
 
         notes = {n.user_id: n for n in Notification.objects.all()}
         assert notes[owner.pk].title == "1 preuve à renouveler"
         assert notes[owner.pk].body == "Procédure d'accueil (AI du Val) : expire dans 7 jours"
-        assert notes[owner.pk].link == f"{SITE}/api/v1/evidence/{fr_item.pk}/"
+        assert notes[owner.pk].link == f"{SITE}/evidence/{fr_item.pk}/"
         assert notes[english.pk].title == "2 evidence items to renew"
-        assert notes[english.pk].link == f"{SITE}/api/v1/evidence/?organization={org.pk}"
+        assert notes[english.pk].link == f"{SITE}/evidence/?organization={org.pk}"
 
 
 # ----------------------------------------------------------------------------- mail outage

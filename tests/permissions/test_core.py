@@ -74,6 +74,8 @@ ENDPOINTS = [
     # web pages
     Endpoint("structure-home", "GET", "/structures/{org}/"),
     Endpoint("checklist-page", "GET", "/checklists/{adoption}/"),
+    Endpoint("evidence-page-list", "GET", "/evidence/"),
+    Endpoint("evidence-page", "GET", "/evidence/{evidence}/"),
     Endpoint("account", "GET", "/account/"),
     Endpoint("licences", "GET", "/licences/"),
     Endpoint("healthz", "GET", "/healthz"),
@@ -107,6 +109,8 @@ MATRIX = {
     # pages send anonymous visitors to the login page; out of scope is 404, as in the API
     "structure-home GET":                   (302,  200,   200,        200,            404),
     "checklist-page GET":                   (302,  200,   200,        200,            404),
+    "evidence-page-list GET":               (302,  200,   200,        200,            200),
+    "evidence-page GET":                    (302,  200,   200,        200,            404),
     "account GET":                          (302,  200,   200,        200,            200),
     "licences GET":                         (200,  200,   200,        200,            200),
     "healthz GET":                          (200,  200,   200,        200,            200),
@@ -130,8 +134,12 @@ def _page(endpoint, w, subject, response):
         assert response["Location"] == f"/accounts/login/?next={path}"
         return
     _html(endpoint, w, subject, response)
-    if endpoint.route in ("structure-home", "checklist-page"):
+    if endpoint.route in ("structure-home", "checklist-page", "evidence-page"):
         assert w.org.name in response.content.decode()
+    if endpoint.route == "evidence-page-list":  # the subject's structure's evidence only
+        text = response.content.decode()
+        assert ("Revue de direction 2026" in text) == (subject != "outsider")
+        assert ("Revue du voisin" in text) == (subject == "outsider")
 
 
 def _me(endpoint, w, subject, response):
@@ -163,7 +171,8 @@ def _api_root(endpoint, w, subject, response):
 
 
 READS = {"home": _html, "structure-home": _page, "checklist-page": _page, "account": _page,
-         "licences": _html, "swagger-ui": _html, "schema": _schema, "healthz": _healthz,
+         "evidence-page-list": _page, "evidence-page": _page, "licences": _html,
+         "swagger-ui": _html, "schema": _schema, "healthz": _healthz,
          "readyz": _readyz, "api-root": _api_root, "me": _me,
          "organization-detail": _organization}
 

@@ -1,0 +1,76 @@
+"""Web pages of the vault: the evidence list and an item's page. They show the requirements
+each item answers, so they live with the links, in checklists. Same filters, choke point and
+rules as the API (`EvidenceFilter`, `access.scope`)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from audit_prep import access
+from audit_prep.models import AuditEvent, Organization
+from audit_prep.roles import Action
+from evidence.api.filters import EvidenceFilter
+from evidence.expiry import expiry_state
+from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision
+
+from .models import EvidenceLink
+
+PAGE_SIZE = 50
+TRAIL_SHOWN = 100  # the latest events of an item's history on its page
+# The sort orders offered, as the API's `ordering` spells them.
+ORDERINGS = ["-updated_at", "title", "validity_end", "-validity_end", "-effective_date"]
+
+
+def _visible_items(user):
+    return access.scope(EvidenceItem.objects.select_related("organization", "owner"), user)
+
+
+@login_required
+def evidence_list(request):
+    """The evidence of my structures: filters (structure, status, kind, words), sort, pages."""
+    ordering = request.GET.get("ordering")
+    ordering = ordering if ordering in ORDERINGS else ORDERINGS[0]
+    found = EvidenceFilter(request.GET, queryset=_visible_items(request.user))
+    items = found.qs.order_by(ordering, "-id") if found.is_valid() else EvidenceItem.objects.none()
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page:
+        item.expiry = expiry_state(item)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "checklists/pages/evidence_list.html", {
+        "page": page, "errors": found.errors, "ordering": ordering,
+        "organizations": access.scope(Organization.objects.order_by("name"), request.user),
+        "statuses": EvidenceStatus.choices, "kinds": EvidenceKind.choices,
+        "selected_statuses": request.GET.getlist("status"), "query": query.urlencode()})
+
+
+@login_required
+def evidence_detail(request, evidence_id: int):
+    """One item: its facts, its revisions and files, the requirements it answers and, for
+    those who may read the audit trail, its history."""
+    revisions = Revision.objects.order_by("-number").prefetch_related("files")
+    item = (_visible_items(request.user).filter(pk=evidence_id)
+            .prefetch_related("tags", Prefetch("revisions", queryset=revisions)).first())
+    if item is None:
+        raise Http404
+    links = (access.scope(EvidenceLink.objects.filter(evidence=item), request.user)
+             .select_related("requirement__referential").order_by("requirement__referential__ref_id",
+                                                                 "requirement__order"))
+    language = "en" if get_language() == "en" else "fr"
+    for link in links:
+        requirement = link.requirement
+        link.requirement_name = getattr(requirement, f"name_{language}") or requirement.name_fr
+    revision_ids = [str(revision.pk) for revision in item.revisions.all()]
+    file_ids = [str(file.pk) for revision in item.revisions.all() for file in revision.files.all()]
+    about_item = (Q(object_type="evidence.evidenceitem", object_id=str(item.pk))
+                  | Q(object_type="evidence.revision", object_id__in=revision_ids)
+                  | Q(object_type="evidence.storedfile", object_id__in=file_ids))
+    trail = access.scope(AuditEvent.objects.filter(about_item).select_related("actor"),
+                         request.user, Action.VIEW_AUDIT_TRAIL).order_by("-pk")[:TRAIL_SHOWN]
+    return render(request, "checklists/pages/evidence_detail.html", {
+        "item": item, "expiry": expiry_state(item), "links": links, "trail": trail,
+        "may_read_trail": access.can(request.user, Action.VIEW_AUDIT_TRAIL,
+                                     item.organization_id)})
