@@ -7,4 +7,9 @@ class AuditPrepConfig(AppConfig):
     verbose_name = _("Structures and audit trail")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from . import checks, logins  # noqa: F401  (checks: registers the system checks)
+
+        user_login_failed.connect(logins.on_login_failed, dispatch_uid="login-throttle-failed")
+        user_logged_in.connect(logins.on_logged_in, dispatch_uid="login-throttle-success")

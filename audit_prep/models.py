@@ -157,3 +157,31 @@ class UserPreference(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.language})"
+
+
+class ApiToken(models.Model):
+    """A person's API token, issued at sign-in (`POST /api/v1/auth/token/`). Only the SHA-256
+    digest of the secret is kept (the secret is shown once); `prefix`, its first characters,
+    lets the owner tell tokens apart. A token expires once unused for
+    `API_TOKEN_IDLE_TIMEOUT` (`expires_at`); its owner lists and revokes it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    label = models.CharField(_("label"), max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.label})" if self.label else f"{self.prefix}…"
+
+    @property
+    def expires_at(self):
+        return self.last_used_at + settings.API_TOKEN_IDLE_TIMEOUT

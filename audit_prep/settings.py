@@ -6,6 +6,7 @@ transport) but only in debug mode: outside debug a secret key must be given.
 """
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from STATIC_URL (no CDN)
@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit_prep.logins.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -195,7 +196,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "audit_prep.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -230,6 +231,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Sign-in: guessing throttled, API tokens that expire (audit_prep/logins.py, tokens.py) ------
+# The login throttle is the first backend: it refuses a locked (account, address) or address
+# before the password is checked (token, session and admin logins all call authenticate()).
+AUTHENTICATION_BACKENDS = ["audit_prep.logins.LoginThrottleBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", 5, validate=Range(min=1))
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", 20, validate=Range(min=1))
+LOGIN_LOCKOUT = env.timedelta(
+    "LOGIN_LOCKOUT", timedelta(minutes=15),
+    validate=Range(min=timedelta(seconds=1), max=timedelta(days=1)))
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For
+# (0: the address is the connection's own, REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, validate=Range(min=0, max=5))
+API_TOKEN_IDLE_TIMEOUT = env.timedelta(
+    "API_TOKEN_IDLE_TIMEOUT", timedelta(days=14),
+    validate=Range(min=timedelta(minutes=5), max=timedelta(days=365)))
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "filesystem://")

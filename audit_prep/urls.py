@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from checklists import evidence_pages
@@ -14,6 +13,7 @@ from notices.api import views as notice_api
 from populations.api import views as population_views
 
 from . import health, pages, views
+from .api import tokens as token_api
 from .api import views as api_views
 from .api.docs import SwaggerView
 
@@ -46,6 +46,7 @@ router.register("readiness-policies", checklist_policies.ReadinessPolicyViewSet,
 router.register("notifications", notice_api.NotificationViewSet, basename="notification")
 router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
                 basename="reminderpolicy")
+router.register("me/tokens", token_api.ApiTokenViewSet, basename="apitoken")
 
 urlpatterns = [
     path("", checklist_pages.home, name="home"),
@@ -65,7 +66,7 @@ urlpatterns = [
     path("api/v1/me/calendar/", notice_api.my_calendar, name="me-calendar"),
     path("api/v1/me/calendar/reset/", notice_api.reset_my_calendar, name="me-calendar-reset"),
     path("calendar/<str:token>.ics", notice_views.calendar_feed, name="calendar-feed"),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", token_api.ObtainTokenView.as_view(), name="api-token"),
     path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -55,6 +55,12 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     ({"DOWNLOAD_URL_TTL_SECONDS": "86400"}, "DOWNLOAD_URL_TTL_SECONDS"),
     ({"SITE_URL": "not a url"}, "SITE_URL"),
     ({"EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.org"}, "EMAIL_URL"),
+    ({"API_TOKEN_IDLE_TIMEOUT": "forever"}, "API_TOKEN_IDLE_TIMEOUT"),
+    ({"API_TOKEN_IDLE_TIMEOUT": "1m"}, "API_TOKEN_IDLE_TIMEOUT"),
+    ({"LOGIN_LOCKOUT": "2d"}, "LOGIN_LOCKOUT"),
+    ({"LOGIN_FAILURES_PER_IP": "0"}, "LOGIN_FAILURES_PER_IP"),
+    ({"LOGIN_FAILURES_PER_ACCOUNT": "five"}, "LOGIN_FAILURES_PER_ACCOUNT"),
+    ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),
 ])
 def test_bad_values_refuse_to_start(tmp_path, overrides, message):
     env = {**PRODUCTION, **overrides}
@@ -112,3 +118,16 @@ def test_the_proxy_header_is_configurable(tmp_path):
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert "('HTTP_X_SCHEME', 'https')" in result.stdout, result.stderr
+
+
+def test_sign_in_durations_are_read_as_durations(tmp_path):
+    probe = ("import django; django.setup(); from django.conf import settings; "
+             "print(settings.API_TOKEN_IDLE_TIMEOUT.total_seconds(), "
+             "settings.LOGIN_LOCKOUT.total_seconds())")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update({**PRODUCTION, "DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE":
+                "audit_prep.settings", "API_TOKEN_IDLE_TIMEOUT": "8h",
+                "LOGIN_LOCKOUT": "90s"})
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["28800.0", "90.0"], result.stderr

@@ -11,11 +11,12 @@ import dataclasses
 import datetime
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.test import APIClient
 
-from audit_prep import access
-from audit_prep.models import AuditEvent, Membership, Organization
+from audit_prep import access, tokens
+from audit_prep.models import ApiToken, AuditEvent, Membership, Organization
 from audit_prep.roles import Role
 from checklists.models import (
     Adoption,
@@ -62,7 +63,7 @@ ERROR_CODES = {400: "validation_error", 401: "not_authenticated", 403: "permissi
 SNAPSHOT_MODELS = (Organization, Membership, AuditEvent, EvidenceItem, Revision, StoredFile, Tag,
                    EvidenceItem.tags.through, Referential, Requirement, Adoption, Exclusion,
                    EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy,
-                   Population, Member, EvidenceMember, EvidenceReview)
+                   Population, Member, EvidenceMember, EvidenceReview, ApiToken)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
@@ -166,6 +167,10 @@ def _completed(user, organization, template) -> int:
         template).pk
 
 
+def get_user(pk):
+    return get_user_model().objects.get(pk=pk)
+
+
 def build_world(store) -> dict:
     org = OrganizationFactory(name="AI du Val", slug="ai-du-val")
     other_org = OrganizationFactory(name="Chantier voisin", slug="chantier-voisin")
@@ -233,6 +238,10 @@ def build_world(store) -> dict:
     for name, (language, opt_out) in PREFERENCES.items():
         UserPreference.objects.create(user_id=users[name], language=language,
                                       reminders_opt_out=opt_out)
+    # Two API tokens per person: the rows of one token act on the viewer's first.
+    api_tokens = {name: [tokens.issue(get_user(pk), label)[0].pk for label in ("script", "")]
+                  for name, pk in users.items()}
+    ids["token"], other_ids["token"] = api_tokens["viewer"][0], api_tokens["outsider"][0]
     # org keeps the default reminder policy (no row: a PATCH creates it); other_org has its own.
     ReminderPolicy.objects.create(organization=other_org, **OTHER_POLICY)
     return {"org": org.pk, "other_org": other_org.pk, "users": users, "ids": ids,
