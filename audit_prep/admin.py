@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Membership, Organization
+from .models import AuditEvent, Invitation, Membership, Organization
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,3 +40,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "actor_label", "request_id", "object_repr"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Read-only: invitations change through their services (audit trail, e-mail); the secret's
+    hash and salt are not shown."""
+
+    list_display = ["created_at", "organization", "email", "role", "status", "expires_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "organization__name"]
+    exclude = ["token_hash", "token_salt"]

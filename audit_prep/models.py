@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -185,3 +186,71 @@ class ApiToken(models.Model):
     @property
     def expires_at(self):
         return self.last_used_at + settings.API_TOKEN_IDLE_TIMEOUT
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    EXPIRED = "expired", _("expired")
+
+
+class InvitationBase(models.Model):
+    """What an invitation by e-mail holds, whatever it opens (a structure here; one audit
+    engagement later): the address as typed, a status, when it ends, and the hash of its
+    single-use secret (`audit_prep.invitations.tokens`). The secret itself is never stored:
+    `token_salt` with the site's secret key derives it again for the e-mail only."""
+
+    email = models.EmailField(_("e-mail address"))
+    status = models.CharField(_("status"), max_length=10, choices=InvitationStatus.choices,
+                              default=InvitationStatus.PENDING)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_salt = models.CharField(max_length=32, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    # When the e-mail carrying the current secret went out (cleared by a re-send).
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=InvitationStatus.values),
+                                   name="%(app_label)s_%(class)s_status_valid"),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")),
+                                   name="%(app_label)s_%(class)s_expires_after_creation"),
+        ]
+
+
+class Invitation(InvitationBase):
+    """An e-mail address invited to join a structure with a role; the membership exists only
+    once the invitee accepts (`audit_prep.invitations.services`)."""
+
+    scope_path = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # The account that accepted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *InvitationBase.Meta.constraints,
+            models.UniqueConstraint(Lower("email"), "organization",
+                                    condition=Q(status=InvitationStatus.PENDING),
+                                    name="invitation_one_pending_per_address"),
+            models.CheckConstraint(condition=Q(role__in=Role.values),
+                                   name="invitation_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} @ {self.organization} ({self.role})"

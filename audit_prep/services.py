@@ -60,18 +60,6 @@ def _ensure_other_manager(membership: Membership) -> None:
         raise LastQualityManager()
 
 
-def add_member(actor, org: Organization, user, role: str) -> Membership:
-    access.require(actor, Action.MANAGE_MEMBERS, org.pk)
-    if Membership.objects.filter(organization=org, user=user).exists():
-        raise Conflict(_("This person is already a member of the structure."),
-                       code="already_member")
-    with transaction.atomic():
-        membership = Membership.objects.create(organization=org, user=user, role=role)
-        audit.record(actor, "membership.create", membership,
-                     after={"user": user.pk, "role": role})
-    return membership
-
-
 def change_role(actor, membership: Membership, role: str) -> Membership:
     access.require(actor, Action.MANAGE_MEMBERS, membership.organization_id)
     with transaction.atomic():

@@ -265,6 +265,8 @@ STUCK_REVISION_MINUTES = env.int("STUCK_REVISION_MINUTES", 15, validate=Range(mi
 VERIFICATION_MAX_ATTEMPTS = env.int("VERIFICATION_MAX_ATTEMPTS", 5, validate=Range(min=1))
 REHASH_SAMPLE_SIZE = env.int("REHASH_SAMPLE_SIZE", 200, validate=Range(min=0))
 ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", 24, validate=Range(min=1))
+# Days an invitation to join a structure stays usable (a re-send starts the period again).
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", 7, validate=Range(min=1, max=90))
 
 # --- Email --------------------------------------------------------------------------------------
 _email = env.dj_email_url("EMAIL_URL", default="console:")

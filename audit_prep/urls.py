@@ -13,6 +13,7 @@ from notices.api import views as notice_api
 from populations.api import views as population_views
 
 from . import health, pages, views
+from .api import invitations
 from .api import tokens as token_api
 from .api import views as api_views
 from .api.docs import SwaggerView
@@ -26,6 +27,7 @@ class Router(DefaultRouter):
 router = Router()
 router.register("organizations", api_views.OrganizationViewSet, basename="organization")
 router.register("memberships", api_views.MembershipViewSet, basename="membership")
+router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 router.register("audit-events", api_views.AuditEventViewSet, basename="auditevent")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("revisions", RevisionViewSet, basename="revision")

@@ -4,6 +4,8 @@ Periodic jobs take a job lock so that two workers never run the same job at once
 date windows and ledgers, so that a missed day catches up and a re-run does nothing more.
 """
 
+import smtplib
+
 from celery import shared_task
 
 from evidence import verification
@@ -58,6 +60,15 @@ def send_reminders(self) -> str:
         raise self.retry(exc=reminders.DeliveryFailed(result.failed + gap_result.failed),
                          countdown=verification.retry_delay(self.request.retries))
     return f"{result}; {gap_result}"
+
+
+@shared_task(name="workers.send_invitation", autoretry_for=(smtplib.SMTPException, OSError),
+             **TRANSIENT_RETRY)
+def send_invitation(invitation_id: int) -> str:
+    """E-mail a pending invitation's current secret, once (`audit_prep.invitations.mail`)."""
+    from audit_prep.invitations import mail
+
+    return mail.send(invitation_id)
 
 
 @shared_task(name="workers.recompute_readiness")

@@ -1,9 +1,7 @@
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import AuditEvent, Membership, Organization
-from .fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField
 
 User = get_user_model()
 
@@ -29,31 +27,16 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return roles[obj.pk]
 
 
-class MembershipSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
-    create_only_fields = ("organization", "user")
+class MembershipSerializer(serializers.ModelSerializer):
+    """A member of a structure (someone who accepted an invitation): only the role changes."""
+
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
-    organization = ScopedPrimaryKeyField(Organization)
-    user = serializers.CharField(
-        write_only=True, help_text=_("Username or email of an existing account.")
-    )
 
     class Meta:
         model = Membership
-        fields = ["id", "organization", "user", "username", "email", "role", "created_at"]
-        read_only_fields = ["created_at"]
-        validators = ()  # the service answers an existing membership with "already_member"
-
-    def validate_user(self, value):
-        user = (
-            User.objects.filter(username=value).first()
-            or User.objects.filter(email__iexact=value).order_by("id").first()
-        )
-        if user is None or not user.is_active:
-            raise serializers.ValidationError(
-                _("No active account has this username or email."), code="user_not_found"
-            )
-        return user
+        fields = ["id", "organization", "username", "email", "role", "created_at"]
+        read_only_fields = ["organization", "created_at"]
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

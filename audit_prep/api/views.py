@@ -50,22 +50,17 @@ class OrganizationViewSet(
 
 
 class MembershipViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedViewSet,
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin, ScopedViewSet,
 ):
-    """Members and roles of your structures; managed by quality managers."""
+    """Members and roles of your structures; quality managers change roles and remove members.
+    People join by invitation only (`invitations/`)."""
 
     queryset = Membership.objects.select_related("user")
     serializer_class = MembershipSerializer
     filterset_class = id_filterset(Membership, id_fields=["organization"], fields=["role"])
     action_permissions = {"update": Action.MANAGE_MEMBERS, "partial_update": Action.MANAGE_MEMBERS,
-                          "destroy": Action.MANAGE_MEMBERS, "create": Action.MANAGE_MEMBERS}
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.add_member(
-            self.request.user, data["organization"], data["user"], data["role"]
-        )
+                          "destroy": Action.MANAGE_MEMBERS}
 
     def perform_update(self, serializer):
         role = serializer.validated_data.get("role", serializer.instance.role)

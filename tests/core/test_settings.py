@@ -54,6 +54,8 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     ({"AWS_STORAGE_BUCKET_NAME": ""}, "AWS_STORAGE_BUCKET_NAME"),
     ({"DOWNLOAD_URL_TTL_SECONDS": "86400"}, "DOWNLOAD_URL_TTL_SECONDS"),
     ({"SITE_URL": "not a url"}, "SITE_URL"),
+    ({"INVITATION_TTL_DAYS": "0"}, "INVITATION_TTL_DAYS"),
+    ({"INVITATION_TTL_DAYS": "7d"}, "INVITATION_TTL_DAYS"),
     ({"EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.org"}, "EMAIL_URL"),
     ({"API_TOKEN_IDLE_TIMEOUT": "forever"}, "API_TOKEN_IDLE_TIMEOUT"),
     ({"API_TOKEN_IDLE_TIMEOUT": "1m"}, "API_TOKEN_IDLE_TIMEOUT"),

@@ -14,7 +14,8 @@ the public pages. Subjects and the world: see `world.py`; the checks: `base.py`.
 import pytest
 from rest_framework.test import APIClient
 
-from audit_prep.models import AuditEvent, Membership, Organization
+from audit_prep.invitations import services as invitations
+from audit_prep.models import AuditEvent, Invitation, InvitationStatus, Membership, Organization
 from audit_prep.roles import Role
 
 from .base import (
@@ -26,9 +27,10 @@ from .base import (
     check_object_read,
     invalid_in_other_org,
 )
-from .world import PASSWORD, SUBJECT_ROLES
+from .world import INVITEE, PASSWORD, SUBJECT_ROLES
 
 MEMBERSHIPS = "/api/v1/memberships/"
+INVITATIONS = "/api/v1/invitations/"
 
 
 def _org_put(w):
@@ -36,8 +38,18 @@ def _org_put(w):
             "region": "Bretagne"}
 
 
-def _invalid_membership(w):
-    return {"organization": w.org.pk, "user": "personne", "role": "king"}
+def _invitation(w):
+    # nouvelle@example.org is an account's address: the answer does not show it
+    return {"organization": w.org.pk, "email": "Nouvelle@example.org", "role": "contributor"}
+
+
+def _invalid_invitation(w):
+    return {"organization": w.org.pk, "email": "personne", "role": "king"}
+
+
+def _acceptance(w):
+    return {"token": w.ids["invitation_token"], "username": "invitee",
+            "password": "Un mot de passe solide 2026"}
 
 
 ENDPOINTS = [
@@ -55,14 +67,23 @@ ENDPOINTS = [
     # memberships
     Endpoint("membership-list", "GET", MEMBERSHIPS, listing=Membership),
     Endpoint("membership-detail", "GET", "/api/v1/memberships/{membership}/"),
-    Endpoint("membership-list", "POST", MEMBERSHIPS,
-             data=lambda w: {"organization": w.org.pk, "user": "nouvelle", "role": "viewer"}),
-    Endpoint("membership-list", "POST", MEMBERSHIPS, "invalid body", data=_invalid_membership),
     Endpoint("membership-detail", "PATCH", "/api/v1/memberships/{membership}/",
              data=lambda w: {"role": Role.CONTRIBUTOR}),
     Endpoint("membership-detail", "PUT", "/api/v1/memberships/{membership}/",
              data=lambda w: {"role": Role.CONTRIBUTOR}),
     Endpoint("membership-detail", "DELETE", "/api/v1/memberships/{membership}/"),
+    # invitations
+    Endpoint("invitation-list", "GET", INVITATIONS, listing=Invitation),
+    Endpoint("invitation-detail", "GET", INVITATIONS + "{invitation}/"),
+    Endpoint("invitation-list", "POST", INVITATIONS, data=_invitation),
+    Endpoint("invitation-list", "POST", INVITATIONS, "invalid body", data=_invalid_invitation),
+    Endpoint("invitation-resend", "POST", INVITATIONS + "{invitation}/resend/"),
+    Endpoint("invitation-withdraw", "POST", INVITATIONS + "{invitation}/withdraw/"),
+    Endpoint("invitation-accept", "POST", INVITATIONS + "accept/", data=_acceptance),
+    Endpoint("invitation-accept", "POST", INVITATIONS + "accept/", "invalid body",
+             data=lambda w: {"token": ""}),
+    Endpoint("invitation-decline", "POST", INVITATIONS + "decline/",
+             data=lambda w: {"token": w.ids["invitation_token"]}),
     # the audit trail
     Endpoint("auditevent-list", "GET", "/api/v1/audit-events/", listing=AuditEvent),
     Endpoint("auditevent-detail", "GET", "/api/v1/audit-events/{event}/"),
@@ -95,11 +116,21 @@ MATRIX = {
     "organization-detail PUT":              (401,  403,   403,        200,            404),
     "membership-list GET":                  (401,  200,   200,        200,            200),
     "membership-detail GET":                (401,  200,   200,        200,            404),
-    "membership-list POST":                 (401,  403,   403,        201,            400),
-    "membership-list POST invalid body":    (401,  403,   403,        400,            400),
     "membership-detail PATCH":              (401,  403,   403,        200,            404),
     "membership-detail PUT":                (401,  403,   403,        200,            404),
     "membership-detail DELETE":             (401,  403,   403,        204,            404),
+    # pending invitations are the quality managers': other members do not see them at all
+    "invitation-list GET":                  (401,  200,   200,        200,            200),
+    "invitation-detail GET":                (401,  404,   404,        200,            404),
+    "invitation-list POST":                 (401,  403,   403,        201,            400),
+    "invitation-list POST invalid body":    (401,  403,   403,        400,            400),
+    "invitation-resend POST":               (401,  404,   404,        200,            404),
+    "invitation-withdraw POST":             (401,  404,   404,        200,            404),
+    # the secret authorizes: signed out it creates the account; signed in, only the account of
+    # the invited address may answer (403 invitation_other_account for every other one)
+    "invitation-accept POST":               (201,  403,   403,        403,            403),
+    "invitation-accept POST invalid body":  (400,  400,   400,        400,            400),
+    "invitation-decline POST":              (200,  403,   403,        403,            403),
     "auditevent-list GET":                  (401,  200,   200,        200,            200),
     "auditevent-detail GET":                (401,  404,   404,        200,            404),
     "me GET":                               (401,  200,   200,        200,            200),
@@ -196,9 +227,38 @@ def _role_of_target_is(role):
     return check
 
 
-def _member_added(w, response, user):
-    assert Membership.objects.get(organization=w.org, user__username="nouvelle").role == \
-        Role.VIEWER
+def _invited(w, response, user):
+    invitation = Invitation.objects.get(pk=response.json()["id"])
+    assert (invitation.email, invitation.role, invitation.invited_by) == (
+        "Nouvelle@example.org", Role.CONTRIBUTOR, user)
+    assert set(response.json()) == {"id", "organization", "email", "role", "status",
+                                    "invited_by", "created_at", "expires_at", "decided_at"}
+    assert not Membership.objects.filter(organization=w.org,
+                                         user__username="nouvelle").exists()
+
+
+def _invitation_is(state):
+    def check(w, response, user):
+        invitation = Invitation.objects.get(pk=w.ids["invitation"])
+        assert (invitation.status, response.json()["status"]) == (state, state)
+        if state == InvitationStatus.PENDING:  # re-sent: the e-mailed secret opens nothing
+            assert not Invitation.objects.filter(
+                token_hash=invitations.tokens.hash_of(w.ids["invitation_token"])).exists()
+    return check
+
+
+def _accepted(w, response, user):
+    membership = Membership.objects.get(organization=w.org, user__email=INVITEE)
+    assert (membership.user.username, membership.role) == ("invitee", Role.VIEWER)
+    assert response.json() == {"organization": w.org.pk, "organization_name": w.org.name,
+                               "role": Role.VIEWER, "username": "invitee"}
+    events = AuditEvent.objects.filter(action__in=("invitation.accept", "membership.create"))
+    assert set(events.values_list("actor_id", flat=True)) == {membership.user_id}
+
+
+def _declined(w, response, user):
+    assert Invitation.objects.get(pk=w.ids["invitation"]).status == InvitationStatus.DECLINED
+    assert AuditEvent.objects.get(action="invitation.decline").actor_id is None
 
 
 def _member_removed(w, response, user):
@@ -210,7 +270,11 @@ EFFECTS = {
     "organization-detail PATCH": _org_is(region="Bretagne", name="AI du Val"),
     "organization-detail PUT": _org_is(region="Bretagne", name="AI du Val (modifiee)",
                                        kind="aci"),
-    "membership-list POST": _member_added,
+    "invitation-list POST": _invited,
+    "invitation-resend POST": _invitation_is(InvitationStatus.PENDING),
+    "invitation-withdraw POST": _invitation_is(InvitationStatus.WITHDRAWN),
+    "invitation-accept POST": _accepted,
+    "invitation-decline POST": _declined,
     "membership-detail PATCH": _role_of_target_is(Role.CONTRIBUTOR),
     "membership-detail PUT": _role_of_target_is(Role.CONTRIBUTOR),
     "membership-detail DELETE": _member_removed,
@@ -220,29 +284,31 @@ EFFECTS = {
 # --- another structure's ids ------------------------------------------------------------------
 
 
-def _membership(w, organization, user, role):
-    return "post", MEMBERSHIPS, {"organization": organization(w), "user": user, "role": role}
+def _invite(organization, email, role):
+    return lambda w: ("post", INVITATIONS, {"organization": organization(w), "email": email,
+                                            "role": role})
 
 
-def _other_org_membership(user, role):
-    return lambda w: _membership(w, lambda w: w.other_org.pk, user, role)
+def _other_org_invitation(email, role):
+    return _invite(lambda w: w.other_org.pk, email, role)
 
 
 QM, ORG, NOT_THERE = "quality_manager", "organization", "does_not_exist"
 # fmt: off
 CROSS_CASES = {
     # case: (subject, request, status, refused field, its error code)
-    "membership in other_org":
-        (QM, _other_org_membership("nouvelle", Role.VIEWER), 400, ORG, NOT_THERE),
-    "own viewer made qm of other_org":
-        (QM, _other_org_membership("lecteur", Role.QUALITY_MANAGER), 400, ORG, NOT_THERE),
-    "both orgs: member where only viewer":
-        ("dual", _other_org_membership("nouvelle", Role.VIEWER), 403, None, None),
-    "both orgs: invalid membership-list where only viewer":
-        ("dual", invalid_in_other_org(MEMBERSHIPS, _invalid_membership), 403, None, None),
-    "outsider: joins org":
-        ("outsider", lambda w: _membership(w, lambda w: w.org.pk, "voisin",
-                                           Role.QUALITY_MANAGER), 400, ORG, NOT_THERE),
+    "invitation to other_org":
+        (QM, _other_org_invitation("nouvelle@example.org", Role.VIEWER), 400, ORG, NOT_THERE),
+    "own viewer invited as qm of other_org":
+        (QM, _other_org_invitation("lecteur@example.org", Role.QUALITY_MANAGER), 400, ORG,
+         NOT_THERE),
+    "both orgs: invites where only viewer":
+        ("dual", _other_org_invitation("nouvelle@example.org", Role.VIEWER), 403, None, None),
+    "both orgs: invalid invitation-list where only viewer":
+        ("dual", invalid_in_other_org(INVITATIONS, _invalid_invitation), 403, None, None),
+    "outsider: invites itself to org":
+        ("outsider", _invite(lambda w: w.org.pk, "voisin@example.org", Role.QUALITY_MANAGER),
+         400, ORG, NOT_THERE),
 }
 # fmt: on
 
@@ -255,6 +321,7 @@ MOVES = [
 ]
 FILTERS = [
     pytest.param("/api/v1/memberships/?organization={}", "org", id="memberships?organization"),
+    pytest.param("/api/v1/invitations/?organization={}", "org", id="invitations?organization"),
     pytest.param("/api/v1/audit-events/?organization={}", "org", id="audit-events?organization"),
     pytest.param("/api/v1/audit-events/?actor={}", "other_member", id="audit-events?actor"),
     pytest.param("/api/v1/audit-events/?object_type=evidence.evidenceitem&object_id={}",
@@ -266,8 +333,12 @@ class TestCore(MatrixSuite, CrossStructureSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS, reads=READS,
         options_paths=("/api/v1/organizations/{org}/", "/api/v1/memberships/{membership}/",
-                       "/api/v1/audit-events/{event}/"),
+                       "/api/v1/audit-events/{event}/", INVITATIONS + "{invitation}/"),
         cross_cases=CROSS_CASES, moves=MOVES, filters=FILTERS,
+        public=frozenset({"invitation-accept POST", "invitation-accept POST invalid body",
+                          "invitation-decline POST"}),
+        error_codes={"invitation-accept POST": {403: "invitation_other_account"},
+                     "invitation-decline POST": {403: "invitation_other_account"}},
     )
 
 

@@ -16,7 +16,9 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from audit_prep import access, tokens
-from audit_prep.models import ApiToken, AuditEvent, Membership, Organization
+from audit_prep.invitations import services as invitations
+from audit_prep.invitations import tokens as invitation_tokens
+from audit_prep.models import ApiToken, AuditEvent, Invitation, Membership, Organization
 from audit_prep.roles import Role
 from checklists.models import (
     Adoption,
@@ -60,8 +62,9 @@ SUBJECT_ROLES = {"viewer": Role.VIEWER, "contributor": Role.CONTRIBUTOR,
                  "quality_manager": Role.QUALITY_MANAGER, "outsider": None}
 ERROR_CODES = {400: "validation_error", 401: "not_authenticated", 403: "permission_denied",
                404: "not_found", 405: "method_not_allowed"}
-SNAPSHOT_MODELS = (Organization, Membership, AuditEvent, EvidenceItem, Revision, StoredFile, Tag,
-                   EvidenceItem.tags.through, Referential, Requirement, Adoption, Exclusion,
+SNAPSHOT_MODELS = (get_user_model(), Organization, Membership, Invitation, AuditEvent,
+                   EvidenceItem, Revision, StoredFile, Tag, EvidenceItem.tags.through,
+                   Referential, Requirement, Adoption, Exclusion,
                    EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy,
                    Population, Member, EvidenceMember, EvidenceReview, ApiToken)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
@@ -73,6 +76,14 @@ OTHER_POLICY = {"lead_days": [45, 15], "overdue_weekly": False, "escalate_after_
                 "audit_gap_weeks": [6, 3]}
 DEFAULT_POLICY = {"lead_days": [60, 30, 7, 0], "overdue_weekly": True,
                   "escalate_after_days": 14, "audit_gap_weeks": [8, 4, 2]}
+
+
+INVITEE = "invitee@example.org"  # no account uses it
+
+
+def secret_of(invitation) -> str:
+    """The secret the invitation's e-mail carries (derived as the mail task does)."""
+    return invitation_tokens.secret_for(invitation.token_salt, invitations.PURPOSE)
 
 
 @dataclasses.dataclass
@@ -217,6 +228,12 @@ def build_world(store) -> dict:
                      added_requirement=_completed(outsider, other_org, template))
     ids.update(_populations_of(org, qm, ids["evidence"]))
     other_ids.update(_populations_of(other_org, outsider, other_ids["evidence"]))
+    # A pending invitation on each side (of org: to an address no account uses, with its secret,
+    # which the accept and decline rows present).
+    invitation = invitations.invite(qm, org, INVITEE, Role.VIEWER)
+    ids.update(invitation=invitation.pk, invitation_token=secret_of(invitation))
+    other_ids["invitation"] = invitations.invite(outsider, other_org, "quelqu.un@example.org",
+                                                 Role.CONTRIBUTOR).pk
     ids.update(org=org.pk, membership=target.pk,
                event=AuditEvent.objects.filter(organization=org).latest("id").pk)
     other_ids.update(org=other_org.pk,
