@@ -263,6 +263,15 @@ SCHEDULE_OVERRIDES = {
 STUCK_REVISION_MINUTES = env.int("STUCK_REVISION_MINUTES", 15, validate=Range(min=1))
 # Attempts that crash or whose worker dies (not store outages) before a revision is rejected.
 VERIFICATION_MAX_ATTEMPTS = env.int("VERIFICATION_MAX_ATTEMPTS", 5, validate=Range(min=1))
+# Text extraction runs in a child process per file (decision 0018): uncompressed bytes of one XML
+# part or PDF stream, the child's address space, and its wall time (20 files x 40 s stays under
+# the task's soft time limit).
+TEXT_EXTRACTION_MAX_PART_BYTES = env.int("TEXT_EXTRACTION_MAX_PART_BYTES", 16 * 1024 * 1024,
+                                         validate=Range(min=64 * 1024, max=128 * 1024 * 1024))
+TEXT_EXTRACTION_MEMORY_BYTES = env.int("TEXT_EXTRACTION_MEMORY_BYTES", 256 * 1024 * 1024,
+                                       validate=Range(min=128 * 1024 * 1024))
+TEXT_EXTRACTION_TIMEOUT_SECONDS = env.int("TEXT_EXTRACTION_TIMEOUT_SECONDS", 30,
+                                          validate=Range(min=1, max=40))
 REHASH_SAMPLE_SIZE = env.int("REHASH_SAMPLE_SIZE", 200, validate=Range(min=0))
 ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", 24, validate=Range(min=1))
 # Days an invitation to join a structure stays usable (a re-send starts the period again).

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 # libmagic reads up to 1 MiB by default; OOXML needs well past the first 2 KiB to be recognised.
 SNIFF_BYTES = 1024 * 1024
 PDF_TAIL_BYTES = 2048
+# An OOXML content-types part lists a few dozen types (a few kB); past this it is not read
+# (a decompression bomb in the web process, or a macro type hidden after padding).
+CONTENT_TYPES_MAX_BYTES = 1024 * 1024
 MAX_NAME_LENGTH = 200
 
 OOXML_WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -151,11 +154,14 @@ def _check_ooxml(fileobj) -> None:
     try:
         with zipfile.ZipFile(fileobj) as archive:
             names = archive.namelist()
-            content_types = archive.read("[Content_Types].xml")
+            with archive.open("[Content_Types].xml") as part:
+                content_types = part.read(CONTENT_TYPES_MAX_BYTES + 1)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
         raise FileRejected(RejectionReason.CORRUPT) from exc
     finally:
         fileobj.seek(0)
+    if len(content_types) > CONTENT_TYPES_MAX_BYTES:
+        raise FileRejected(RejectionReason.CORRUPT)
     if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
         raise FileRejected(RejectionReason.MACRO)
 

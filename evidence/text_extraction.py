@@ -5,83 +5,35 @@ One extractor per family of types, each a small function over a seekable binary 
 document whose text cannot be read yields empty text and a note, never an exception, because
 the file's integrity was already established by its fingerprint and its type.
 
-Memory stays bounded: PDF pages are read one at a time, spreadsheets in openpyxl's read-only
-mode, plain text by chunks; the text kept is capped at MAX_TEXT_CHARS; zip packages (DOCX, ODT,
-XLSX) whose declared uncompressed size exceeds MAX_PACKAGE_BYTES are not opened at all.
+Work is bounded by `Limits` (decision 0018): PDF pages are read one at a time and no PDF stream
+is inflated past the part limit; DOCX, ODT and XLSX are read as XML streams (`package_text`);
+plain text by chunks; the text kept is capped. The verification worker runs `extract` in a
+child process with a memory and a time limit (`isolated_extraction`).
 """
 
 import codecs
 import logging
 import shutil
 import tempfile
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from .filetypes import OOXML_SHEET, OOXML_WORD
+from .extracted import MAX_TEXT_CHARS, Extraction, Limits, Note, Refused, TextBuffer
+from .package_text import extract_package
+
+__all__ = ["MAX_TEXT_CHARS", "Extraction", "Limits", "Note", "extract", "seekable"]
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_CHARS = 1_000_000
 SPOOL_MAX_BYTES = 8 * 1024 * 1024
-MAX_PACKAGE_BYTES = 128 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
 
 PDF = "application/pdf"
 ODT = "application/vnd.oasis.opendocument.text"
+# Same values as `filetypes.OOXML_*`, not imported: the extraction child does not load Django.
+OOXML_WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OOXML_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT_TYPES = frozenset({"text/plain", "text/csv"})
-_ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-_ODF_BLOCKS = frozenset({(_ODF_TEXT, "p"), (_ODF_TEXT, "h")})
-
-
-class Note:
-    """Why the text is empty or partial (recorded in the verification audit event)."""
-
-    NONE = ""
-    NOT_SUPPORTED = "not_supported"
-    TRUNCATED = "truncated"
-    ENCRYPTED = "encrypted"
-    DAMAGED = "damaged"
-    TOO_LARGE = "package_too_large"
-
-
-@dataclass(frozen=True)
-class Extraction:
-    text: str = ""
-    page_count: int | None = None
-    note: str = Note.NONE
-
-
-class _TextBuffer:
-    """Collects pieces of text up to `limit` characters; `full` tells the caller to stop."""
-
-    def __init__(self, limit: int | None = None):
-        self.limit = MAX_TEXT_CHARS if limit is None else limit
-        self.parts: list[str] = []
-        self.length = 0
-        self.full = False
-
-    def add(self, piece: str | None) -> bool:
-        """Append a piece (a line, a page); returns False once the cap is reached."""
-        if self.full or not piece:
-            return not self.full
-        piece = piece.replace("\x00", "")  # PostgreSQL text cannot hold NUL
-        room = self.limit - self.length
-        if len(piece) >= room:
-            piece, self.full = piece[:room], True
-        self.parts.append(piece)
-        self.length += len(piece)
-        return not self.full
-
-    def extend(self, pieces: Iterable[str | None]) -> None:
-        for piece in pieces:
-            if not self.add(piece):
-                return
-
-    def result(self, page_count: int | None = None, note: str = Note.NONE) -> Extraction:
-        text = "".join(self.parts).strip()
-        return Extraction(text, page_count, note or (Note.TRUNCATED if self.full else Note.NONE))
 
 
 @contextmanager
@@ -105,13 +57,27 @@ def seekable(handle) -> Iterator:
 # --- one extractor per family ---------------------------------------------------------------
 
 
-def _pdf(handle) -> Extraction:
-    from pypdf import PdfReader
+def _pdf(handle, limits: Limits) -> Extraction:
+    """Pages one at a time; pypdf refuses to inflate any stream past `limits.part_bytes`."""
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError
 
-    reader = PdfReader(handle)
+    bound = limits.part_bytes
+    with apply_configuration(
+            maximum_declared_stream_length=bound, zlib_maximum_output_length=bound,
+            array_based_stream_maximum_output_length=bound, lzw_maximum_output_length=bound,
+            run_length_maximum_output_length=bound, brotli_maximum_output_length=bound,
+            jbig2_maximum_output_length=bound, image_maximum_buffer_size=bound):
+        try:
+            return _pdf_text(PdfReader(handle), limits)
+        except LimitReachedError:
+            return Extraction(note=Note.PART_TOO_LARGE)
+
+
+def _pdf_text(reader, limits: Limits) -> Extraction:
     if reader.is_encrypted and not _unlock(reader):
         return Extraction("", _pdf_page_count(reader), Note.ENCRYPTED)
-    buffer = _TextBuffer()
+    buffer = TextBuffer(limits.text_chars)
     pages = len(reader.pages)
     for page in reader.pages:
         if not buffer.add(page.extract_text() + "\n"):
@@ -134,78 +100,26 @@ def _pdf_page_count(reader) -> int | None:
         return None
 
 
-def _docx(handle) -> Extraction:
-    import docx
+def _package(kind: str) -> Callable:
+    def extractor(handle, limits: Limits) -> Extraction:
+        return extract_package(handle, kind, limits)
 
-    document = docx.Document(handle)
-    buffer = _TextBuffer()
-    buffer.extend(paragraph.text + "\n" for paragraph in document.paragraphs)
-    buffer.extend(_docx_table_lines(document.tables))
-    return buffer.result()
+    return extractor
 
 
-def _docx_table_lines(tables) -> Iterator[str]:
-    for table in tables:
-        for row in table.rows:
-            seen, cells = set(), []
-            for cell in row.cells:  # a merged cell is returned once per grid column
-                if id(cell._tc) not in seen:
-                    seen.add(id(cell._tc))
-                    cells.append(cell.text)
-            yield "\t".join(cells) + "\n"
-
-
-def _odt(handle) -> Extraction:
-    from odf import opendocument, teletype
-
-    document = opendocument.load(handle)
-    buffer = _TextBuffer()
-    buffer.extend(teletype.extractText(block) + "\n" for block in _odf_blocks(document.body))
-    return buffer.result()
-
-
-def _odf_blocks(element) -> Iterator:
-    """Paragraphs and headings in document order (those inside tables and frames included)."""
-    for child in element.childNodes:
-        if getattr(child, "qname", None) in _ODF_BLOCKS:
-            yield child
-        elif getattr(child, "childNodes", None):
-            yield from _odf_blocks(child)
-
-
-def _xlsx(handle) -> Extraction:
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    buffer = _TextBuffer()
-    try:
-        for sheet in workbook.worksheets:
-            if not buffer.add(sheet.title + "\n"):
-                break
-            for row in sheet.iter_rows(values_only=True):
-                values = [str(value) for value in row if value is not None]
-                if values and not buffer.add("\t".join(values) + "\n"):
-                    break
-            if buffer.full:
-                break
-    finally:
-        workbook.close()
-    return buffer.result()
-
-
-def _plain_text(handle) -> Extraction:
+def _plain_text(handle, limits: Limits) -> Extraction:
     """UTF-8 (with or without BOM), else Windows-1252, the usual encoding of French CSV files
     exported by spreadsheet software."""
     try:
-        return _decode(handle, "utf-8-sig", "strict")
+        return _decode(handle, "utf-8-sig", "strict", limits)
     except UnicodeDecodeError:
         handle.seek(0)
-        return _decode(handle, "cp1252", "replace")
+        return _decode(handle, "cp1252", "replace", limits)
 
 
-def _decode(handle, encoding: str, errors: str) -> Extraction:
+def _decode(handle, encoding: str, errors: str, limits: Limits) -> Extraction:
     decoder = codecs.getincrementaldecoder(encoding)(errors)
-    buffer = _TextBuffer()
+    buffer = TextBuffer(limits.text_chars)
     while chunk := handle.read(READ_CHUNK):
         if not buffer.add(decoder.decode(chunk)):
             return buffer.result()
@@ -213,38 +127,29 @@ def _decode(handle, encoding: str, errors: str) -> Extraction:
     return buffer.result()
 
 
-EXTRACTORS: dict[str, Callable] = {
+EXTRACTORS: dict[str, Callable[..., Extraction]] = {
     PDF: _pdf,
-    OOXML_WORD: _docx,
-    ODT: _odt,
-    OOXML_SHEET: _xlsx,
+    OOXML_WORD: _package("docx"),
+    ODT: _package("odt"),
+    OOXML_SHEET: _package("xlsx"),
     **dict.fromkeys(TEXT_TYPES, _plain_text),
 }
-ZIP_PACKAGES = frozenset({OOXML_WORD, ODT, OOXML_SHEET})
 
 
-def _package_too_large(handle) -> bool:
-    """Declared uncompressed size of a zip package above the cap (a zip bomb, or simply too
-    big to parse in memory). zipfile never inflates an entry past its declared size."""
-    try:
-        with zipfile.ZipFile(handle) as archive:
-            declared = sum(info.file_size for info in archive.infolist())
-    finally:
-        handle.seek(0)
-    return declared > MAX_PACKAGE_BYTES
-
-
-def extract(handle, mime_type: str) -> Extraction:
-    """Text and page count of a seekable binary file object of type `mime_type`."""
+def extract(handle, mime_type: str, limits: Limits | None = None) -> Extraction:
+    """Text and page count of a seekable binary file object of type `mime_type`, in this
+    process (the worker calls it through `isolated_extraction`)."""
     extractor = EXTRACTORS.get(mime_type)
     if extractor is None:
         return Extraction(note=Note.NOT_SUPPORTED)
+    limits = limits or Limits(text_chars=MAX_TEXT_CHARS)
     try:
         handle.seek(0)
-        if mime_type in ZIP_PACKAGES and _package_too_large(handle):
-            return Extraction(note=Note.TOO_LARGE)
-        handle.seek(0)
-        return extractor(handle)
+        return extractor(handle, limits)
+    except Refused as refused:
+        return Extraction(note=refused.note)
+    except MemoryError:
+        return Extraction(note=Note.MEMORY_LIMIT)
     except Exception as exc:  # any library failure means "unreadable document"
         logger.warning("text extraction failed for a %s file: %r", mime_type, exc)
         return Extraction(note=Note.DAMAGED)

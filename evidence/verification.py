@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from audit_prep import audit
 
-from . import storage, text_extraction
+from . import isolated_extraction, storage, text_extraction
 from .file_checks import refresh_file_check
 from .filetypes import RejectionReason, same_type, sniff
 from .models import FileText, Revision, StoredFile, VerificationStatus
@@ -113,8 +113,19 @@ def type_step(handle, stored_file: StoredFile) -> dict:
     return {"type": "ok"}
 
 
+def extraction_limits() -> text_extraction.Limits:
+    return text_extraction.Limits(text_chars=text_extraction.MAX_TEXT_CHARS,
+                                  part_bytes=settings.TEXT_EXTRACTION_MAX_PART_BYTES)
+
+
 def extraction_step(handle, stored_file: StoredFile) -> text_extraction.Extraction:
-    return text_extraction.extract(handle, stored_file.mime_type)
+    """Text and page count, extracted by a child process under memory and time limits."""
+    if stored_file.mime_type not in text_extraction.EXTRACTORS:
+        return text_extraction.Extraction(note=text_extraction.Note.NOT_SUPPORTED)
+    return isolated_extraction.extract(
+        handle, stored_file.mime_type, extraction_limits(),
+        memory_bytes=settings.TEXT_EXTRACTION_MEMORY_BYTES,
+        timeout=settings.TEXT_EXTRACTION_TIMEOUT_SECONDS)
 
 
 def duplicates_step(stored_file: StoredFile, evidence_id: int) -> list[dict]:
@@ -160,7 +171,7 @@ def check_file(stored_file: StoredFile, evidence_id: int) -> FileVerification:
     else:
         check.steps["duplicates"] = duplicates_step(stored_file, evidence_id)
         check.steps.update(text_chars=len(extraction.text), text_note=extraction.note,
-                           page_count=extraction.page_count)
+                           page_count=extraction.page_count, text_peak_kb=extraction.peak_kb)
     save_file_results(stored_file, extraction, timezone.now())
     return check
 

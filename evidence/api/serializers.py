@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit_prep import access
@@ -14,7 +16,7 @@ from audit_prep.models import Organization
 from audit_prep.roles import Action
 
 from ..expiry import Expiry, expiry_state
-from ..models import EvidenceItem, Revision, StoredFile
+from ..models import EvidenceItem, FileText, Revision, StoredFile, TextNote, TextStatus
 
 User = get_user_model()
 
@@ -24,17 +26,49 @@ def _error(message, code: str) -> list[serializers.ErrorDetail]:
     return [serializers.ErrorDetail(str(message), code=code)]
 
 
+def files_with_text_state() -> Prefetch:
+    """A revision's files with the note of their extracted text (`text_note`, None before
+    extraction), without the text itself."""
+    return Prefetch("files", queryset=StoredFile.objects.annotate(
+        text_note=F("extracted_text__note")))
+
+
+class TextStateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TextStatus.choices, help_text=_(
+        "pending before verification; partial when only the beginning was kept; unavailable "
+        "when no text could be read (see reason)."))
+    reason = serializers.ChoiceField(choices=TextNote.choices, allow_null=True, help_text=_(
+        "Stable code of why the text is partial or unavailable, null when it is complete."))
+    reason_label = serializers.CharField(allow_null=True, help_text=_(
+        "The reason in the request's language."))
+
+
+def text_state(note: str | None) -> dict:
+    reason = TextNote(note) if note else None
+    return {"status": TextStatus.of(note).value, "reason": reason.value if reason else None,
+            "reason_label": str(reason.label) if reason else None}
+
+
 class StoredFileSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField()
 
     class Meta:
         model = StoredFile
         fields = ["id", "name", "mime_type", "size", "sha256", "page_count", "integrity_error",
-                  "last_checked_at", "created_at", "download_url"]
+                  "last_checked_at", "created_at", "download_url", "text"]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
         return f"/api/v1/files/{obj.pk}/download/"
+
+    @extend_schema_field(TextStateSerializer)
+    def get_text(self, obj) -> dict:
+        """Whether the file's text was extracted for search, and if not, why."""
+        if hasattr(obj, "text_note"):
+            return text_state(obj.text_note)
+        return text_state(FileText.objects.filter(stored_file=obj).values_list(
+            "note", flat=True).first())
 
 
 class RevisionSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -21,6 +21,7 @@ from .serializers import (
     StoredFileSerializer,
     UploadFieldsSerializer,
     UploadSerializer,
+    files_with_text_state,
 )
 
 
@@ -42,7 +43,7 @@ class EvidenceViewSet(
                 "revisions",
                 queryset=Revision.objects.filter(is_current=True)
                 .select_related("created_by")
-                .prefetch_related("files"),
+                .prefetch_related(files_with_text_state()),
                 to_attr="current_revisions",
             ),
         )
@@ -141,7 +142,7 @@ class EvidenceViewSet(
         evidence = self.get_object()
         revisions = (
             evidence.revisions.select_related("created_by")
-            .prefetch_related("files")
+            .prefetch_related(files_with_text_state())
             .order_by("-number")
         )
         page = self.paginate_queryset(revisions)
@@ -158,19 +159,20 @@ class EvidenceViewSet(
             request.user, evidence, _uploads(request), note=upload.validated_data["note"],
             allow_duplicate=upload.validated_data["allow_duplicate"],
         )
-        revision = Revision.objects.prefetch_related("files").select_related(
+        revision = Revision.objects.prefetch_related(files_with_text_state()).select_related(
             "created_by").get(pk=revision.pk)
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
 
 class RevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = Revision.objects.select_related("created_by").prefetch_related("files")
+    queryset = Revision.objects.select_related("created_by").prefetch_related(
+        files_with_text_state())
     serializer_class = RevisionSerializer
     filterset_class = RevisionFilter
 
 
 class StoredFileViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = StoredFile.objects.all()
+    queryset = StoredFile.objects.annotate(text_note=F("extracted_text__note"))
     serializer_class = StoredFileSerializer
     action_permissions = {"download": Action.DOWNLOAD}
 

@@ -171,12 +171,12 @@ def test_text_is_capped(api, evidence, tmp_path, monkeypatch):
     assert event_of(revision_id)["files"][0]["text_note"] == "truncated"
 
 
-def test_oversized_package_is_not_opened(api, evidence, tmp_path, monkeypatch):
-    monkeypatch.setattr(text_extraction, "MAX_PACKAGE_BYTES", 1000)
+def test_oversized_part_is_not_read(api, evidence, tmp_path, settings):
+    settings.TEXT_EXTRACTION_MAX_PART_BYTES = 1000
     revision_id = upload_path(api, evidence, filemakers.make_docx(tmp_path / "gros.docx"))
     stored = verified_file(revision_id)
     assert text_of(stored) == ""
-    assert event_of(revision_id)["files"][0]["text_note"] == "package_too_large"
+    assert event_of(revision_id)["files"][0]["text_note"] == "part_too_large"
 
 
 def test_same_content_in_another_evidence_is_noted_not_rejected(api, org, qm, evidence,
