@@ -136,6 +136,11 @@ EXTRACTORS: dict[str, Callable[..., Extraction]] = {
 }
 
 
+def preload() -> None:
+    """Import the parsers now (the extraction server does, so that its children need not)."""
+    import pypdf  # noqa: F401
+
+
 def extract(handle, mime_type: str, limits: Limits | None = None) -> Extraction:
     """Text and page count of a seekable binary file object of type `mime_type`, in this
     process (the worker calls it through `isolated_extraction`)."""

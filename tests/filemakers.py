@@ -15,6 +15,9 @@ by :func:`write_bad_corpus`:
     make_docm, make_xlsm, make_elf, make_windows_exe, make_html_script,
     make_svg_script, make_plain_zip, make_truncated_pdf, make_empty,
     make_polyglot_pdf_html
+
+Hostile documents (accepted, their text not extracted: decision 0018) are made by
+tests/bombmakers.py, also into tests/corpus/bad/.
 """
 
 from __future__ import annotations

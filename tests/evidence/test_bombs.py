@@ -158,3 +158,16 @@ def test_an_oversized_content_types_part_is_refused_at_upload(api, evidence, tmp
         response = upload(api, evidence.pk, handle)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "file_corrupt"
+
+
+def test_a_dead_extraction_server_is_started_again(tmp_path):
+    path = filemakers.make_txt(tmp_path / "note.txt")
+    with open(path, "rb") as handle:
+        isolated_extraction.extract(handle, "text/plain", Limits(), 256 << 20, 30)
+        server = isolated_extraction._server
+        assert server is not None
+        server.process.kill()
+        server.process.wait()
+        extraction = isolated_extraction.extract(handle, "text/plain", Limits(), 256 << 20, 30)
+    assert "Procédure de maîtrise des documents" in extraction.text
+    assert isolated_extraction._server is not server
