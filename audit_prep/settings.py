@@ -226,7 +226,8 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set shown by several serializers: the population kinds (populations,
     # per_member), the evidence kinds (evidence, with or without warnings).
     "ENUM_NAME_OVERRIDES": {"PopulationKindEnum": "populations.models.PopulationKind",
-                            "EvidenceKindEnum": "evidence.models.EvidenceKind"},
+                            "EvidenceKindEnum": "evidence.models.EvidenceKind",
+                            "TextStatusEnum": "evidence.models.TextStatus"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
