@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     # per_member), the evidence kinds (evidence, with or without warnings).
     "ENUM_NAME_OVERRIDES": {"PopulationKindEnum": "populations.models.PopulationKind",
                             "EvidenceKindEnum": "evidence.models.EvidenceKind",
+                            "EvidenceStatusEnum": "evidence.models.EvidenceStatus",
                             "TextStatusEnum": "evidence.models.TextStatus"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
