@@ -38,9 +38,10 @@ lint: $(VENV)/.installed
 	$(PY) -m mypy
 
 # Debian packages the tests drive for real: Chromium for the browser tests (never a downloaded
-# browser). Installed when missing, as root, from Debian's registry; where that is impossible
-# the tests that need them skip, and fail under CI.
-SYSTEM_PACKAGES := chromium
+# browser), nginx for the slow-client tests (tests/integration/test_slow_clients.py). Installed
+# when missing, as root, from Debian's registry; where that is impossible the tests that need
+# them skip, and fail under CI.
+SYSTEM_PACKAGES := chromium nginx
 system-packages:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \

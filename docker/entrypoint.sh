@@ -1,6 +1,7 @@
 #!/bin/sh
 # audit-prep container entrypoint. The first argument chooses the role:
 #   web      wait for the database, migrate (MIGRATE_ON_START, default true), serve with gunicorn
+#            (docker/gunicorn.conf.py; run from the folder that holds docker/, /app in the image)
 #   worker   Celery worker on the "files" and "light" queues
 #   beat     Celery beat (schedule state in /tmp)
 #   manage   python manage.py with the remaining arguments, e.g. `manage createsuperuser`
@@ -56,12 +57,9 @@ case "$role" in
             wait_for_db
             python manage.py migrate --noinput
         fi
-        exec gunicorn audit_prep.wsgi:application \
-            --bind 0.0.0.0:8000 \
-            --workers "${WEB_CONCURRENCY:-3}" \
-            --timeout 120 \
-            --access-logfile - \
-            "$@"
+        # Bind address, workers and timeout: docker/gunicorn.conf.py (GUNICORN_BIND,
+        # WEB_CONCURRENCY, GUNICORN_TIMEOUT); nginx stands in front (docker/README.md).
+        exec gunicorn --config docker/gunicorn.conf.py audit_prep.wsgi:application "$@"
         ;;
     worker)
         [ "$#" -gt 0 ] && shift

@@ -17,7 +17,7 @@ import pytest
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parent.parent
-HELPERS = {"common.py"}  # imported by the benches, not run
+HELPERS = {"common.py", "stack.py"}  # imported by the benches, not run
 BENCHES = sorted(path for path in (ROOT / "bench").glob("*.py") if path.name not in HELPERS)
 DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 # The bench sets up its own Django environment: nothing of the test run's may leak into it.

@@ -37,7 +37,7 @@ DOCKERFILE = DOCKER_DIR / "Dockerfile"
 ENTRYPOINT = DOCKER_DIR / "entrypoint.sh"
 SETTINGS_FILE = ROOT / "audit_prep" / "settings.py"
 
-BRIEF_SERVICES = ("web", "worker", "beat", "postgres", "redis", "s3")
+BRIEF_SERVICES = ("nginx", "web", "worker", "beat", "postgres", "redis", "s3")
 APP_SERVICES = ("web", "worker", "beat")
 ROLES = {"web": "web", "worker": "worker", "beat": "beat"}
 
@@ -63,6 +63,8 @@ ENTRYPOINT_VARIABLES = {
     "WORKER_CONCURRENCY",
     "DB_WAIT_TRIES",
     "DJANGO_SETTINGS_MODULE",
+    "GUNICORN_BIND",  # docker/gunicorn.conf.py
+    "GUNICORN_TIMEOUT",
 }
 # Where each service-facing URL of the app environment must point: (variable, compose service).
 SERVICE_URLS = [
@@ -289,8 +291,10 @@ def test_app_services_build_one_image_and_choose_their_role(service):
     assert command[0] == ROLES[service]
 
 
-def test_web_publishes_port_8000_and_backing_services_are_as_briefed():
-    assert "8000:8000" in [str(port) for port in services()["web"]["ports"]]
+def test_nginx_publishes_port_8000_and_backing_services_are_as_briefed():
+    # web is reached through nginx only (tests/test_docker_nginx.py).
+    assert "8000:8000" in [str(port) for port in services()["nginx"]["ports"]]
+    assert "ports" not in services()["web"]
     assert services()["postgres"]["image"].startswith("postgres:16")
     assert services()["redis"]["image"].startswith("redis:7")
     assert services()["s3"]["image"].split(":")[0] == "minio/minio"
@@ -676,7 +680,7 @@ def test_entrypoint_is_an_executable_posix_script_with_every_role():
     for role in ("web", "worker", "beat", "manage"):
         assert re.search(rf"^\s*{role}\)", text, re.M), f"role {role} is not handled"
     assert re.search(r"^\s*\*\)\s*\n\s*exec \"\$@\"", text, re.M)
-    assert "exec gunicorn audit_prep.wsgi:application --bind 0.0.0.0:8000" in " ".join(
+    assert "exec gunicorn --config docker/gunicorn.conf.py audit_prep.wsgi:application" in " ".join(
         text.replace("\\\n", " ").split()
     )
     flat = " ".join(text.replace("\\\n", " ").split())
