@@ -179,6 +179,8 @@ class Service:
     _log: object = field(default=None, repr=False)
 
     def start(self) -> None:
+        if self._log is not None:  # a restart after a kill
+            self._log.close()  # type: ignore[attr-defined]
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # fixed argv built here
             self.argv, env=self.env, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT,
@@ -307,14 +309,16 @@ class CeleryWorker(Service):
         super().__init__("celery", [str(ENTRYPOINT), "worker", "--without-heartbeat",
                                     "--without-mingle", "--without-gossip",
                                     f"--hostname=stack-{secrets.token_hex(4)}@%h"],
-                         {**env, "WORKER_CONCURRENCY": str(concurrency)},
+                         # INFO: its "ready." line is how start() knows it consumes.
+                         {**env, "WORKER_CONCURRENCY": str(concurrency), "LOG_LEVEL": "INFO"},
                          log_dir / "celery.log")
 
     def start(self) -> None:
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0  # a restart
         super().start()
         assert self.process is not None
         deadline = time.monotonic() + START_TIMEOUT
-        while b"ready." not in self.log_path.read_bytes():
+        while b"ready." not in self.log_path.read_bytes()[offset:]:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"celery worker did not start:\n{tail(self.log_path)}")
             time.sleep(0.2)
@@ -420,3 +424,32 @@ def running(env: dict[str, str], data_dir: Path, *, proxy: bool = True, workers:
         if nginx is not None:
             nginx.stop()
         gunicorn.stop()
+
+
+# Integration tests claim Redis databases 8..15 with this key (tests/integration/conftest.py);
+# the benches take theirs the same way, so neither empties the other's.
+REDIS_CLAIM_KEY = "audit-prep-it:claim"
+
+
+@contextlib.contextmanager
+def redis_db(preferred: int, host: str = HOST, port: int = 6379) -> Iterator[str]:
+    """The URL of an emptied Redis database claimed for the duration: `preferred` if free,
+    else the first free one of 15..8; emptied and released on exit."""
+    import redis
+
+    token = secrets.token_hex(8)
+    for db in [preferred, *(n for n in range(15, 7, -1) if n != preferred)]:
+        client = redis.Redis(host=host, port=port, db=db, socket_connect_timeout=2)
+        if client.set(REDIS_CLAIM_KEY, token, nx=True, ex=3 * 3600):
+            break
+        client.close()
+    else:
+        raise RuntimeError("no free Redis database among 8..15")
+    try:
+        with client.pipeline(transaction=True) as pipe:
+            pipe.flushdb().set(REDIS_CLAIM_KEY, token, ex=3 * 3600).execute()
+        yield f"redis://{host}:{port}/{db}"
+    finally:
+        if client.get(REDIS_CLAIM_KEY) == token.encode():
+            client.flushdb()
+        client.close()
