@@ -333,7 +333,7 @@ def parse_args():
 def main() -> int:
     args = parse_args()
     if stack.nginx_binary() is None:
-        raise SystemExit("nginx is not installed (`make nginx` as root)")
+        raise SystemExit("nginx is not installed (`make system-packages` as root)")
     steps = [3] if args.small else [int(n) for n in args.users.split(",")]
     duration = 8.0 if args.small else args.duration
     kill = not (args.small or args.no_kill)

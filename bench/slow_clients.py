@@ -127,7 +127,7 @@ def main() -> int:
     args = parser.parse_args()
     if stack.nginx_binary() is None:
         raise SystemExit("nginx is not installed (apt-get install -y --no-install-recommends "
-                         "nginx, or `make nginx` as root)")
+                         "nginx, or `make system-packages` as root)")
     size = 64 * 1024 if args.small else int(args.size_mb * 1e6)
     timeout = 1 if args.small else 60
     with tempfile.TemporaryDirectory(prefix="bench-slow-clients-") as tmp:
