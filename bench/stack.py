@@ -344,7 +344,7 @@ SEED = r"""
 import json, sys
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from audit_prep import tokens
 from audit_prep.models import Membership, Organization
 from audit_prep.roles import Role
 from evidence import services
@@ -357,7 +357,7 @@ for n in range(users):
     Membership.objects.create(user=user, organization=org, role=Role.QUALITY_MANAGER)
     evidence = [services.create_evidence(user, org, {"title": f"Preuve {n}-{i}", "kind": "document",
                 "effective_date": timezone.localdate()}).pk for i in range(items)]
-    out.append({"username": user.username, "token": Token.objects.create(user=user).key,
+    out.append({"username": user.username, "token": tokens.issue(user, "stack")[1],
                 "organization": org.pk, "evidence": evidence})
 print("STACK_SEED " + json.dumps(out))
 """
