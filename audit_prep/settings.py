@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "populations",
     "checklists",
     "notices",
+    "backups",
     "workers",
 ]
 

@@ -25,7 +25,7 @@ LAYERS = [
     {"evidence"},
     {"populations"},
     {"checklists"},
-    {"notices", "audits"},
+    {"notices", "audits", "backups"},
     {"workers"},
 ]
 PROJECT_LEVEL = {"audit_prep/settings.py", "audit_prep/urls.py", "audit_prep/celery.py"}
