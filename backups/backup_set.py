@@ -93,7 +93,10 @@ def load(src: Path) -> dict:
                             "%(error)s") % {"path": src, "error": exc}) from exc
     try:
         readable = (manifest["format"] == FORMAT and manifest.keys() >= REQUIRED
-                    and bool(datetime.date.fromisoformat(manifest["checklist_date"])))
+                    and bool(datetime.date.fromisoformat(manifest["checklist_date"]))
+                    # the files a set may name: nothing outside it
+                    and manifest["database"]["file"] in database.DUMP_NAMES.values()
+                    and manifest["objects"]["file"] == OBJECT_LIST)
     except (KeyError, TypeError, ValueError, AttributeError):
         readable = False
     if not readable:

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from evidence import storage
 
-from .errors import Problem
+from .errors import BackupError, Problem
 
 CHUNK = storage.HASH_CHUNK
 KEY_PATTERN = re.compile(r"^o/\d+/[0-9a-f]{2}/[0-9a-f]{64}$")  # evidence.storage.storage_key
@@ -94,7 +94,10 @@ def put_from_set(objects: Iterable[dict], root: Path, bar) -> None:
     the content)."""
     for line in objects:
         with (root / line["key"]).open("rb") as handle:
-            storage.put(handle, line["key"])
+            try:
+                storage.put(handle, line["key"])
+            except storage.StorageUnavailable as exc:
+                raise BackupError("storage_unavailable", str(exc.detail)) from exc
         bar.update(line["size"])
 
 

@@ -3,6 +3,7 @@ store (local disk or S3 on moto's server), the source wiped, `manage.py restore`
 database and store in another process, then verified; and every way a backup set or a restored
 system can differ from what was backed up makes the verification fail."""
 
+import json
 import shutil
 
 import pytest
@@ -123,6 +124,10 @@ def test_a_damaged_backup_set_is_refused_before_anything_is_written(org, qm, med
     assert "dump_altered" in codes(capsys.readouterr().err)
 
     assert "backup_destination_not_empty" in str(refused("backup", str(dest)))
+    manifest = json.loads((dest / "manifest.json").read_text())
+    manifest["database"]["file"] = "../../etc/passwd"  # a set names nothing outside itself
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    assert "backup_set_invalid" in str(refused("restore", str(dest), "--verify-only"))
     (dest / "manifest.json").unlink()
     assert "backup_set_invalid" in str(refused("restore", str(dest), "--verify-only"))
 
