@@ -18,7 +18,7 @@ from backups.objects import store_is_empty
 from tests.backups.vault import Target, fill, manage
 from tests.conftest import stored_objects
 from tests.s3 import moto_server, s3_storage, s3_storage_settings  # noqa: F401
-from tests.test_migrations_forward import _remove_audit_events
+from tests.trail import remove_audit_events
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration,
               pytest.mark.timeout(300)]
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration,
 @pytest.fixture(autouse=True)
 def _flushable_trail():
     yield
-    _remove_audit_events()  # the flush after a transactional test deletes rows on SQLite
+    remove_audit_events()  # the flush after a transactional test deletes rows on SQLite
 
 
 @pytest.fixture
