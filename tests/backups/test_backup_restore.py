@@ -68,7 +68,8 @@ def test_backup_wipe_restore_then_every_difference_is_reported(org, qm, media_ro
     events = AuditEvent.objects.count()
     dest = tmp_path / "set"
     call_command("backup", str(dest))
-    assert f"{len(keys)} objects" in capsys.readouterr().out
+    assert f", {len(keys)} " in capsys.readouterr().out  # "…, 2 objects (… bytes), …"
+    assert json.loads((dest / "manifest.json").read_text())["objects"]["count"] == len(keys)
     assert sorted(stored_objects(dest / "objects")) == keys
     call_command("restore", str(dest), "--compare")  # the live system matches its backup
     shutil.rmtree(media_root)  # wiped: the restore reads nothing but the set
