@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "audit_prep.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "audit_prep.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -225,11 +225,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set shown by several serializers: the population kinds (populations,
-    # per_member), the evidence kinds (evidence, with or without warnings).
+    # per_member), the evidence kinds (evidence, with or without warnings), the readiness
+    # statuses (checklist items, their members) beside the evidence statuses.
     "ENUM_NAME_OVERRIDES": {"PopulationKindEnum": "populations.models.PopulationKind",
                             "EvidenceKindEnum": "evidence.models.EvidenceKind",
                             "EvidenceStatusEnum": "evidence.models.EvidenceStatus",
-                            "TextStatusEnum": "evidence.models.TextStatus"},
+                            "TextStatusEnum": "evidence.models.TextStatus",
+                            "ReadinessStatusEnum": "checklists.readiness.Status"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,13 +1,13 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import access
 from ..roles import Action
 from ..validators import validate_date_range
+from .filters import MAX_ID
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A foreign key input that only resolves objects visible to the requesting user, so that
     another structure's ids are answered exactly like ids that do not exist."""
@@ -33,9 +33,11 @@ class CreateOnlyFieldsMixin(serializers.Serializer):
                 self.fields[name].read_only = True
 
 
-def username_field() -> serializers.SlugRelatedField:
-    """A person shown by their username, read only (who created, approved, decided...)."""
-    return serializers.SlugRelatedField(slug_field="username", read_only=True)
+def username_field(allow_null: bool = False) -> serializers.SlugRelatedField:
+    """A person shown by their username, read only (who created, approved, decided...); null
+    where nobody did yet (`allow_null`)."""
+    return serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                        allow_null=allow_null)
 
 
 class BoundedDateField(serializers.DateField):

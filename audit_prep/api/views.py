@@ -9,7 +9,7 @@ from .. import access, services
 from ..models import AuditEvent, Membership, Organization
 from ..roles import Action
 from ..validators import validate_datetime_range
-from .filters import id_filterset
+from .filters import IdFilter, id_filterset
 from .serializers import (
     AuditEventSerializer,
     MembershipSerializer,
@@ -71,8 +71,8 @@ class MembershipViewSet(
 
 
 class AuditEventFilter(filters.FilterSet):
-    organization = filters.NumberFilter(field_name="organization_id")
-    actor = filters.NumberFilter(field_name="actor_id")
+    organization = IdFilter(field_name="organization_id")
+    actor = IdFilter(field_name="actor_id")
     since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
                                       validators=[validate_datetime_range])
     until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt",

@@ -70,6 +70,11 @@ class ScopedActionPermission(IsAuthenticated):
             raise PermissionDenied()
         return True
 
+    def may_forbid(self, view) -> bool:
+        """For the schema (audit_prep.api.schema): whether a signed-in user can get 403 here,
+        i.e. whether the action needs more than seeing its objects."""
+        return view.required_action() not in (None, Action.VIEW)
+
     def has_object_permission(self, request, view, obj):
         action = view.required_action()
         if action is not None:

@@ -3,7 +3,6 @@ import tempfile
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from audit_prep import access, audit
 from audit_prep.api.errors import ApiError
 from audit_prep.api.filters import id_filterset
+from audit_prep.api.schema import file_responses, path_choice
 from audit_prep.api.viewsets import ScopedViewSet, named_ids
 from audit_prep.models import Organization
 from audit_prep.roles import Action
@@ -23,6 +23,7 @@ from .. import exports, requirement_lists
 from ..models import Adoption, EvidenceLink, Exclusion, Referential, Requirement
 from ..services import checklist, links, master_list, own_requirements, snapshots, tailoring
 from ..services.readiness_state import latest_readiness
+from .checklist_schema import ChecklistSerializer
 from .serializers import (
     AdoptionSerializer,
     BulkLinkResultSerializer,
@@ -37,6 +38,15 @@ from .serializers import (
     RequirementSerializer,
     SnapshotSerializer,
 )
+
+
+def export_format(exporters) -> OpenApiParameter:
+    return path_choice("fmt", exporters, _("The file format."))
+
+
+def export_responses(exporters) -> dict:
+    return file_responses([content_type for _writer, content_type, _ext in exporters.values()],
+                          _("The export, as an attachment."))
 
 
 class ReferentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -146,7 +156,7 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    @extend_schema(parameters=[ChecklistQuerySerializer])
+    @extend_schema(parameters=[ChecklistQuerySerializer], responses=ChecklistSerializer)
     @action(detail=True, methods=["get"])
     def checklist(self, request, pk=None):
         """Readiness at a date (today by default; the audit date to look ahead)."""
@@ -154,10 +164,10 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         query = self._query()
         return Response(checklist.build(adoption, query.get("date"), query["order"]))
 
-    @extend_schema(parameters=[ChecklistQuerySerializer], responses={
-        (200, content_type): OpenApiTypes.BINARY
-        for content_type in (ct for _writer, ct, _ext in exports.EXPORTERS.values())})
-    @action(detail=True, methods=["get"], url_path=r"checklist/export/(?P<fmt>xlsx|pdf|csv)")
+    @extend_schema(parameters=[ChecklistQuerySerializer, export_format(exports.EXPORTERS)],
+                   responses=export_responses(exports.EXPORTERS))
+    @action(detail=True, methods=["get"],
+            url_path=rf"checklist/export/(?P<fmt>{'|'.join(exports.EXPORTERS)})")
     def export(self, request, pk=None, fmt=None):
         """The checklist as XLSX, PDF or CSV, with the statement of applicability and every
         linked evidence item (reference, revision, validity, hash, link)."""
@@ -173,6 +183,7 @@ class AdoptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                          after={"format": fmt, "reference_date": data["reference_date"]})
         return response
 
+    @extend_schema(responses=SnapshotSerializer(many=True))
     @action(detail=True, methods=["get"])
     def snapshots(self, request, pk=None):
         """The readiness trend: stored snapshots, newest first."""
@@ -269,10 +280,10 @@ class DocumentedInformationViewSet(ScopedViewSet):
 
     queryset = Organization.objects.all()
 
-    @extend_schema(responses={
-        (200, content_type): OpenApiTypes.BINARY
-        for content_type in (ct for _writer, ct, _ext in exports.MASTER_LIST_EXPORTERS.values())})
-    @action(detail=True, methods=["get"], url_path=r"export/(?P<fmt>xlsx|pdf)")
+    @extend_schema(parameters=[export_format(exports.MASTER_LIST_EXPORTERS)],
+                   responses=export_responses(exports.MASTER_LIST_EXPORTERS))
+    @action(detail=True, methods=["get"],
+            url_path=rf"export/(?P<fmt>{'|'.join(exports.MASTER_LIST_EXPORTERS)})")
     def export(self, request, pk=None, fmt=None):
         """Every document to maintain and record to retain of the structure that is not
         archived, with its reference, current revision and hash, owner, approval, effective

@@ -1,17 +1,18 @@
 import django_filters
 
+from audit_prep.api.filters import IdFilter
 from audit_prep.validators import validate_date_range
 
 from ..models import EvidenceItem, EvidenceKind, EvidenceStatus, FilesState, Revision
 
 
 class EvidenceFilter(django_filters.FilterSet):
-    organization = django_filters.NumberFilter(field_name="organization_id")
+    organization = IdFilter(field_name="organization_id")
     status = django_filters.MultipleChoiceFilter(choices=EvidenceStatus.choices)
     kind = django_filters.ChoiceFilter(choices=EvidenceKind.choices)
     file_check = django_filters.ChoiceFilter(choices=FilesState.choices)
     tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = IdFilter(field_name="owner_id")
     # On the end of validity as the one rule gives it (`validity_end`: the item's own end, or
     # the renewal period of the requirement it answers), not only the item's own `valid_until`.
     valid_until_before = django_filters.DateFilter(
@@ -40,7 +41,7 @@ class EvidenceFilter(django_filters.FilterSet):
 
 
 class RevisionFilter(django_filters.FilterSet):
-    evidence = django_filters.NumberFilter(field_name="evidence_id")
+    evidence = IdFilter(field_name="evidence_id")
 
     class Meta:
         model = Revision

@@ -125,8 +125,8 @@ class EvidenceSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
     current_revision = serializers.SerializerMethodField()
     revision_count = serializers.IntegerField(read_only=True)
     created_by = username_field()
-    approved_by = username_field()
-    archived_by = username_field()
+    approved_by = username_field(allow_null=True)
+    archived_by = username_field(allow_null=True)
     expiry_state = serializers.SerializerMethodField()
 
     class Meta:

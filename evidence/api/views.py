@@ -1,15 +1,18 @@
 from django.db.models import Count, F, Prefetch
 from django.http import FileResponse, HttpResponseRedirect
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from audit_prep.api.schema import file_responses
 from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 
 from .. import services, storage
+from ..filetypes import ALLOWED_TYPES
 from ..models import EvidenceItem, Revision, StoredFile
 from .filters import EvidenceFilter, RevisionFilter
 from .serializers import (
@@ -176,7 +179,15 @@ class StoredFileViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = StoredFileSerializer
     action_permissions = {"download": Action.DOWNLOAD}
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes, 302: None})
+    @extend_schema(
+        responses={**file_responses(ALLOWED_TYPES, _("The file's bytes (local disk).")),
+                   302: OpenApiResponse(description=_(
+                       "A redirect to a short-lived signed URL of the file (S3)."))},
+        parameters=[OpenApiParameter("X-Checksum-SHA256", str, OpenApiParameter.HEADER,
+                                     response=[200], required=True,
+                                     description=_("SHA-256 of the file, hex.")),
+                    OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[302],
+                                     required=True, description=_("The signed URL."))])
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The file's bytes (local disk) or a redirect to a short-lived signed URL (S3)."""

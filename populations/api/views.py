@@ -121,7 +121,7 @@ class EvidenceMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
 
     @extend_schema(request=SetMembersSerializer, responses={200: EvidenceMemberSerializer(
         many=True)})
-    @action(detail=False, methods=["post"], url_path="set")
+    @action(detail=False, methods=["post"], url_path="set", pagination_class=None)
     def set_members(self, request):
         """Name exactly these members (of the evidence's structure) on an evidence item."""
         serializer = SetMembersSerializer(data=request.data, context={"request": request})
