@@ -15,7 +15,10 @@ from ..models import Invitation, Organization
 from ..roles import Action, Role
 from .fields import ScopedPrimaryKeyField, username_field
 from .filters import id_filterset
+from .schema import refusal
 from .viewsets import ScopedViewSet
+
+UNKNOWN_SECRET = _("No open invitation holds this secret (not_found).")
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -100,7 +103,8 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         invitation = services.withdraw(request.user, self.get_object())
         return Response(self.get_serializer(invitation).data)
 
-    @extend_schema(request=AcceptSerializer, responses={201: AcceptedSerializer})
+    @extend_schema(request=AcceptSerializer, responses={201: AcceptedSerializer,
+                                                         404: refusal(UNKNOWN_SECRET)})
     @action(detail=False, methods=["post"], permission_classes=[AllowAny],
             serializer_class=AcceptSerializer)
     def accept(self, request):
@@ -115,7 +119,8 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                      data["password"])
         return Response(AcceptedSerializer(membership).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SecretSerializer, responses=DeclinedSerializer)
+    @extend_schema(request=SecretSerializer, responses={200: DeclinedSerializer,
+                                                        404: refusal(UNKNOWN_SECRET)})
     @action(detail=False, methods=["post"], permission_classes=[AllowAny],
             serializer_class=SecretSerializer)
     def decline(self, request):

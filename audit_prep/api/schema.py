@@ -161,3 +161,9 @@ def file_responses(content_types, description: str | Promise, status: int = 200)
     """A response whose body is a file of one of these types (exports, downloads)."""
     return {(status, content_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)
             for content_type in content_types}
+
+
+def refusal(description: str | Promise) -> OpenApiResponse:
+    """An error response a view declares itself (one the rule cannot see, such as a secret in
+    the body that names no object), in the error envelope."""
+    return OpenApiResponse(ErrorSerializer, description=description)
