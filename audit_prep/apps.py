@@ -10,6 +10,8 @@ class AuditPrepConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from . import checks, logins  # noqa: F401  (checks: registers the system checks)
+        from .api.fields import install_text_rule
 
         user_login_failed.connect(logins.on_login_failed, dispatch_uid="login-throttle-failed")
         user_logged_in.connect(logins.on_logged_in, dispatch_uid="login-throttle-success")
+        install_text_rule()

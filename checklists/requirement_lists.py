@@ -7,6 +7,9 @@ import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
+from audit_prep.text import CODE as UNSAFE_CODE
+from audit_prep.text import first_unsafe, unsafe_message
+
 MAX_ROWS = 2000
 
 HEADERS = {
@@ -108,10 +111,22 @@ def _columns(header: list[str]) -> dict[str, int]:
     return columns
 
 
+def _unsafe_problems(number: int, row: dict) -> list[dict]:
+    """The row's text cells holding control or invisible formatting characters (the rule of
+    every text field, `audit_prep.text`)."""
+    problems = []
+    for key, value in row.items():
+        found = first_unsafe(value, multiline=key == "description")
+        if found is not None:
+            problems.append({"row": number, "field": key, "code": UNSAFE_CODE,
+                             "message": unsafe_message(key, *found)})
+    return problems
+
+
 def _row_problems(number: int, row: dict, seen: set[str]) -> list[dict]:
     """Check one row against the references `seen` before it; converts its type and renewal
     period in place."""
-    problems = []
+    problems = _unsafe_problems(number, row)
     if not row["ref_id"] or len(row["ref_id"]) > 60:
         problems.append({"row": number, "field": "ref_id", "code": "ref_id_invalid",
                          "message": str(_("A reference of 1 to 60 characters is needed."))})

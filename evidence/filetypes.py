@@ -10,6 +10,8 @@ import magic
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit_prep.text import strip_unsafe
+
 # libmagic reads up to 1 MiB by default; OOXML needs well past the first 2 KiB to be recognised.
 SNIFF_BYTES = 1024 * 1024
 PDF_TAIL_BYTES = 2048
@@ -94,7 +96,7 @@ def sanitise_name(raw: str) -> str:
     no leading dots, at most MAX_NAME_LENGTH characters with the extension kept."""
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[/\\]", name)[-1]
-    name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Co"})
+    name = strip_unsafe(name, keep_lines=False)
     name = _UNSAFE_CHARS.sub("_", name)
     name = _SPACES.sub(" ", name).strip().lstrip(".").strip()
     if len(name) > MAX_NAME_LENGTH:

@@ -27,6 +27,7 @@ from icalendar import Alarm, Calendar, Event
 from audit_prep import access
 from audit_prep.i18n import language_of
 from audit_prep.roles import Action
+from audit_prep.text import strip_unsafe
 from checklists.models import Adoption
 from evidence.models import EvidenceItem, EvidenceStatus
 from evidence.references import evidence_path
@@ -108,7 +109,8 @@ def _all_day(uid: str, day: datetime.date, stamp: datetime.datetime, summary: st
 
 def _evidence_event(item: EvidenceItem, stamp: datetime.datetime, site: str) -> Event:
     url = f"{site}{evidence_path(item.pk)}"
-    values = {"title": item.title, "structure": item.organization.name}
+    values = {"title": strip_unsafe(item.title, keep_lines=False),
+              "structure": strip_unsafe(item.organization.name, keep_lines=False)}
     summary = _("Expiry: %(title)s (%(structure)s)") % values
     day = item.validity_end
     assert day is not None  # the feed lists evidence with a validity end only
@@ -131,7 +133,8 @@ def _evidence_event(item: EvidenceItem, stamp: datetime.datetime, site: str) -> 
 
 def _audit_event(adoption: Adoption, stamp: datetime.datetime, site: str) -> Event:
     url = f"{site}/api/v1/adoptions/{adoption.pk}/"
-    values = {"referential": adoption.referential.ref_id, "structure": adoption.organization.name}
+    values = {"referential": adoption.referential.ref_id,
+              "structure": strip_unsafe(adoption.organization.name, keep_lines=False)}
     day = adoption.target_audit_date
     assert day is not None  # the feed lists adoptions with a target audit date only
     return _all_day(

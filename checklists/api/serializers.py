@@ -2,7 +2,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit_prep.api.fields import CreateOnlyFieldsMixin, ScopedPrimaryKeyField, username_field
+from audit_prep.api.fields import (
+    MULTILINE,
+    CreateOnlyFieldsMixin,
+    ScopedPrimaryKeyField,
+    username_field,
+)
 from audit_prep.i18n import active_language
 from audit_prep.models import Organization
 from evidence.models import EvidenceItem
@@ -72,7 +77,8 @@ class OwnRequirementSerializer(serializers.Serializer):
     ref_id = serializers.CharField(max_length=60)
     name_fr = serializers.CharField(max_length=300)
     name_en = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="",
+                                        style=MULTILINE)
     documented_information = serializers.ListField(
         child=serializers.ChoiceField(choices=["maintain", "retain"]), required=False,
         default=list, max_length=2)
@@ -188,7 +194,8 @@ class BulkLinkSerializer(serializers.Serializer):
                                      max_length=500)
     requirements = serializers.ListField(child=ScopedPrimaryKeyField(Requirement),
                                          min_length=1, max_length=500)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                 style=MULTILINE)
 
 
 class BulkLinkResultSerializer(serializers.Serializer):

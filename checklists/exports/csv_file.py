@@ -6,6 +6,8 @@ import io
 
 from django.utils.translation import gettext as _
 
+from audit_prep.text import strip_unsafe
+
 from .common import (
     as_date,
     column_titles,
@@ -20,7 +22,10 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    """Text without control and invisible formatting characters (`audit_prep.text`); text that
+    a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str):
+        value = strip_unsafe(value)
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 from django.utils.translation import gettext as _
 
 from audit_prep.i18n import active_language
+from audit_prep.text import strip_unsafe
 
 from ..readiness import Status
 from .common import (
@@ -56,10 +57,11 @@ def _pdf_glyphs() -> frozenset[int]:
 
 
 def _pdf_plain(value) -> str:
-    """The text with the characters the font lacks replaced (decomposed, else "?")."""
+    """The text without control and invisible formatting characters (`audit_prep.text`), with
+    the characters the font lacks replaced (decomposed, else "?")."""
     glyphs = _pdf_glyphs()
     out = []
-    for char in str(value if value is not None else ""):
+    for char in strip_unsafe(str(value if value is not None else "")):
         if char == "\n" or ord(char) in glyphs:
             out.append(char)
         elif unicodedata.category(char) == "Cc":

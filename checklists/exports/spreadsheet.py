@@ -5,6 +5,8 @@ import datetime
 
 from django.utils.translation import gettext as _
 
+from audit_prep.text import strip_unsafe
+
 from ..readiness import Status
 from .common import (
     GATE_COLOURS,
@@ -40,10 +42,9 @@ def _fill(colours):
 
 
 def cleaned(value):
-    """The value without the control characters pasted in titles (not allowed in XLSX)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    """The value without the control and invisible formatting characters of rows written
+    before the text rule (`audit_prep.text`; XLSX does not allow the controls)."""
+    return strip_unsafe(value) if isinstance(value, str) else value
 
 
 def dressed(cell, **style):

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from audit_prep import access
 from audit_prep.api.fields import (
+    MULTILINE,
     BoundedDateField,
     CreateOnlyFieldsMixin,
     ScopedPrimaryKeyField,
@@ -88,7 +89,8 @@ class UploadFieldsSerializer(serializers.Serializer):
     """Form fields that come with files. The files themselves are checked by the upload service
     (content, size, name), which gives each refusal its own stable code."""
 
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
+                                 style=MULTILINE)
     allow_duplicate = serializers.BooleanField(required=False, default=False)
 
 
@@ -210,11 +212,11 @@ class EvidenceWithWarningsSerializer(EvidenceSerializer):
 
 
 class ArchiveSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=2000, style=MULTILINE)
 
 
 class ReviewSerializer(serializers.Serializer):
     """A "reviewed, still valid" mark: the day of the review and what was reviewed."""
 
     reviewed_on = BoundedDateField()
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(max_length=2000, style=MULTILINE)
