@@ -36,9 +36,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only."""
 
     list_display = ["created_at", "organization", "actor_label", "action", "object_type",
-                    "object_id", "request_id"]
+                    "object_id", "request_id", "client_request_id"]
     list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "actor_label", "request_id", "object_repr"]
+    search_fields = ["object_id", "actor_label", "request_id", "client_request_id",
+                     "object_repr"]
     date_hierarchy = "created_at"
 
 

@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from .models import AuditEvent
-from .request_id import current_request_id
+from .request_id import current_client_request_id, current_request_id
 
 
 def _jsonable(value):
@@ -49,4 +49,5 @@ def _append(*, actor_label: str, object_repr: str, before, after, **fields) -> A
         return AuditEvent.objects.create(
             **fields, actor_label=actor_label[:254], object_repr=object_repr[:200],
             before=_jsonable(before), after=_jsonable(after), request_id=current_request_id(),
+            client_request_id=current_client_request_id(),
         )

@@ -352,8 +352,8 @@ LOGGING = {
     "filters": {"request_id": {"()": "audit_prep.request_id.RequestIdLogFilter"}},
     "formatters": {
         "plain": {
-            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s task "
-            "%(task_id)s] %(message)s"
+            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s client "
+            "%(client_request_id)s task %(task_id)s] %(message)s"
         }
     },
     "handlers": {

@@ -8,10 +8,15 @@ from celery import signals
 from django.db import DatabaseError
 from django.utils import timezone
 
-from audit_prep.request_id import current_request_id, reset_request_id, set_request_id
+from audit_prep.request_id import (
+    current_client_request_id,
+    current_request_id,
+    reset_request_id,
+    set_request_id,
+)
 
 logger = logging.getLogger(__name__)
-_tokens: dict[str, Token[str]] = {}  # task id -> the request id token to reset
+_tokens: dict[str, Token] = {}  # task id -> the request ids token to reset
 
 
 @signals.before_task_publish.connect
@@ -19,6 +24,7 @@ def carry_request_id(headers=None, **kwargs):
     request_id = current_request_id()
     if headers is not None and request_id and "request_id" not in headers:
         headers["request_id"] = request_id
+        headers["client_request_id"] = current_client_request_id()
 
 
 def _safe(write):
@@ -34,7 +40,8 @@ def task_started(task_id=None, task=None, args=None, **kwargs):
     from .models import TaskRun
 
     request_id = getattr(task.request, "request_id", None) or task_id
-    _tokens[task_id] = set_request_id(request_id)
+    _tokens[task_id] = set_request_id(
+        request_id, getattr(task.request, "client_request_id", None) or "")
 
     def write():
         run, created = TaskRun.objects.get_or_create(

@@ -44,7 +44,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
         model = AuditEvent
         fields = [
             "id", "organization", "actor", "actor_label", "action", "object_type", "object_id",
-            "object_repr", "before", "after", "request_id", "created_at",
+            "object_repr", "before", "after", "request_id", "client_request_id",
+            "created_at",
         ]
         read_only_fields = fields
 

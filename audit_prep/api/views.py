@@ -80,7 +80,8 @@ class AuditEventFilter(filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["organization", "action", "object_type", "object_id", "actor", "request_id"]
+        fields = ["organization", "action", "object_type", "object_id", "actor", "request_id",
+                  "client_request_id"]
 
 
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -24,20 +24,14 @@ def evidence_id(client_for, qm, org, media_root):
 def test_events_carry_actor_object_before_after_and_request_id(client_for, qm, evidence_id):
     api = client_for(qm)
     response = api.patch(f"/api/v1/evidence/{evidence_id}/", {"title": "Plan de formation 2026"},
-                         format="json", HTTP_X_REQUEST_ID="req-42")
-    assert response["X-Request-ID"] == "req-42"
+                         format="json")
     event = AuditEvent.objects.get(action="evidence.update")
     assert event.actor == qm
     assert event.actor_label == qm.username
     assert event.object_id == str(evidence_id)
     assert event.before["title"] == "Plan de formation"
     assert event.after["title"] == "Plan de formation 2026"
-    assert event.request_id == "req-42"
-
-
-def test_malformed_request_id_is_replaced(client_for, qm, evidence_id):
-    response = client_for(qm).get("/api/v1/evidence/", HTTP_X_REQUEST_ID="x" * 65 + "\n")
-    assert len(response["X-Request-ID"]) == 32
+    assert event.request_id == response["X-Request-ID"]
 
 
 def test_downloads_are_logged(client_for, qm, member, evidence_id):

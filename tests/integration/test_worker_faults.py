@@ -176,10 +176,14 @@ def test_round_trip_upload_is_verified_by_the_real_worker(live_worker, api, evid
     assert run.status == "succeeded"
     assert run.attempts == 1
     assert run.result == "verified"
-    assert run.request_id == "it-round-trip"  # carried from the request to the worker
+    # The server's id of the upload request, carried to the worker with the client's beside it.
+    uploaded = AuditEvent.objects.get(action="revision.upload", object_id=str(revision_id))
+    assert uploaded.client_request_id == "it-round-trip"
+    assert len(uploaded.request_id) == 32
+    assert run.request_id == uploaded.request_id
     assert run.finished_at is not None and run.duration_ms is not None
     [event] = verified_events(revision_id)
-    assert event.request_id == "it-round-trip"
+    assert (event.request_id, event.client_request_id) == (uploaded.request_id, "it-round-trip")
     assert event.actor_label == "system"
 
 
