@@ -10,6 +10,7 @@ class AuditPrepConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from . import checks, logins  # noqa: F401  (checks: registers the system checks)
+        from .api import auth_schema  # noqa: F401  (registers the session scheme's schema)
         from .api.fields import install_text_rule
 
         user_login_failed.connect(logins.on_login_failed, dispatch_uid="login-throttle-failed")

@@ -75,3 +75,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# Under /api/ Django's own refusals answer in the API's error shape; pages keep HTML.
+handler400 = "audit_prep.api.refusals.bad_request"
+handler403 = "audit_prep.api.refusals.permission_denied"
+handler404 = "audit_prep.api.refusals.page_not_found"
+handler500 = "audit_prep.api.refusals.server_error"

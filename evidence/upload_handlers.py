@@ -6,23 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from rest_framework import status
 
-from audit_prep.api.errors import ApiError
-
-
-class RequestTooLarge(ApiError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "request_too_large"
-
-    def __init__(self, limit: int):
-        from django.utils.translation import gettext as _
-
-        super().__init__(
-            _("The request is larger than the %(limit)d MB allowed.")
-            % {"limit": limit // (1024 * 1024)},
-            details={"limit_bytes": limit},
-        )
+from audit_prep.api.errors import RequestTooLarge, TooManyFiles
 
 
 def request_size_limit() -> int:
@@ -31,12 +16,19 @@ def request_size_limit() -> int:
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
+    _files_seen = 0  # one handler per request
+
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length and content_length > request_size_limit():
             raise RequestTooLarge(request_size_limit())
         return None
 
     def new_file(self, *args, **kwargs):
+        # Django's DATA_UPLOAD_MAX_NUMBER_FILES (set to UPLOAD_MAX_FILES) counts too; this
+        # check keeps the vault's own limit whatever that setting says.
+        self._files_seen += 1
+        if self._files_seen > settings.UPLOAD_MAX_FILES:
+            raise TooManyFiles()
         super().new_file(*args, **kwargs)
         self._hasher = hashlib.sha256()
         self._received = 0

@@ -3,7 +3,9 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
+from audit_prep.models import AuditEvent
 from audit_prep.roles import Role
+from evidence.models import EvidenceItem, Revision, StoredFile
 
 from .factories import EvidenceFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -99,3 +101,18 @@ def upload(client, evidence_id, *files, **fields):
             parts.append(item)
     payload = {"files": parts, **fields} if parts else dict(fields)
     return client.post(f"/api/v1/evidence/{evidence_id}/revisions/", payload, format="multipart")
+
+
+@pytest.fixture
+def nothing_stored(media_root):
+    """Asserts, after the test body, that no revision, file, audit event or object appeared."""
+    before = (Revision.objects.count(), StoredFile.objects.count(), AuditEvent.objects.count(),
+              EvidenceItem.objects.count())
+
+    def check():
+        after = (Revision.objects.count(), StoredFile.objects.count(),
+                 AuditEvent.objects.count(), EvidenceItem.objects.count())
+        assert after == before
+        assert stored_objects(media_root) == []
+
+    return check

@@ -21,6 +21,12 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return access.scope(self.model.objects.all(), self.context["request"].user, Action.VIEW)
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except OverflowError:  # SQLite cannot even compare an id past 64 bits: none has it
+            self.fail("does_not_exist", pk_value=data)
+
 
 class CreateOnlyFieldsMixin(serializers.Serializer):
     """Serializer fields settable on create only (e.g. the owning structure): read-only when

@@ -8,12 +8,13 @@ them by listing the `o/<structure>/` prefix and removes them once older than its
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from audit_prep import access, audit
-from audit_prep.api.errors import ApiError, Conflict, InvalidState
+from audit_prep.api.errors import ApiError, Conflict, InvalidState, TooManyFiles
 from audit_prep.roles import Action
 from audit_prep.tasks import enqueue_after_commit
 
@@ -42,11 +43,11 @@ class DuplicateContent(Conflict):
 def _inspect_all(uploads) -> list[tuple[Any, Inspection]]:
     if not uploads:
         raise UploadRejected(RejectionReason.FILE_REQUIRED)
+    if len(uploads) > settings.UPLOAD_MAX_FILES:
+        raise TooManyFiles()
     inspected = []
     for upload in uploads:
         if getattr(upload, "too_large", False):
-            from django.conf import settings
-
             raise UploadRejected(
                 RejectionReason.TOO_LARGE, upload.name, limit_bytes=settings.UPLOAD_MAX_BYTES
             )

@@ -10,7 +10,7 @@ from django.db import DatabaseError
 
 from audit_prep.models import AuditEvent
 from evidence import sweeps
-from evidence.models import EvidenceItem, Revision, StoredFile
+from evidence.models import Revision, StoredFile
 from tests import filemakers
 from tests.conftest import stored_objects, upload
 from tests.factories import EvidenceFactory
@@ -38,21 +38,6 @@ GOOD_FILES = [
     (filemakers.make_jpeg, "photo.jpeg", "image/jpeg"),
     (filemakers.make_eml, "courriel.eml", "message/rfc822"),
 ]
-
-
-@pytest.fixture
-def nothing_stored(media_root):
-    """Asserts, after the test body, that no revision, file, audit event or object appeared."""
-    before = (Revision.objects.count(), StoredFile.objects.count(), AuditEvent.objects.count(),
-              EvidenceItem.objects.count())
-
-    def check():
-        after = (Revision.objects.count(), StoredFile.objects.count(),
-                 AuditEvent.objects.count(), EvidenceItem.objects.count())
-        assert after == before
-        assert stored_objects(media_root) == []
-
-    return check
 
 
 @pytest.mark.parametrize(("maker", "name", "mime_type"), GOOD_FILES,
