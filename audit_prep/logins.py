@@ -27,7 +27,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from . import audit
@@ -163,8 +164,17 @@ def throttled_response(wait: int) -> JsonResponse:
     return response
 
 
+def throttled_page(request: HttpRequest, wait: int) -> HttpResponse:
+    """The same refusal as a page, for people signing in with a browser."""
+    response = render(request, "accounts/login_throttled.html",
+                      {"minutes": max(1, math.ceil(wait / 60)), "seconds": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 class LoginThrottleMiddleware:
-    """Answers 429 in place of a sign-in page or endpoint that the throttle refused."""
+    """Answers 429 in place of a sign-in page or endpoint that the throttle refused: JSON
+    under /api/, a page elsewhere (the sign-in page, the admin's)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -172,4 +182,8 @@ class LoginThrottleMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         wait = getattr(request, "login_retry_after", 0)
-        return throttled_response(wait) if wait else response
+        if not wait:
+            return response
+        if request.path.startswith("/api/"):
+            return throttled_response(wait)
+        return throttled_page(request, wait)

@@ -198,7 +198,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- API ----------------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "audit_prep.api.authentication.ApiTokenAuthentication",
         "audit_prep.api.authentication.SessionAuthentication",
@@ -253,6 +253,8 @@ LOGIN_LOCKOUT = env.timedelta(
 # Reverse proxies in front of the app that append the client's address to X-Forwarded-For
 # (0: the address is the connection's own, REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, validate=Range(min=0, max=5))
+# DRF's per-address throttles read the client's address as the sign-in throttle does.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT or None
 API_TOKEN_IDLE_TIMEOUT = env.timedelta(
     "API_TOKEN_IDLE_TIMEOUT", timedelta(days=14),
     validate=Range(min=timedelta(minutes=5), max=timedelta(days=365)))

@@ -4,6 +4,7 @@ time has passed, and every failure and lock in the audit trail (audit_prep/login
 
 import datetime
 import json
+import math
 
 import pytest
 import time_machine
@@ -56,6 +57,27 @@ def assert_throttled(response, seconds):
     assert response["Retry-After"] == str(seconds)
     assert error["request_id"] == response["X-Request-ID"]
     return error
+
+
+def assert_throttled_page(response, seconds):
+    """A browser's sign-in (the pages', the admin's) is refused with a page, not JSON."""
+    assert response.status_code == 429, response.content
+    assert response["Content-Type"].startswith("text/html")
+    assert response["Retry-After"] == str(seconds)
+    text = response.content.decode()
+    assert "Trop de tentatives" in text and f"dans {math.ceil(seconds / 60)} minutes" in text
+
+
+def test_the_sign_in_page_is_throttled_with_a_page(alice):
+    client = Client(REMOTE_ADDR="203.0.113.7", HTTP_ACCEPT_LANGUAGE="fr")
+    form = {"username": "alice", "password": WRONG}
+    assert [client.post("/accounts/login/", form).status_code for _ in range(2)] == [200, 200]
+    assert_throttled_page(client.post("/accounts/login/", form), 900)
+    assert_throttled_page(client.post("/accounts/login/", {**form, "password": PASSWORD}), 900)
+
+    with time_machine.travel(datetime.timedelta(minutes=16)):
+        signed_in = client.post("/accounts/login/", {**form, "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/"
 
 
 def test_token_login_locks_the_account_from_that_address_only(alice):
@@ -155,8 +177,8 @@ def test_admin_login_is_throttled(db):
     client = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(2):
         assert client.post(ADMIN, {"username": "admin", "password": WRONG}).status_code == 200
-    assert_throttled(client.post(ADMIN, {"username": "admin", "password": WRONG}), 900)
-    assert_throttled(client.post(ADMIN, {"username": "admin", "password": PASSWORD}), 900)
+    assert_throttled_page(client.post(ADMIN, {"username": "admin", "password": WRONG}), 900)
+    assert_throttled_page(client.post(ADMIN, {"username": "admin", "password": PASSWORD}), 900)
 
     with time_machine.travel(datetime.timedelta(minutes=16)):
         signed_in = client.post(ADMIN, {"username": "admin", "password": PASSWORD,
@@ -169,7 +191,7 @@ def test_the_three_logins_share_one_count(alice):
     client = Client(REMOTE_ADDR="203.0.113.7")
     assert token_login("alice", WRONG).status_code == 400
     assert client.post(SESSION, {"username": "alice", "password": WRONG}).status_code == 200
-    assert_throttled(client.post(ADMIN, {"username": "alice", "password": WRONG}), 900)
+    assert_throttled_page(client.post(ADMIN, {"username": "alice", "password": WRONG}), 900)
     assert_throttled(token_login("alice", PASSWORD), 900)
 
 
