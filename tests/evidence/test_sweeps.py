@@ -184,7 +184,7 @@ class TestRehash:
         notes = Notification.objects.filter(kind="integrity_error")
         assert sorted(n.user.username for n in notes) == ["direction", "qualite"]
         assert all(n.organization_id == org.pk for n in notes)
-        assert all(n.link == f"/api/v1/evidence/{evidence.pk}/" for n in notes)
+        assert all(n.link == f"/evidence/{evidence.pk}/" for n in notes)
         assert all("attestation.pdf" in n.title and "Attestations SST" in n.body
                    for n in notes)
         assert sorted(m.to[0] for m in mail.outbox) == ["direction@example.org",
