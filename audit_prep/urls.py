@@ -12,7 +12,7 @@ from notices import views as notice_views
 from notices.api import views as notice_api
 from populations.api import views as population_views
 
-from . import health, pages, views
+from . import health, invitation_pages, pages, views
 from .api import invitations
 from .api import tokens as token_api
 from .api import views as api_views
@@ -58,6 +58,7 @@ urlpatterns = [
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("account/", pages.account, name="account"),
+    path("invitations/<str:secret>/", invitation_pages.invitation_page, name="invitation-page"),
     path("licences/", pages.licences, name="licences"),
     path("accounts/", include("audit_prep.account_urls")),
     path("healthz", views.healthz, name="healthz"),

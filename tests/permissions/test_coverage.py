@@ -29,8 +29,10 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
 # are not part of the API (admin, language switch, browsable-API login are includes, not routes
 # here). Per-person routes with no structure in scope, specified in their own tests: the
 # calendar routes (anonymous 401, a person's own feed only, token rotation, 404 for any other
-# token) in tests/checklists/test_calendar.py.
-NOT_IN_MATRIX = {"api-token", "me-calendar", "me-calendar-reset", "calendar-feed"}
+# token) in tests/checklists/test_calendar.py. The invitation page opens with the e-mail's
+# secret, not a role: tests/core/test_invitation_page.py.
+NOT_IN_MATRIX = {"api-token", "me-calendar", "me-calendar-reset", "calendar-feed",
+                 "invitation-page"}
 
 
 def _router_routes() -> set[tuple[str, str]]:
