@@ -35,7 +35,8 @@ def create_organization(actor, data: dict) -> Organization:
 def update_organization(actor, org: Organization, data: dict) -> Organization:
     access.require(actor, Action.MANAGE_ORGANIZATION, org.pk)
     with transaction.atomic():
-        org = Organization.objects.select_for_update().get(pk=org.pk)
+        # NO KEY: the update changes no key, and rows referencing the structure stay insertable.
+        org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)
         before = _audited_fields(org)
         for name, value in data.items():
             setattr(org, name, value)

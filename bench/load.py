@@ -349,6 +349,9 @@ def main() -> int:
             env = stack.production_env(
                 data_dir, database_url, CELERY_BROKER_URL=redis_url, CACHE_URL=redis_url,
                 DATABASE_CONN_MAX_AGE="60", STUCK_REVISION_MINUTES="1",
+                # Every simulated user signs in from 127.0.0.1: the per-address throttle of
+                # anonymous requests (60/minute) would refuse them as one client.
+                API_THROTTLE_ANON="100000/minute",
                 SCHEDULE_REQUEUE_STUCK_REVISIONS="* * * * *")
             log(f"database {redact(database_url)}, broker and cache {redis_url}")
             accounts = prepare(env, max(steps), password, 3 if args.small else ITEMS)

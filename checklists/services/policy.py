@@ -16,7 +16,8 @@ def update_policy(actor, organization: Organization, data: dict) -> Organization
     readiness pictures are marked to recompute in the same transaction."""
     access.require(actor, Action.MANAGE_ORGANIZATION, organization.pk)
     with transaction.atomic():
-        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        # NO KEY: the update changes no key, and rows referencing the structure stay insertable.
+        organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
         before = {name: getattr(organization, name) for name in POLICY_FIELDS}
         for name in POLICY_FIELDS:
             if name in data:

@@ -77,7 +77,11 @@ def refresh(organization_ids: Iterable[int] | None = None,
         with transaction.atomic():
             # One refresh of a structure at a time (the recomputation and the reminder job may
             # meet): the structure's row is locked first, then its items read and written.
-            organization = (Organization.objects.select_for_update().filter(pk=organization_id)
+            # FOR NO KEY UPDATE: it serialises refreshes without blocking the foreign-key
+            # checks of rows inserted meanwhile (an upload's audit event holding an item's row
+            # lock would otherwise deadlock against this refresh, seen under load).
+            organization = (Organization.objects.select_for_update(no_key=True)
+                            .filter(pk=organization_id)
                             .values_list("pk", "records_need_approval").first())
             if organization is None:
                 continue
