@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 
 from audit_prep import access
 from audit_prep.models import Organization
+from audit_prep.page_forms import error_messages
 from audit_prep.roles import Action
 
 from .api.serializers import ChecklistQuerySerializer
@@ -69,15 +70,6 @@ def structure_home(request, organization_id: int):
                   {"organization": organization, "summaries": summaries, "today": today})
 
 
-def _messages(errors) -> list[str]:
-    """The messages of a serializer's (possibly nested) errors, in order."""
-    if isinstance(errors, dict):
-        return [message for value in errors.values() for message in _messages(value)]
-    if isinstance(errors, list):
-        return [message for value in errors for message in _messages(value)]
-    return [str(errors)]
-
-
 def _checklist_filters(request, data: dict) -> tuple[str, str]:
     statuses = {status.value for status in Status}
     chapters = {chapter["ref_id"] for chapter in data["chapters"]}
@@ -111,7 +103,7 @@ def checklist_page(request, adoption_id: int):
     for item in items:
         item["typical_evidence"] = typical.get(item["requirement_id"]) or []
     context = {"adoption": adoption, "organization": adoption.organization, "data": data,
-               "items": items, "date_errors": [] if valid else _messages(query.errors),
+               "items": items, "date_errors": [] if valid else error_messages(query.errors),
                "status": status, "chapter": chapter, "order": order,
                "statuses": list(Status), "query": request.GET.urlencode()}
     template = ("checklists/pages/checklist_results.html" if request.htmx

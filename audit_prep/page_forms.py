@@ -1,0 +1,40 @@
+"""What every page that changes something shares with the API: the same services raise the same
+refusals; a page shows their messages beside the form instead of a JSON body.
+
+`refusals(call)` runs one service call and returns the messages of its refusal (none on
+success). A refusal of the role (a forged POST) or of an unknown object stays what it is in the
+API: a 403 or a 404 page, never a message on the form."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+
+
+def error_messages(detail: Any) -> list[str]:
+    """Every message of a refusal's detail (a string, a list or a dict of them, nested), in
+    order."""
+    if isinstance(detail, dict):
+        return [text for value in detail.values() for text in error_messages(value)]
+    if isinstance(detail, list | tuple):
+        return [text for value in detail for text in error_messages(value)]
+    return [str(getattr(detail, "message", detail))]
+
+
+def refusals(call: Callable[[], Any]) -> list[str]:
+    """Run `call`; the messages of the validation refusal it raised, or [] when it succeeded."""
+    try:
+        call()
+    except (exceptions.PermissionDenied, exceptions.NotAuthenticated) as refusal:
+        raise DjangoPermissionDenied(str(refusal.detail)) from refusal
+    except exceptions.NotFound as refusal:
+        raise Http404(str(refusal.detail)) from refusal
+    except exceptions.APIException as refusal:
+        return error_messages(refusal.detail)
+    except DjangoValidationError as refusal:
+        return error_messages(refusal.message_dict if hasattr(refusal, "error_dict")
+                              else refusal.messages)
+    return []
