@@ -12,7 +12,7 @@ from notices import views as notice_views
 from notices.api import views as notice_api
 from populations.api import views as population_views
 
-from . import health, invitation_pages, pages, views
+from . import health, invitation_pages, member_pages, pages, views
 from .api import invitations
 from .api import tokens as token_api
 from .api import views as api_views
@@ -55,6 +55,20 @@ urlpatterns = [
     path("structures/<int:organization_id>/", checklist_pages.structure_home,
          name="structure-home"),
     path("checklists/<int:adoption_id>/", checklist_pages.checklist_page, name="checklist-page"),
+    path("structures/<int:organization_id>/settings/", member_pages.settings_home,
+         name="structure-settings"),
+    path("structures/<int:organization_id>/settings/members/", member_pages.members,
+         name="structure-settings-members"),
+    path("structures/<int:organization_id>/settings/members/<int:membership_id>/role/",
+         member_pages.change_role, name="structure-settings-member-role"),
+    path("structures/<int:organization_id>/settings/members/<int:membership_id>/remove/",
+         member_pages.remove_member, name="structure-settings-member-remove"),
+    path("structures/<int:organization_id>/settings/invitations/",
+         member_pages.invitations_page, name="structure-settings-invitations"),
+    path("structures/<int:organization_id>/settings/invitations/<int:invitation_id>/resend/",
+         member_pages.resend_invitation, name="structure-settings-invitation-resend"),
+    path("structures/<int:organization_id>/settings/invitations/<int:invitation_id>/withdraw/",
+         member_pages.withdraw_invitation, name="structure-settings-invitation-withdraw"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("account/", pages.account, name="account"),

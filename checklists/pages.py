@@ -66,8 +66,11 @@ def structure_home(request, organization_id: int):
     today = timezone.localdate()
     summaries = [_referential_summary(adoption, today)
                  for adoption in _adoptions().filter(organization=organization)]
+    # The settings are the quality managers' (members, referentials, reminders...).
+    may_manage = access.can(request.user, Action.MANAGE_ORGANIZATION, organization.pk)
     return render(request, "checklists/pages/structure.html",
-                  {"organization": organization, "summaries": summaries, "today": today})
+                  {"organization": organization, "summaries": summaries, "today": today,
+                   "may_manage": may_manage})
 
 
 def _checklist_filters(request, data: dict) -> tuple[str, str]:

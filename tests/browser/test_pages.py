@@ -99,7 +99,9 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
     signed_in = {"my-structures": "/", "structure": f"/structures/{structure.pk}/",
                  "checklist": f"/checklists/{structure.adoptions.get().pk}/",
                  "evidence": "/evidence/", "account": "/account/",
-                 "password-change": "/accounts/password_change/"}
+                 "password-change": "/accounts/password_change/",
+                 "settings-members": f"/structures/{structure.pk}/settings/members/",
+                 "settings-invitations": f"/structures/{structure.pk}/settings/invitations/"}
     found = {}
     for name, path in public.items():
         page.goto(live_server.url + path)

@@ -1,0 +1,115 @@
+"""Permission matrix of the pages of a structure's settings (`/structures/<id>/settings/...`):
+the same roles as the API routes they stand for. Anonymous visitors are sent to sign in;
+another structure's settings are 404; a member whose role may not change a section gets 403
+(its forged POST included) and reads what the API lets them read (members, referentials,
+reminder policy); pending invitations are the quality managers' only.
+
+Page forms are posted as browsers post them (multipart); a change answers a redirect
+(POST/redirect/GET) and leaves its audit event, as the API's does."""
+
+from audit_prep.invitations import tokens
+from audit_prep.models import Invitation, InvitationStatus, Membership
+from audit_prep.roles import Role
+
+from .base import Area, Endpoint, MatrixSuite
+
+SETTINGS = "/structures/{org}/settings/"
+MEMBER = SETTINGS + "members/{membership}/"
+INVITATION = SETTINGS + "invitations/{invitation}/"
+
+
+def _form(**fields):
+    return lambda w: dict(fields)
+
+
+ENDPOINTS = [
+    Endpoint("structure-settings", "GET", SETTINGS),
+    Endpoint("structure-settings-members", "GET", SETTINGS + "members/"),
+    Endpoint("structure-settings-member-role", "POST", MEMBER + "role/",
+             data=_form(role=Role.CONTRIBUTOR), multipart=True),
+    Endpoint("structure-settings-member-role", "GET", MEMBER + "role/"),
+    Endpoint("structure-settings-member-remove", "GET", MEMBER + "remove/"),
+    Endpoint("structure-settings-member-remove", "POST", MEMBER + "remove/"),
+    Endpoint("structure-settings-invitations", "GET", SETTINGS + "invitations/"),
+    Endpoint("structure-settings-invitations", "POST", SETTINGS + "invitations/",
+             data=_form(email="Nouvelle@example.org", role=Role.CONTRIBUTOR), multipart=True),
+    Endpoint("structure-settings-invitation-resend", "POST", INVITATION + "resend/"),
+    Endpoint("structure-settings-invitation-withdraw", "POST", INVITATION + "withdraw/"),
+    Endpoint("structure-settings-invitation-withdraw", "GET", INVITATION + "withdraw/"),
+]
+
+# fmt: off
+MATRIX = {
+    # endpoint                                  anon.  viewer contributor quality_mgr outsider
+    "structure-settings GET":                       (302,  302,   302,        302,            404),
+    "structure-settings-members GET":               (302,  200,   200,        200,            404),
+    "structure-settings-member-role POST":          (302,  403,   403,        302,            404),
+    # the changes are forms' POSTs: a GET of their address is not allowed, whoever asks
+    "structure-settings-member-role GET":           (302,  405,   405,        405,            405),
+    "structure-settings-member-remove GET":         (302,  403,   403,        200,            404),
+    "structure-settings-member-remove POST":        (302,  403,   403,        302,            404),
+    # pending addresses are the quality managers' (the API lists none to other members)
+    "structure-settings-invitations GET":           (302,  403,   403,        200,            404),
+    "structure-settings-invitations POST":          (302,  403,   403,        302,            404),
+    "structure-settings-invitation-resend POST":    (302,  403,   403,        302,            404),
+    "structure-settings-invitation-withdraw POST":  (302,  403,   403,        302,            404),
+    "structure-settings-invitation-withdraw GET":   (302,  405,   405,        405,            405),
+}
+# fmt: on
+
+
+def _page(endpoint, w, subject, response):
+    """A settings page of `org` (or the redirect of its address to the members' page)."""
+    if endpoint.route == "structure-settings":
+        assert response["Location"] == f"/structures/{w.org.pk}/settings/members/"
+        return
+    assert response["Content-Type"].startswith("text/html")
+    text = response.content.decode()
+    assert w.org.name in text and "Chantier voisin" not in text
+
+
+def _back_to(section):
+    def check(w, response):
+        assert response["Location"] == f"/structures/{w.org.pk}/settings/{section}/"
+    return check
+
+
+def _role_changed(w, response, user):
+    _back_to("members")(w, response)
+    assert Membership.objects.get(pk=w.ids["membership"]).role == Role.CONTRIBUTOR
+
+
+def _member_removed(w, response, user):
+    _back_to("members")(w, response)
+    assert not Membership.objects.filter(pk=w.ids["membership"]).exists()
+
+
+def _invited(w, response, user):
+    _back_to("invitations")(w, response)
+    invitation = Invitation.objects.get(email="Nouvelle@example.org")
+    assert (invitation.organization, invitation.role, invitation.invited_by) == (
+        w.org, Role.CONTRIBUTOR, user)
+
+
+def _invitation(status):
+    def check(w, response, user):
+        _back_to("invitations")(w, response)
+        invitation = Invitation.objects.get(pk=w.ids["invitation"])
+        assert invitation.status == status
+        if status == InvitationStatus.PENDING:  # re-sent: the e-mailed secret opens nothing
+            assert invitation.token_hash != tokens.hash_of(w.ids["invitation_token"])
+    return check
+
+
+EFFECTS = {
+    "structure-settings-member-role POST": _role_changed,
+    "structure-settings-member-remove POST": _member_removed,
+    "structure-settings-invitations POST": _invited,
+    "structure-settings-invitation-resend POST": _invitation(InvitationStatus.PENDING),
+    "structure-settings-invitation-withdraw POST": _invitation(InvitationStatus.WITHDRAWN),
+}
+
+
+class TestSettingsPages(MatrixSuite):
+    area = Area(endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS,
+                reads={route: _page for route in {endpoint.route for endpoint in ENDPOINTS}})
