@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from checklists import evidence_pages
+from checklists import evidence_pages, settings_pages
 from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
@@ -22,6 +22,12 @@ from .api.docs import SwaggerView
 class Router(DefaultRouter):
     # No ".json" URL variants: one spelling per resource, one set of routes to authorize.
     include_format_suffixes = False
+
+
+def settings_path(route: str, view, name: str):
+    """A page of a structure's settings (`/structures/<id>/settings/...`), routed at the top
+    level (the permission matrix covers every top-level route by its name)."""
+    return path(f"structures/<int:organization_id>/settings/{route}", view, name=name)
 
 
 router = Router()
@@ -55,20 +61,26 @@ urlpatterns = [
     path("structures/<int:organization_id>/", checklist_pages.structure_home,
          name="structure-home"),
     path("checklists/<int:adoption_id>/", checklist_pages.checklist_page, name="checklist-page"),
-    path("structures/<int:organization_id>/settings/", member_pages.settings_home,
-         name="structure-settings"),
-    path("structures/<int:organization_id>/settings/members/", member_pages.members,
-         name="structure-settings-members"),
-    path("structures/<int:organization_id>/settings/members/<int:membership_id>/role/",
-         member_pages.change_role, name="structure-settings-member-role"),
-    path("structures/<int:organization_id>/settings/members/<int:membership_id>/remove/",
-         member_pages.remove_member, name="structure-settings-member-remove"),
-    path("structures/<int:organization_id>/settings/invitations/",
-         member_pages.invitations_page, name="structure-settings-invitations"),
-    path("structures/<int:organization_id>/settings/invitations/<int:invitation_id>/resend/",
-         member_pages.resend_invitation, name="structure-settings-invitation-resend"),
-    path("structures/<int:organization_id>/settings/invitations/<int:invitation_id>/withdraw/",
-         member_pages.withdraw_invitation, name="structure-settings-invitation-withdraw"),
+    settings_path("", member_pages.settings_home, "structure-settings"),
+    settings_path("members/", member_pages.members, "structure-settings-members"),
+    settings_path("members/<int:membership_id>/role/", member_pages.change_role,
+                  "structure-settings-member-role"),
+    settings_path("members/<int:membership_id>/remove/", member_pages.remove_member,
+                  "structure-settings-member-remove"),
+    settings_path("invitations/", member_pages.invitations_page,
+                  "structure-settings-invitations"),
+    settings_path("invitations/<int:invitation_id>/resend/", member_pages.resend_invitation,
+                  "structure-settings-invitation-resend"),
+    settings_path("invitations/<int:invitation_id>/withdraw/",
+                  member_pages.withdraw_invitation, "structure-settings-invitation-withdraw"),
+    settings_path("referentials/", settings_pages.referentials,
+                  "structure-settings-referentials"),
+    settings_path("referentials/<int:adoption_id>/", settings_pages.adoption_page,
+                  "structure-settings-adoption"),
+    settings_path("referentials/<int:adoption_id>/exclusions/", settings_pages.exclusions,
+                  "structure-settings-exclusions"),
+    settings_path("exclusions/<int:exclusion_id>/include/", settings_pages.include,
+                  "structure-settings-exclusion-include"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("account/", pages.account, name="account"),

@@ -96,12 +96,18 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
             if "Content Security Policy" in message.text else None)
     public = {"landing": "/", "login": "/accounts/login/",
               "password-reset": "/accounts/password_reset/", "licences": "/licences/"}
+    adoption = structure.adoptions.get()
     signed_in = {"my-structures": "/", "structure": f"/structures/{structure.pk}/",
-                 "checklist": f"/checklists/{structure.adoptions.get().pk}/",
+                 "checklist": f"/checklists/{adoption.pk}/",
                  "evidence": "/evidence/", "account": "/account/",
                  "password-change": "/accounts/password_change/",
                  "settings-members": f"/structures/{structure.pk}/settings/members/",
-                 "settings-invitations": f"/structures/{structure.pk}/settings/invitations/"}
+                 "settings-invitations": f"/structures/{structure.pk}/settings/invitations/",
+                 "settings-referentials": f"/structures/{structure.pk}/settings/referentials/",
+                 "settings-adoption":
+                     f"/structures/{structure.pk}/settings/referentials/{adoption.pk}/",
+                 "settings-exclusions":
+                     f"/structures/{structure.pk}/settings/referentials/{adoption.pk}/exclusions/"}
     found = {}
     for name, path in public.items():
         page.goto(live_server.url + path)

@@ -7,15 +7,20 @@ reminder policy); pending invitations are the quality managers' only.
 Page forms are posted as browsers post them (multipart); a change answers a redirect
 (POST/redirect/GET) and leaves its audit event, as the API's does."""
 
+import datetime
+
 from audit_prep.invitations import tokens
 from audit_prep.models import Invitation, InvitationStatus, Membership
 from audit_prep.roles import Role
+from checklists.models import Adoption, Exclusion
 
 from .base import Area, Endpoint, MatrixSuite
 
 SETTINGS = "/structures/{org}/settings/"
 MEMBER = SETTINGS + "members/{membership}/"
 INVITATION = SETTINGS + "invitations/{invitation}/"
+ADOPTION = SETTINGS + "referentials/{adoption}/"
+JUSTIFICATION = "Pas de conception : la structure met du personnel a disposition."
 
 
 def _form(**fields):
@@ -36,6 +41,21 @@ ENDPOINTS = [
     Endpoint("structure-settings-invitation-resend", "POST", INVITATION + "resend/"),
     Endpoint("structure-settings-invitation-withdraw", "POST", INVITATION + "withdraw/"),
     Endpoint("structure-settings-invitation-withdraw", "GET", INVITATION + "withdraw/"),
+    Endpoint("structure-settings-referentials", "GET", SETTINGS + "referentials/"),
+    Endpoint("structure-settings-referentials", "POST", SETTINGS + "referentials/",
+             data=lambda w: {"referential": w.ids["unadopted_referential"],
+                             "target_audit_date": "2027-06-30"}, multipart=True),
+    Endpoint("structure-settings-adoption", "GET", ADOPTION),
+    Endpoint("structure-settings-adoption", "POST", ADOPTION,
+             data=_form(target_audit_date="2027-04-02", warning_days="45"), multipart=True),
+    Endpoint("structure-settings-exclusions", "GET", ADOPTION + "exclusions/"),
+    Endpoint("structure-settings-exclusions", "POST", ADOPTION + "exclusions/",
+             data=lambda w: {"requirement": w.ids["excludable_requirement"],
+                             "justification": JUSTIFICATION}, multipart=True),
+    Endpoint("structure-settings-exclusion-include", "POST",
+             SETTINGS + "exclusions/{exclusion}/include/"),
+    Endpoint("structure-settings-exclusion-include", "GET",
+             SETTINGS + "exclusions/{exclusion}/include/"),
 ]
 
 # fmt: off
@@ -54,6 +74,15 @@ MATRIX = {
     "structure-settings-invitation-resend POST":    (302,  403,   403,        302,            404),
     "structure-settings-invitation-withdraw POST":  (302,  403,   403,        302,            404),
     "structure-settings-invitation-withdraw GET":   (302,  405,   405,        405,            405),
+    # the referentials followed, and the exclusions, are read by every member (as in the API)
+    "structure-settings-referentials GET":          (302,  200,   200,        200,            404),
+    "structure-settings-referentials POST":         (302,  403,   403,        302,            404),
+    "structure-settings-adoption GET":              (302,  200,   200,        200,            404),
+    "structure-settings-adoption POST":             (302,  403,   403,        302,            404),
+    "structure-settings-exclusions GET":            (302,  200,   200,        200,            404),
+    "structure-settings-exclusions POST":           (302,  403,   403,        302,            404),
+    "structure-settings-exclusion-include POST":    (302,  403,   403,        302,            404),
+    "structure-settings-exclusion-include GET":     (302,  405,   405,        405,            405),
 }
 # fmt: on
 
@@ -101,12 +130,45 @@ def _invitation(status):
     return check
 
 
+def _adopted(w, response, user):
+    adoption = Adoption.objects.get(organization=w.org,
+                                    referential_id=w.ids["unadopted_referential"])
+    assert response["Location"] == f"/structures/{w.org.pk}/settings/referentials/{adoption.pk}/"
+    assert (adoption.target_audit_date, adoption.adopted_by) == (datetime.date(2027, 6, 30), user)
+
+
+def _adoption_changed(w, response, user):
+    path = f"/structures/{w.org.pk}/settings/referentials/{w.ids['adoption']}/"
+    assert response["Location"] == path
+    adoption = Adoption.objects.get(pk=w.ids["adoption"])
+    assert (adoption.target_audit_date, adoption.warning_days) == (datetime.date(2027, 4, 2), 45)
+
+
+def _excluded(w, response, user):
+    path = f"/structures/{w.org.pk}/settings/referentials/{w.ids['adoption']}/exclusions/"
+    assert response["Location"] == path
+    exclusion = Exclusion.objects.get(organization=w.org,
+                                      requirement_id=w.ids["excludable_requirement"])
+    assert (exclusion.justification, exclusion.decided_by) == (JUSTIFICATION, user)
+
+
+def _included(w, response, user):
+    own = Adoption.objects.get(organization=w.org, referential_id=w.ids["referential"])
+    assert response["Location"] == (
+        f"/structures/{w.org.pk}/settings/referentials/{own.pk}/exclusions/")
+    assert not Exclusion.objects.filter(pk=w.ids["exclusion"]).exists()
+
+
 EFFECTS = {
     "structure-settings-member-role POST": _role_changed,
     "structure-settings-member-remove POST": _member_removed,
     "structure-settings-invitations POST": _invited,
     "structure-settings-invitation-resend POST": _invitation(InvitationStatus.PENDING),
     "structure-settings-invitation-withdraw POST": _invitation(InvitationStatus.WITHDRAWN),
+    "structure-settings-referentials POST": _adopted,
+    "structure-settings-adoption POST": _adoption_changed,
+    "structure-settings-exclusions POST": _excluded,
+    "structure-settings-exclusion-include POST": _included,
 }
 
 
