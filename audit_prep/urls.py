@@ -7,6 +7,7 @@ from checklists import evidence_pages, settings_pages
 from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
+from evidence import upload_pages
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
 from notices import views as notice_views
 from notices.api import views as notice_api
@@ -83,6 +84,11 @@ urlpatterns = [
                   "structure-settings-exclusion-include"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
+    path("evidence/new/", upload_pages.choose_structure, name="evidence-page-choose"),
+    path("structures/<int:organization_id>/evidence/new/", upload_pages.add_evidence,
+         name="evidence-page-add"),
+    path("evidence/<int:evidence_id>/versions/new/", upload_pages.new_version,
+         name="evidence-page-new-version"),
     path("account/", pages.account, name="account"),
     path("invitations/<str:secret>/", invitation_pages.invitation_page, name="invitation-page"),
     path("licences/", pages.licences, name="licences"),

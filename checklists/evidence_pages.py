@@ -15,6 +15,8 @@ from audit_prep.roles import Action
 from evidence.api.filters import EvidenceFilter
 from evidence.expiry import expiry_state
 from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision
+from evidence.same_content import mark_same_content
+from evidence.upload_pages import upload_structures
 
 from .models import EvidenceLink
 
@@ -44,7 +46,8 @@ def evidence_list(request):
         "page": page, "errors": found.errors, "ordering": ordering,
         "organizations": access.scope(Organization.objects.order_by("name"), request.user),
         "statuses": EvidenceStatus.choices, "kinds": EvidenceKind.choices,
-        "selected_statuses": request.GET.getlist("status"), "query": query.urlencode()})
+        "selected_statuses": request.GET.getlist("status"), "query": query.urlencode(),
+        "may_add": upload_structures(request.user).exists()})
 
 
 @login_required
@@ -70,7 +73,11 @@ def evidence_detail(request, evidence_id: int):
                   | Q(object_type="evidence.storedfile", object_id__in=file_ids))
     trail = access.scope(AuditEvent.objects.filter(about_item).select_related("actor"),
                          request.user, Action.VIEW_AUDIT_TRAIL).order_by("-pk")[:TRAIL_SHOWN]
+    mark_same_content(request.user, item)
+    may_upload = (access.can(request.user, Action.UPLOAD, item.organization_id)
+                  and item.status != EvidenceStatus.ARCHIVED)
     return render(request, "checklists/pages/evidence_detail.html", {
+        "may_upload": may_upload,
         "item": item, "expiry": expiry_state(item), "links": links, "trail": trail,
         "may_read_trail": access.can(request.user, Action.VIEW_AUDIT_TRAIL,
                                      item.organization_id)})

@@ -68,9 +68,11 @@ def structure_home(request, organization_id: int):
                  for adoption in _adoptions().filter(organization=organization)]
     # The settings are the quality managers' (members, referentials, reminders...).
     may_manage = access.can(request.user, Action.MANAGE_ORGANIZATION, organization.pk)
+    may_add = all(access.can(request.user, action, organization.pk)
+                  for action in (Action.CREATE, Action.UPLOAD))
     return render(request, "checklists/pages/structure.html",
                   {"organization": organization, "summaries": summaries, "today": today,
-                   "may_manage": may_manage})
+                   "may_manage": may_manage, "may_add": may_add})
 
 
 def _checklist_filters(request, data: dict) -> tuple[str, str]:

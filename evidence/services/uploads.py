@@ -58,12 +58,14 @@ def _inspect_all(uploads) -> list[tuple[Any, Inspection]]:
     return inspected
 
 
+def _attached_twice() -> DuplicateContent:
+    return DuplicateContent(_("The same file was attached twice."), code="duplicate_in_request")
+
+
 def _check_duplicates(organization_id: int, inspected, allow_duplicate: bool) -> None:
     digests = [upload.sha256 for upload, _inspection in inspected]
     if len(set(digests)) != len(digests):
-        raise DuplicateContent(
-            _("The same file was attached twice."), code="duplicate_in_request"
-        )
+        raise _attached_twice()
     if allow_duplicate:
         return
     existing = (
@@ -97,6 +99,28 @@ def store_objects(organization_id: int, uploads, allow_duplicate: bool = False):
         storage.put(upload, key)
         stored.append((upload, inspection, key))
     return stored
+
+
+def refusal_of_each(organization_id: int, uploads,
+                    allow_duplicate: bool = False) -> list[ApiError | None]:
+    """Each upload checked alone as `store_objects` checks them (size, name and content, the
+    same file twice in the request, content the structure already holds), nothing written: the
+    refusal of each file, None for a file that would be kept. The web pages give with it every
+    reason of a request refused whole, where the API names the first."""
+    found: list[ApiError | None] = []
+    seen: set[str] = set()
+    for upload in uploads:
+        try:
+            inspected = _inspect_all([upload])
+            if upload.sha256 in seen:
+                raise _attached_twice()
+            seen.add(upload.sha256)
+            _check_duplicates(organization_id, inspected, allow_duplicate)
+        except ApiError as refusal:
+            found.append(refusal)
+            continue
+        found.append(None)
+    return found
 
 
 def create_revision_rows(actor, evidence: EvidenceItem, stored, note: str) -> Revision:

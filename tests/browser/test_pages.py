@@ -99,7 +99,9 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
     adoption = structure.adoptions.get()
     signed_in = {"my-structures": "/", "structure": f"/structures/{structure.pk}/",
                  "checklist": f"/checklists/{adoption.pk}/",
-                 "evidence": "/evidence/", "account": "/account/",
+                 "evidence": "/evidence/",
+                 "evidence-add": f"/structures/{structure.pk}/evidence/new/",
+                 "account": "/account/",
                  "password-change": "/accounts/password_change/",
                  "settings-members": f"/structures/{structure.pk}/settings/members/",
                  "settings-invitations": f"/structures/{structure.pk}/settings/invitations/",

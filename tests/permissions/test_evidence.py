@@ -42,6 +42,11 @@ def _new_proof(w):
     return {"files": [multipart_file(*NEW_PROOF)], "note": "Correction"}
 
 
+def _page_create(w):
+    return {"kind": "document", "effective_date": "2026-03-01",
+            "files": [multipart_file(*CREATE_PROOF)]}
+
+
 def _invalid_evidence(w):
     return {"organization": w.org.pk, "title": "", "kind": "unknown"}
 
@@ -72,6 +77,14 @@ ENDPOINTS = [
     Endpoint("revision-detail", "GET", "/api/v1/revisions/{revision}/"),
     Endpoint("storedfile-detail", "GET", "/api/v1/files/{file}/"),
     Endpoint("storedfile-download", "GET", "/api/v1/files/{file}/download/"),
+    # web pages that upload
+    Endpoint("evidence-page-choose", "GET", "/evidence/new/"),
+    Endpoint("evidence-page-add", "GET", "/structures/{org}/evidence/new/"),
+    Endpoint("evidence-page-add", "POST", "/structures/{org}/evidence/new/",
+             data=_page_create, multipart=True),
+    Endpoint("evidence-page-new-version", "GET", "/evidence/{evidence}/versions/new/"),
+    Endpoint("evidence-page-new-version", "POST", "/evidence/{evidence}/versions/new/",
+             data=_new_proof, multipart=True),
 ]
 
 # fmt: off
@@ -95,6 +108,13 @@ MATRIX = {
     "revision-detail GET":                  (401,  200,   200,        200,            404),
     "storedfile-detail GET":                (401,  200,   200,        200,            404),
     "storedfile-download GET":              (401,  200,   200,        200,            404),
+    # pages: anonymous visitors go to the login page; those who may not upload get 403, or 404
+    # out of scope; the chooser sends a person with one structure straight to it
+    "evidence-page-choose GET":             (302,  403,   302,        302,            302),
+    "evidence-page-add GET":                (302,  403,   200,        200,            404),
+    "evidence-page-add POST":               (302,  403,   302,        302,            404),
+    "evidence-page-new-version GET":        (302,  403,   200,        200,            404),
+    "evidence-page-new-version POST":       (302,  403,   302,        302,            404),
 }
 # fmt: on
 
@@ -124,6 +144,31 @@ def _new_revision(w, response, user):
     assert Revision.objects.filter(evidence_id=w.ids["evidence"]).count() == 2
 
 
+def _page_created(w, response, user):
+    evidence = EvidenceItem.objects.get(organization=w.org, title="accueil")
+    assert (evidence.created_by_id, evidence.status) == (user.pk, EvidenceStatus.DRAFT)
+    assert response["Location"] == f"/structures/{w.org.pk}/evidence/new/?created={evidence.pk}"
+    assert set(StoredFile.objects.filter(revision__evidence=evidence)
+               .values_list("name", flat=True)) == {CREATE_PROOF[0]}
+
+
+def _page_new_revision(w, response, user):
+    assert response["Location"] == f"/evidence/{w.ids['evidence']}/#versions"
+    revision = Revision.objects.get(evidence_id=w.ids["evidence"], number=2)
+    assert (revision.note, revision.created_by_id) == ("Correction", user.pk)
+    assert [file.name for file in revision.files.all()] == [NEW_PROOF[0]]
+
+
+def _upload_page(endpoint, w, subject, response):
+    """The chooser sends a person with one structure to its page; the pages show the form."""
+    if endpoint.route == "evidence-page-choose":
+        organization = w.other_org if subject == "outsider" else w.org
+        assert response["Location"] == f"/structures/{organization.pk}/evidence/new/"
+    else:
+        assert 'type="file"' in response.content.decode()
+        assert w.org.name in response.content.decode()
+
+
 def _downloaded(w, response, user):
     assert b"".join(response.streaming_content) == PROOF[1]
     assert response["Content-Disposition"].startswith("attachment")
@@ -146,6 +191,8 @@ EFFECTS = {
                                          valid_until=datetime.date(2027, 6, 1)),
     "evidence-revisions POST": _new_revision,
     "storedfile-download GET": _downloaded,
+    "evidence-page-add POST": _page_created,
+    "evidence-page-new-version POST": _page_new_revision,
 }
 
 
@@ -212,7 +259,10 @@ FILTERS = [
 class TestEvidence(MatrixSuite, CrossStructureSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS,
-        storing=frozenset({"evidence-list POST with file", "evidence-revisions POST"}),
+        storing=frozenset({"evidence-list POST with file", "evidence-revisions POST",
+                           "evidence-page-add POST", "evidence-page-new-version POST"}),
+        reads={route: _upload_page for route in ("evidence-page-choose", "evidence-page-add",
+                                                  "evidence-page-new-version")},
         audited_reads=frozenset({"storedfile-download"}),
         options_paths=("/api/v1/evidence/{evidence}/", "/api/v1/evidence/{evidence}/approve/",
                        "/api/v1/evidence/{evidence}/revisions/", "/api/v1/revisions/{revision}/",

@@ -1,0 +1,111 @@
+"""Adding evidence in a real browser: files dropped on the drop zone (a `drop` event carrying a
+DataTransfer of real files, as a person's drag and drop does) or chosen with its file input,
+each sent in its own request with its own progress bar and result."""
+
+import base64
+
+import pytest
+from playwright.sync_api import expect
+
+from evidence.models import EvidenceItem
+from tests.filemakers import make_elf, make_pdf
+
+from .test_pages import _blocking_violations
+
+pytestmark = pytest.mark.browser
+
+DROP = """(files) => {
+    const transfer = new DataTransfer();
+    for (const file of files) {
+        const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], file.name, {type: file.type}));
+    }
+    return transfer;
+}"""
+
+
+def _drop(page, selector: str, *paths) -> None:
+    """Drop files on an element as the browser does at the end of a drag and drop."""
+    files = [{"name": path.name, "type": "application/pdf",
+              "data": base64.b64encode(path.read_bytes()).decode()} for path in paths]
+    transfer = page.evaluate_handle(DROP, files)
+    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def test_quality_manager_drops_two_pdfs_and_gets_two_items(page, live_server, structure,
+                                                          sign_in, screenshot, media_root,
+                                                          tmp_path):
+    first = make_pdf(tmp_path / "revue_de_direction_2026.pdf", text="Revue de direction")
+    second = make_pdf(tmp_path / "plan-de-formation.pdf", text="Plan de formation")
+    sign_in()
+    page.goto(f"{live_server.url}/structures/{structure.pk}/")
+    page.get_by_role("link", name="Ajouter des preuves").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ajouter des preuves")
+
+    _drop(page, "[data-drop-zone]", first, second)
+    titles = page.get_by_label("Titre de la preuve")
+    expect(titles).to_have_count(2)
+    expect(titles.first).to_have_value("revue de direction 2026")
+    titles.first.fill("Revue de direction 2026")
+    page.get_by_label("Nature").select_option("record")
+    page.get_by_role("button", name="Envoyer les fichiers").click()
+
+    results = page.locator("li.upload-draft[data-outcome=created]")
+    expect(results).to_have_count(2)
+    expect(page.get_by_role("progressbar", name="Envoi — plan-de-formation.pdf")
+           ).to_have_attribute("value", "100")
+    expect(page.get_by_role("status").filter(has_text="enregistré")).to_contain_text(
+        "2 fichier(s) enregistré(s) sur 2.")
+    expect(page.get_by_role("heading", name="Fichiers à envoyer")).to_be_focused()
+    assert _blocking_violations(page) == []
+    screenshot("evidence-add-results")
+
+    items = EvidenceItem.objects.filter(organization=structure).order_by("pk")
+    assert [(item.title, item.kind) for item in items] == [
+        ("Revue de direction 2026", "record"), ("plan-de-formation", "record")]
+    page.get_by_role("link", name="Revue de direction 2026").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Revue de direction 2026")
+    expect(page.get_by_role("link", name="revue_de_direction_2026.pdf")).to_be_visible()
+
+
+def test_a_renamed_executable_is_reported_and_the_pdf_beside_it_kept(page, live_server,
+                                                                     structure, sign_in,
+                                                                     media_root, tmp_path):
+    pdf = make_pdf(tmp_path / "procedure-accueil.pdf")
+    executable = make_elf(tmp_path / "facture.pdf")
+    sign_in()
+    page.goto(f"{live_server.url}/structures/{structure.pk}/evidence/new/")
+    page.get_by_label("Fichiers", exact=True).set_input_files([executable, pdf])
+    page.get_by_role("button", name="Envoyer les fichiers").click()
+
+    refused = page.locator("li.upload-draft[data-outcome=refused]")
+    expect(refused).to_contain_text("facture.pdf")
+    expect(refused).to_contain_text("Refusé")
+    expect(refused).to_contain_text("Le contenu du fichier est d'un type qui n'est pas accepté.")
+    expect(refused).to_contain_text("content_type_not_allowed")
+    kept = page.locator("li.upload-draft[data-outcome=created]")
+    expect(kept).to_contain_text("procedure-accueil.pdf")
+    expect(kept.get_by_role("link", name="procedure-accueil")).to_be_visible()
+    assert list(EvidenceItem.objects.values_list("title", flat=True)) == ["procedure-accueil"]
+
+
+def test_a_file_already_held_links_to_its_item_and_can_be_sent_anyway(page, live_server,
+                                                                      structure, sign_in,
+                                                                      media_root, tmp_path):
+    pdf = make_pdf(tmp_path / "registre.pdf")
+    sign_in()
+    page.goto(f"{live_server.url}/structures/{structure.pk}/evidence/new/")
+    page.get_by_label("Fichiers", exact=True).set_input_files([pdf])
+    page.get_by_role("button", name="Envoyer les fichiers").click()
+    expect(page.locator("li.upload-draft[data-outcome=created]")).to_have_count(1)
+
+    page.get_by_label("Fichiers", exact=True).set_input_files([pdf])
+    page.get_by_role("button", name="Envoyer les fichiers").click()
+    duplicate = page.locator("li.upload-draft[data-outcome=duplicate]")
+    expect(duplicate).to_contain_text("Déjà dans le coffre")
+    expect(duplicate.get_by_role("link", name="registre")).to_have_attribute(
+        "href", f"/evidence/{EvidenceItem.objects.get().pk}/")
+    duplicate.get_by_role("button", name="Envoyer quand même").click()
+    expect(page.locator("li.upload-draft[data-outcome=created]")).to_have_count(2)
+    assert EvidenceItem.objects.count() == 2
