@@ -221,8 +221,11 @@ def add_evidence(request, organization_id: int):
                                            len(results)) % {"count": len(results)})
         query = urlencode([("created", result.item.pk) for result in results if result.item])
         return redirect(f"{reverse('evidence-page-add', args=[organization.pk])}?{query}")
+    field_errors: dict[str, list[str]] = next(
+        (result.field_errors for result in results if result.field_errors), {})
     return render(request, ADD_TEMPLATE, _form_context(
-        organization, request.POST.dict(), results=results, refused_whole=True), status=status)
+        organization, request.POST.dict(), results=results, refused_whole=True,
+        field_errors=field_errors), status=status)
 
 
 def _add_version(request, item) -> tuple[list[FileResult], int]:

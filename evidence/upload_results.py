@@ -28,6 +28,7 @@ class FileResult:
     code: str = ""
     messages: list[str] = dataclasses.field(default_factory=list)
     holders: list[dict] = dataclasses.field(default_factory=list)
+    field_errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # by form field
     refused: bool = False  # False with no item: valid, but its request was refused whole
     status: int = 201
 
@@ -53,8 +54,10 @@ def refused(name: str, refusal: Exception, labels: dict[str, str] | None = None)
         messages = error_messages(detail)
     holders = getattr(refusal, "details", {}).get("existing", []) if code == "duplicate_content" \
         else []
+    field_errors = {field: error_messages(value) for field, value in detail.items()} \
+        if isinstance(detail, dict) else {}
     return FileResult(name=name, code=str(code), messages=messages, holders=holders, refused=True,
-                      status=getattr(refusal, "status_code", 400))
+                      status=getattr(refusal, "status_code", 400), field_errors=field_errors)
 
 
 def body_refusal(exception: Exception) -> ApiError | None:

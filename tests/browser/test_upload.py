@@ -109,3 +109,34 @@ def test_a_file_already_held_links_to_its_item_and_can_be_sent_anyway(page, live
     duplicate.get_by_role("button", name="Envoyer quand même").click()
     expect(page.locator("li.upload-draft[data-outcome=created]")).to_have_count(2)
     assert EvidenceItem.objects.count() == 2
+
+
+def test_a_new_version_is_dropped_on_the_item_page(page, live_server, structure, sign_in,
+                                                   media_root, tmp_path):
+    import datetime
+
+    from audit_prep.models import Membership
+
+    manager = Membership.objects.get(organization=structure).user
+    item = EvidenceItem.objects.create(organization=structure, title="Procédure d'accueil",
+                                       kind="document", effective_date=datetime.date(2026, 1, 5),
+                                       created_by=manager)
+    procedure = make_pdf(tmp_path / "procedure-accueil-v1.pdf", text="Accueil")
+    annex = make_pdf(tmp_path / "annexe-livret.pdf", text="Livret")
+    sign_in()
+    page.goto(f"{live_server.url}/evidence/{item.pk}/")
+    version = page.get_by_role("region", name="Nouvelle version")
+    expect(version).to_be_visible()
+    assert _blocking_violations(page) == []
+
+    _drop(page, "form[data-mode=version] [data-drop-zone]", procedure, annex)
+    version.get_by_label("Ce qui a changé").fill("Livret d'accueil ajouté")
+    version.get_by_role("button", name="Ajouter la version").click()
+
+    kept = version.locator("li.upload-draft[data-outcome=created]")
+    expect(kept).to_have_count(2)
+    expect(kept.first).to_contain_text("Conservé dans la version 1")
+    version.get_by_role("link", name="Procédure d'accueil").first.click()
+    expect(page.get_by_role("heading", name="Version 1")).to_be_visible()
+    expect(page.get_by_text("Livret d'accueil ajouté")).to_be_visible()
+    expect(page.get_by_role("link", name="annexe-livret.pdf")).to_be_visible()

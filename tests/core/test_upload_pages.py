@@ -152,6 +152,18 @@ def test_a_body_over_every_cap_is_refused_before_it_is_read(signed_in, org, sett
     nothing_stored()
 
 
+def test_without_script_a_field_error_is_shown_beside_its_field(signed_in, org, tmp_path,
+                                                               nothing_stored):
+    response = _add(signed_in, org, _pdf(tmp_path, "note.pdf"), valid_until="2026-01-01")
+
+    assert response.status_code == 400
+    text = _text(response)
+    assert 'aria-describedby="add-validity-help add-valid-until-error" aria-invalid="true"' in text
+    assert ('<ul class="errorlist" id="add-valid-until-error"><li>La fin de validité ne peut pas '
+            "précéder la date d'effet.</li></ul>") in text
+    nothing_stored()
+
+
 def test_missing_fields_are_refused_with_the_serializer_message(signed_in, org, tmp_path,
                                                                nothing_stored):
     response = _add(signed_in, org, _pdf(tmp_path, "note.pdf"), htmx=True, effective_date="")
