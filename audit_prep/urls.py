@@ -9,6 +9,7 @@ from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
 from evidence import upload_pages
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
+from notices import pages as notice_pages
 from notices import views as notice_views
 from notices.api import views as notice_api
 from populations.api import views as population_views
@@ -90,6 +91,13 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/versions/new/", upload_pages.new_version,
          name="evidence-page-new-version"),
     path("account/", pages.account, name="account"),
+    path("account/preferences/", notice_pages.preferences, name="account-preferences"),
+    path("account/calendar/reset/", notice_pages.reset_calendar, name="account-calendar-reset"),
+    path("account/notifications/", notice_pages.notification_list, name="notifications-page"),
+    path("account/notifications/read-all/", notice_pages.notifications_read_all,
+         name="notifications-page-read-all"),
+    path("account/notifications/<int:notification_id>/read/", notice_pages.notification_read,
+         name="notification-page-read"),
     path("invitations/<str:secret>/", invitation_pages.invitation_page, name="invitation-page"),
     path("licences/", pages.licences, name="licences"),
     path("accounts/", include("audit_prep.account_urls")),

@@ -109,7 +109,9 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
                  "settings-adoption":
                      f"/structures/{structure.pk}/settings/referentials/{adoption.pk}/",
                  "settings-exclusions":
-                     f"/structures/{structure.pk}/settings/referentials/{adoption.pk}/exclusions/"}
+                     f"/structures/{structure.pk}/settings/referentials/{adoption.pk}/exclusions/",
+                 "account-preferences": "/account/preferences/",
+                 "notifications": "/account/notifications/"}
     found = {}
     for name, path in public.items():
         page.goto(live_server.url + path)

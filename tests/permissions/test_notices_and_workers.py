@@ -43,6 +43,15 @@ ENDPOINTS = [
     Endpoint("me-preferences", "GET", "/api/v1/me/preferences/"),
     Endpoint("me-preferences", "PATCH", "/api/v1/me/preferences/",
              data=lambda w: NEW_PREFERENCES),
+    # the account pages over the same serializer and services
+    Endpoint("account-preferences", "GET", "/account/preferences/"),
+    Endpoint("account-preferences", "POST", "/account/preferences/", multipart=True,
+             data=lambda w: {"language": "en", "reminders_opt_out": "on"}),
+    Endpoint("account-calendar-reset", "POST", "/account/calendar/reset/", multipart=True,
+             data=lambda w: {"confirm": "on"}),
+    Endpoint("notifications-page", "GET", "/account/notifications/"),
+    Endpoint("notification-page-read", "POST", "/account/notifications/{notification}/read/"),
+    Endpoint("notifications-page-read-all", "POST", "/account/notifications/read-all/"),
 ]
 
 # fmt: off
@@ -60,6 +69,13 @@ MATRIX = {
     "reminderpolicy-detail PUT":            (401,  405,   405,        405,            405),
     "me-preferences GET":                   (401,  200,   200,        200,            200),
     "me-preferences PATCH":                 (401,  200,   200,        200,            200),
+    # pages: anonymous visitors are sent to sign in; a person's own things only
+    "account-preferences GET":              (302,  200,   200,        200,            200),
+    "account-preferences POST":             (302,  302,   302,        302,            302),
+    "account-calendar-reset POST":          (302,  302,   302,        302,            302),
+    "notifications-page GET":               (302,  200,   200,        200,            200),
+    "notification-page-read POST":          (302,  302,   404,        404,            404),
+    "notifications-page-read-all POST":     (302,  302,   302,        302,            302),
 }
 # fmt: on
 
@@ -85,8 +101,24 @@ def _preferences(endpoint, w, subject, response):
                                "email_refused": ""}
 
 
+def _own_page(endpoint, w, subject, response):
+    """A page of the subject's own things: anonymous visitors go to sign in."""
+    if subject == "anonymous":
+        assert response["Location"] == f"/accounts/login/?next={endpoint.path}"
+        return
+    text = response.content.decode()
+    if endpoint.route == "notifications-page":  # the subject's own notification only
+        assert f"<h2>1 preuve a renouveler ({subject})</h2>" in text
+        assert text.count("<h2>1 preuve a renouveler (") == 1
+    else:
+        language, _opt_out = PREFERENCES[subject]
+        assert f'<option value="{language}" lang="{language}" selected>' in text
+        assert "/calendar/" in text
+
+
 READS = {"notification-list": _own_notifications, "reminderpolicy-list": _policies,
-         "reminderpolicy-detail": _policy, "me-preferences": _preferences}
+         "reminderpolicy-detail": _policy, "me-preferences": _preferences,
+         "account-preferences": _own_page, "notifications-page": _own_page}
 
 
 def _policy_changed(w, response, user):
@@ -115,7 +147,33 @@ def _preferences_changed(w, response, user):
     assert (preference.language, preference.reminders_opt_out) == ("en", True)
 
 
+def _page_preferences_changed(w, response, user):
+    assert response["Location"] == "/account/preferences/"
+    preference = UserPreference.objects.get(user=user)
+    assert (preference.language, preference.reminders_opt_out) == ("en", True)
+
+
+def _calendar_reset(w, response, user):
+    assert response["Location"] == "/account/preferences/"
+    event = AuditEvent.objects.latest("id")
+    assert (event.actor_id, event.action) == (user.pk, "calendar.token_reset")
+
+
+def _page_notification_read(w, response, user):
+    assert response["Location"] == "/account/notifications/"
+    assert Notification.objects.get(pk=w.ids["notification"]).read_at is not None
+
+
+def _page_all_read(w, response, user):
+    assert response["Location"] == "/account/notifications/"
+    assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
+
+
 EFFECTS = {
+    "account-preferences POST": _page_preferences_changed,
+    "account-calendar-reset POST": _calendar_reset,
+    "notification-page-read POST": _page_notification_read,
+    "notifications-page-read-all POST": _page_all_read,
     "reminderpolicy-detail PATCH": _policy_changed,
     "notification-read POST": _notification_read,
     "notification-read-all POST": _all_notifications_read,
@@ -129,7 +187,10 @@ class TestNotices(MatrixSuite):
         # writes to a person's own things: only that person's rows of this table may change
         personal={"notification-read POST": Notification,
                   "notification-read-all POST": Notification,
-                  "me-preferences PATCH": UserPreference},
+                  "me-preferences PATCH": UserPreference,
+                  "account-preferences POST": UserPreference,
+                  "notification-page-read POST": Notification,
+                  "notifications-page-read-all POST": Notification},
         options_paths=("/api/v1/notifications/{notification}/",
                        "/api/v1/notifications/{notification}/read/",
                        "/api/v1/reminder-policies/{org}/"),

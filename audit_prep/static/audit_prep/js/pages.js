@@ -10,4 +10,10 @@
       target.focus();
     }
   });
+  /* A read-only address to copy (the calendar feed's): focusing it selects it whole. */
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("input.copyable")) {
+      event.target.select();
+    }
+  });
 })();
