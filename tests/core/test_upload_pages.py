@@ -164,6 +164,17 @@ def test_without_script_a_field_error_is_shown_beside_its_field(signed_in, org, 
     nothing_stored()
 
 
+def test_more_files_than_allowed_are_refused_with_the_limit(signed_in, org, tmp_path, settings,
+                                                           nothing_stored):
+    settings.UPLOAD_MAX_FILES = 1
+    response = _add(signed_in, org, _pdf(tmp_path, "a.pdf"), _pdf(tmp_path, "b.pdf", "B"))
+
+    assert response.status_code == 400
+    text = _text(response)
+    assert "<code>too_many_files</code>" in text and "Rien n’a été enregistré" in text
+    nothing_stored()
+
+
 def test_missing_fields_are_refused_with_the_serializer_message(signed_in, org, tmp_path,
                                                                nothing_stored):
     response = _add(signed_in, org, _pdf(tmp_path, "note.pdf"), htmx=True, effective_date="")

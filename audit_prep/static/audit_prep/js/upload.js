@@ -223,7 +223,19 @@
   }
 
   function start() {
-    document.querySelectorAll("form[data-upload-form]").forEach(setUp);
+    var forms = document.querySelectorAll("form[data-upload-form]");
+    forms.forEach(setUp);
+    if (forms.length) {
+      // A file dropped beside the drop zone would make the browser open it and leave the page
+      // (and the files being sent): such a drop does nothing.
+      ["dragover", "drop"].forEach(function (type) {
+        window.addEventListener(type, function (event) {
+          if (!event.target.closest || !event.target.closest("[data-drop-zone]")) {
+            event.preventDefault();
+          }
+        });
+      });
+    }
     var first = document.querySelector("[data-focus-on-load]");
     if (first) { first.focus(); }
   }
