@@ -344,6 +344,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [csp_constants.SELF],
         "style-src": [csp_constants.SELF],
         "img-src": [csp_constants.SELF, "data:"],
+        # The item page embeds the preview of a PDF (`evidence.serving`): only our own.
+        "frame-src": [csp_constants.SELF],
         "font-src": [csp_constants.SELF],
         "connect-src": [csp_constants.SELF],
         "form-action": [csp_constants.SELF],

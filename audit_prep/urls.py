@@ -3,10 +3,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from checklists import evidence_pages, settings_pages
+from checklists import (
+    evidence_actions,
+    evidence_edit,
+    evidence_pages,
+    evidence_tagging,
+    settings_pages,
+)
 from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
+from evidence import pages as evidence_files
 from evidence import upload_pages
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
 from notices import pages as notice_pages
@@ -90,6 +97,21 @@ urlpatterns = [
          name="evidence-page-add"),
     path("evidence/<int:evidence_id>/versions/new/", upload_pages.new_version,
          name="evidence-page-new-version"),
+    path("evidence/<int:evidence_id>/edit/", evidence_edit.edit, name="evidence-page-edit"),
+    path("evidence/<int:evidence_id>/submit/", evidence_actions.submit,
+         name="evidence-page-submit"),
+    path("evidence/<int:evidence_id>/approve/", evidence_actions.approve,
+         name="evidence-page-approve"),
+    path("evidence/<int:evidence_id>/archive/", evidence_actions.archive,
+         name="evidence-page-archive"),
+    path("evidence/<int:evidence_id>/review/", evidence_actions.review,
+         name="evidence-page-review"),
+    path("evidence/<int:evidence_id>/requirements/", evidence_tagging.requirements,
+         name="evidence-page-requirements"),
+    path("evidence/<int:evidence_id>/links/", evidence_tagging.link, name="evidence-page-link"),
+    path("evidence/<int:evidence_id>/links/<int:link_id>/remove/", evidence_tagging.unlink,
+         name="evidence-page-unlink"),
+    path("files/<int:file_id>/preview/", evidence_files.preview, name="file-preview"),
     path("account/", pages.account, name="account"),
     path("account/preferences/", notice_pages.preferences, name="account-preferences"),
     path("account/calendar/reset/", notice_pages.reset_calendar, name="account-calendar-reset"),

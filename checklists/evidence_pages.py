@@ -18,6 +18,7 @@ from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision
 from evidence.same_content import mark_same_content
 from evidence.upload_pages import upload_structures
 
+from . import item_actions
 from .models import EvidenceLink
 
 PAGE_SIZE = 50
@@ -50,15 +51,25 @@ def evidence_list(request):
         "may_add": upload_structures(request.user).exists()})
 
 
-@login_required
-def evidence_detail(request, evidence_id: int):
-    """One item: its facts, its revisions and files, the requirements it answers and, for
-    those who may read the audit trail, its history."""
+def item_or_404(request, evidence_id: int) -> EvidenceItem:
+    """The item if the user may see it (its revisions newest first, with their files)."""
     revisions = Revision.objects.order_by("-number").prefetch_related("files")
     item = (_visible_items(request.user).filter(pk=evidence_id)
             .prefetch_related("tags", Prefetch("revisions", queryset=revisions)).first())
     if item is None:
         raise Http404
+    return item
+
+
+@login_required
+def evidence_detail(request, evidence_id: int):
+    """One item: its facts, its revisions and files, the requirements it answers and, for
+    those who may read the audit trail, its history."""
+    return render_detail(request, item_or_404(request, evidence_id))
+
+
+def render_detail(request, item: EvidenceItem, status: int = 200, **extra):
+    """The item's page; `extra` adds to its context (the refusals of a form sent from it)."""
     links = (access.scope(EvidenceLink.objects.filter(evidence=item), request.user)
              .select_related("requirement__referential").order_by("requirement__referential__ref_id",
                                                                  "requirement__order"))
@@ -76,8 +87,11 @@ def evidence_detail(request, evidence_id: int):
     mark_same_content(request.user, item)
     may_upload = (access.can(request.user, Action.UPLOAD, item.organization_id)
                   and item.status != EvidenceStatus.ARCHIVED)
-    return render(request, "checklists/pages/evidence_detail.html", {
+    response = render(request, "checklists/pages/evidence_detail.html", {
         "may_upload": may_upload,
         "item": item, "expiry": expiry_state(item), "links": links, "trail": trail,
         "may_read_trail": access.can(request.user, Action.VIEW_AUDIT_TRAIL,
-                                     item.organization_id)})
+                                     item.organization_id),
+        **item_actions.context(request, item), **extra}, status=status)
+    item_actions.allow_previews(response)
+    return response

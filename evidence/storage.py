@@ -99,12 +99,13 @@ def _signing_storage():
     return signer
 
 
-def presigned_download_url(key: str, name: str, mime_type: str) -> str:
-    """A short-lived S3 URL that makes the browser save the file under its display name."""
+def presigned_download_url(key: str, name: str, mime_type: str, inline: bool = False) -> str:
+    """A short-lived S3 URL that makes the browser save the file under its display name (or,
+    `inline`, show it: the in-browser preview)."""
     return _signing_storage().url(
         key,
         parameters={
-            "ResponseContentDisposition": content_disposition_header(True, name),
+            "ResponseContentDisposition": content_disposition_header(not inline, name),
             "ResponseContentType": mime_type,
         },
         expire=settings.DOWNLOAD_URL_TTL_SECONDS,

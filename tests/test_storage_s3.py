@@ -161,6 +161,31 @@ def test_download_redirects_to_presigned_url_serving_the_bytes(s3_storage, api, 
     assert AuditEvent.objects.filter(action="file.download").count() == 2
 
 
+def test_preview_redirects_to_an_inline_signed_url_the_item_page_may_embed(  # noqa: F811
+        s3_storage, api, client, qm, evidence):
+    pdf = make_pdf()
+    upload_ok(api, evidence.pk, ("manuel.pdf", pdf))
+    stored = StoredFile.objects.get(revision__evidence=evidence)
+    client.force_login(qm)
+
+    response = client.get(f"/files/{stored.pk}/preview/")
+
+    assert response.status_code == 302
+    parts = urllib.parse.urlsplit(response["Location"])
+    assert f"{parts.scheme}://{parts.netloc}" == s3_storage.endpoint
+    status, headers, body = fetch(response["Location"])
+    assert (status, body) == (200, pdf)
+    assert headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Disposition"] == 'inline; filename="manuel.pdf"'
+    assert AuditEvent.objects.filter(action="file.download").count() == 1
+    # the item's page may frame and show what comes from the bucket, and only that page
+    policy = dict(part.strip().split(" ", 1) for part in client.get(
+        f"/evidence/{evidence.pk}/")["Content-Security-Policy"].split(";"))
+    assert policy["frame-src"] == f"'self' {s3_storage.endpoint}"
+    assert policy["img-src"] == f"'self' data: {s3_storage.endpoint}"
+    assert s3_storage.endpoint not in client.get("/evidence/")["Content-Security-Policy"]
+
+
 def _filename_star(header: str) -> str:
     """The RFC 5987 / 6266 `filename*=utf-8''...` value of a Content-Disposition, decoded."""
     disposition, _, params = header.partition(";")

@@ -247,14 +247,8 @@ class LinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        created = links.link_many(self.request.user, [data["evidence"]], [data["requirement"]],
-                                  data.get("note", ""))
-        if not created:
-            from audit_prep.api.errors import Conflict
-
-            raise Conflict(_("This evidence is already linked to this requirement."),
-                           code="already_linked")
-        serializer.instance = created[0]
+        serializer.instance = links.link_one(self.request.user, data["evidence"],
+                                             data["requirement"], data.get("note", ""))
 
     def perform_destroy(self, instance):
         links.unlink(self.request.user, instance)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 
 from audit_prep import access, audit
+from audit_prep.api.errors import Conflict
 from audit_prep.roles import Action
 from evidence.signals import vault_changed
 
@@ -54,6 +55,16 @@ def link_many(actor, evidence_items, requirements, note: str = "") -> list[Evide
         for organization_id in sorted({link.evidence.organization_id for link in created}):
             vault_changed.send(sender=EvidenceLink, organization_id=organization_id)
     return created
+
+
+def link_one(actor, evidence, requirement, note: str = "") -> EvidenceLink:
+    """Link one evidence item to one requirement; a pair already linked is refused (409
+    `already_linked`)."""
+    created = link_many(actor, [evidence], [requirement], note)
+    if not created:
+        raise Conflict(_("This evidence is already linked to this requirement."),
+                       code="already_linked")
+    return created[0]
 
 
 def unlink(actor, link: EvidenceLink) -> None:

@@ -1,5 +1,4 @@
 from django.db.models import Count, F, Prefetch
-from django.http import FileResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -11,7 +10,7 @@ from audit_prep.api.schema import file_responses
 from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 
-from .. import services, storage
+from .. import services, serving
 from ..filetypes import ALLOWED_TYPES
 from ..models import EvidenceItem, Revision, StoredFile
 from .filters import EvidenceFilter, RevisionFilter
@@ -193,14 +192,4 @@ class StoredFileViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         """The file's bytes (local disk) or a redirect to a short-lived signed URL (S3)."""
         stored = self.get_object()
         services.record_download(request.user, stored, transfers=request.method != "HEAD")
-        if storage.is_s3():
-            url = storage.presigned_download_url(stored.storage_key, stored.name, stored.mime_type)
-            return HttpResponseRedirect(url)
-        response = FileResponse(
-            storage.open_object(stored.storage_key), as_attachment=True,
-            filename=stored.name, content_type=stored.mime_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["X-Checksum-SHA256"] = stored.sha256
-        return response
+        return serving.file_response(stored)

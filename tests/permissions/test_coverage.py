@@ -14,6 +14,7 @@ from . import (
     test_checklists,
     test_core,
     test_evidence,
+    test_evidence_pages,
     test_notices_and_workers,
     test_populations,
     test_settings_pages,
@@ -23,6 +24,7 @@ from .base import placeholders
 from .world import SUBJECTS
 
 AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
+         test_evidence_pages.TestEvidencePages.area,
          test_checklists.TestChecklists.area, test_notices_and_workers.TestNotices.area,
          test_populations.TestPopulations.area, test_tokens.TestTokens.area,
          test_settings_pages.TestSettingsPages.area)
