@@ -161,8 +161,8 @@ def test_download_redirects_to_presigned_url_serving_the_bytes(s3_storage, api, 
     assert AuditEvent.objects.filter(action="file.download").count() == 2
 
 
-def test_preview_redirects_to_an_inline_signed_url_the_item_page_may_embed(  # noqa: F811
-        s3_storage, api, client, qm, evidence):
+def test_preview_redirects_to_an_inline_signed_url_the_item_page_may_embed(
+        s3_storage, api, client, qm, evidence):  # noqa: F811
     pdf = make_pdf()
     upload_ok(api, evidence.pk, ("manuel.pdf", pdf))
     stored = StoredFile.objects.get(revision__evidence=evidence)

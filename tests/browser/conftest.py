@@ -87,3 +87,32 @@ def screenshot(page):
     def take(name: str) -> None:
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     return take
+
+
+@pytest.fixture
+def evidence_item(structure, tmp_path):
+    """evidence_item(*names) -> a document of the structure with a first version holding the
+    named files (PDF or PNG, made here), uploaded through the API and verified as the workers
+    do (Celery runs eagerly in tests)."""
+    from rest_framework.test import APIClient
+
+    from evidence import services
+    from evidence.models import EvidenceItem
+    from tests.conftest import upload
+    from tests.filemakers import make_pdf, make_png
+
+    manager = Membership.objects.get(organization=structure, role=Role.QUALITY_MANAGER).user
+    api = APIClient()
+    api.force_authenticate(manager)
+
+    def make(*names):
+        item = services.create_evidence(manager, structure, {
+            "title": "Plan de développement des compétences", "kind": "document",
+            "effective_date": timezone.localdate() - datetime.timedelta(days=10)})
+        makers = {".pdf": make_pdf, ".png": make_png}
+        files = [makers[name[-4:]](tmp_path / name).open("rb") for name in names]
+        assert upload(api, item.pk, *files).status_code == 201
+        for handle in files:
+            handle.close()
+        return EvidenceItem.objects.get(pk=item.pk)
+    return make

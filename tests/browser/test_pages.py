@@ -90,10 +90,12 @@ def test_keyboard_reaches_the_content_first(page, live_server, structure):
 
 
 def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, structure,
-                                                         sign_in, screenshot):
+                                                         sign_in, screenshot, evidence_item):
     refused = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)
+    item = evidence_item("plan-competences.pdf")
+    pdf = item.revisions.get().files.get()
     public = {"landing": "/", "login": "/accounts/login/",
               "password-reset": "/accounts/password_reset/", "licences": "/licences/"}
     adoption = structure.adoptions.get()
@@ -101,6 +103,9 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
                  "checklist": f"/checklists/{adoption.pk}/",
                  "evidence": "/evidence/",
                  "evidence-add": f"/structures/{structure.pk}/evidence/new/",
+                 "evidence-item": f"/evidence/{item.pk}/requirements/?q=7.2",
+                 "evidence-item-preview": f"/evidence/{item.pk}/?preview={pdf.pk}",
+                 "evidence-edit": f"/evidence/{item.pk}/edit/",
                  "account": "/account/",
                  "password-change": "/accounts/password_change/",
                  "settings-members": f"/structures/{structure.pk}/settings/members/",
