@@ -66,7 +66,7 @@ def test_quality_manager_drops_two_pdfs_and_gets_two_items(page, live_server, st
         ("Revue de direction 2026", "record"), ("plan-de-formation", "record")]
     page.get_by_role("link", name="Revue de direction 2026").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Revue de direction 2026")
-    expect(page.get_by_role("link", name="revue_de_direction_2026.pdf")).to_be_visible()
+    expect(page.get_by_role("link", name="revue_de_direction_2026.pdf", exact=True)).to_be_visible()
 
 
 def test_a_renamed_executable_is_reported_and_the_pdf_beside_it_kept(page, live_server,
