@@ -48,7 +48,7 @@ def test_quality_manager_drops_two_pdfs_and_gets_two_items(page, live_server, st
     expect(titles).to_have_count(2)
     expect(titles.first).to_have_value("revue de direction 2026")
     titles.first.fill("Revue de direction 2026")
-    page.get_by_label("Nature").select_option("record")
+    page.get_by_label("Nature de la preuve").select_option("record")
     page.get_by_role("button", name="Envoyer les fichiers").click()
 
     results = page.locator("li.upload-draft[data-outcome=created]")
