@@ -17,6 +17,7 @@ from evidence import pages as evidence_files
 from evidence import upload_pages
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
 from notices import pages as notice_pages
+from notices import policy_pages
 from notices import views as notice_views
 from notices.api import views as notice_api
 from populations.api import views as population_views
@@ -90,6 +91,7 @@ urlpatterns = [
                   "structure-settings-exclusions"),
     settings_path("exclusions/<int:exclusion_id>/include/", settings_pages.include,
                   "structure-settings-exclusion-include"),
+    settings_path("reminders/", policy_pages.reminders, "structure-settings-reminders"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("evidence/new/", upload_pages.choose_structure, name="evidence-page-choose"),

@@ -15,6 +15,7 @@ from audit_prep.roles import Role
 from checklists.models import Adoption, Exclusion
 
 from .base import Area, Endpoint, MatrixSuite
+from .world import ReminderPolicy
 
 SETTINGS = "/structures/{org}/settings/"
 MEMBER = SETTINGS + "members/{membership}/"
@@ -56,6 +57,10 @@ ENDPOINTS = [
              SETTINGS + "exclusions/{exclusion}/include/"),
     Endpoint("structure-settings-exclusion-include", "GET",
              SETTINGS + "exclusions/{exclusion}/include/"),
+    Endpoint("structure-settings-reminders", "GET", SETTINGS + "reminders/"),
+    Endpoint("structure-settings-reminders", "POST", SETTINGS + "reminders/",
+             data=_form(lead_days="45, 15", escalate_after_days="5", audit_gap_weeks="6, 3"),
+             multipart=True),
 ]
 
 # fmt: off
@@ -83,6 +88,8 @@ MATRIX = {
     "structure-settings-exclusions POST":           (302,  403,   403,        302,            404),
     "structure-settings-exclusion-include POST":    (302,  403,   403,        302,            404),
     "structure-settings-exclusion-include GET":     (302,  405,   405,        405,            405),
+    "structure-settings-reminders GET":             (302,  200,   200,        200,            404),
+    "structure-settings-reminders POST":            (302,  403,   403,        302,            404),
 }
 # fmt: on
 
@@ -159,6 +166,13 @@ def _included(w, response, user):
     assert not Exclusion.objects.filter(pk=w.ids["exclusion"]).exists()
 
 
+def _policy_changed(w, response, user):
+    assert response["Location"] == f"/structures/{w.org.pk}/settings/reminders/"
+    policy = ReminderPolicy.objects.get(organization=w.org)
+    assert (policy.lead_days, policy.overdue_weekly, policy.escalate_after_days,
+            policy.audit_gap_weeks) == ([45, 15], False, 5, [6, 3])
+
+
 EFFECTS = {
     "structure-settings-member-role POST": _role_changed,
     "structure-settings-member-remove POST": _member_removed,
@@ -169,6 +183,7 @@ EFFECTS = {
     "structure-settings-adoption POST": _adoption_changed,
     "structure-settings-exclusions POST": _excluded,
     "structure-settings-exclusion-include POST": _included,
+    "structure-settings-reminders POST": _policy_changed,
 }
 
 

@@ -1,0 +1,65 @@
+"""A structure's settings in a real browser, with the keyboard only: the quality manager
+invites a member by e-mail and changes the target audit date of a referential."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+MAX_TABS = 80
+
+
+def tab_to(page, target) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user moves through the page."""
+    for _press in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{target} never got the focus by Tab")
+
+
+def test_a_quality_manager_invites_and_sets_the_audit_date_with_the_keyboard(
+        page, live_server, structure, sign_in, screenshot):
+    from audit_prep.models import Invitation
+    from checklists.models import Adoption
+
+    sign_in()
+    page.goto(f"{live_server.url}/structures/{structure.pk}/")
+    tab_to(page, page.get_by_role("link", name="Paramètres de la structure"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Membres et rôles")
+
+    sections = page.get_by_role("navigation", name="Rubriques des paramètres")
+    tab_to(page, sections.get_by_role("link", name="Invitations"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
+    tab_to(page, page.get_by_label("Adresse e-mail"))
+    page.keyboard.type("nouvelle.recrue@example.org")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Rôle")).to_be_focused()
+    page.keyboard.type("Lecteur")  # a select picks the option its label starts with
+    tab_to(page, page.get_by_role("button", name="Envoyer l’invitation"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages")).to_have_text(
+        "L’invitation a été envoyée à nouvelle.recrue@example.org.")
+    expect(page.get_by_role("row", name="nouvelle.recrue@example.org")).to_contain_text("Lecteur")
+    screenshot("settings-invited")
+
+    tab_to(page, sections.get_by_role("link", name="Référentiels adoptés"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_role("link", name="ISO 9001:2015"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_label("Date d’audit visée"))
+    # day and month alike: the same keys whether the browser shows jj/mm/aaaa or mm/dd/yyyy
+    page.keyboard.type("06062027")
+    tab_to(page, page.get_by_role("button", name="Enregistrer"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages")).to_contain_text("ont été enregistrés.")
+    expect(page.get_by_label("Date d’audit visée")).to_have_value("2027-06-06")
+
+    invitation = Invitation.objects.get(organization=structure)
+    assert (invitation.email, invitation.role) == ("nouvelle.recrue@example.org", "viewer")
+    adoption = Adoption.objects.get(organization=structure)
+    assert adoption.target_audit_date == datetime.date(2027, 6, 6)
