@@ -25,6 +25,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     VIEW_AUDIT_TRAIL = "view_audit_trail"
     MANAGE_REFERENTIALS = "manage_referentials"
+    MANAGE_AUDITS = "manage_audits"
 
 
 _READ = {Action.VIEW, Action.DOWNLOAD}

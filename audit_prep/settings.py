@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "evidence",
     "populations",
     "checklists",
+    "audits",
     "notices",
     "backups",
     "workers",

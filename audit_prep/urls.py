@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from audits.api import views as audit_views
 from checklists import (
     evidence_actions,
     evidence_edit,
@@ -65,6 +66,8 @@ router.register("notifications", notice_api.NotificationViewSet, basename="notif
 router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
                 basename="reminderpolicy")
 router.register("me/tokens", token_api.ApiTokenViewSet, basename="apitoken")
+router.register("certificates", audit_views.CertificateViewSet, basename="certificate")
+router.register("engagements", audit_views.EngagementViewSet, basename="engagement")
 
 urlpatterns = [
     path("", checklist_pages.home, name="home"),

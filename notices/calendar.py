@@ -21,6 +21,7 @@ import datetime
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event
 
@@ -28,7 +29,10 @@ from audit_prep import access
 from audit_prep.i18n import language_of
 from audit_prep.roles import Action
 from audit_prep.text import strip_unsafe
+from audits.cycle import MilestoneState, milestones
+from audits.models import Certificate, Engagement
 from checklists.models import Adoption
+from checklists.references import checklist_url, structure_url
 from evidence.models import EvidenceItem, EvidenceStatus
 from evidence.references import evidence_path
 
@@ -94,16 +98,19 @@ def adoptions_in_feed(user, start: datetime.date, end: datetime.date):
 
 
 def _all_day(uid: str, day: datetime.date, stamp: datetime.datetime, summary: str,
-             description: str, url: str) -> Event:
+             description: str, url: str, last_day: datetime.date | None = None) -> Event:
+    """An event over whole days, from `day` to `last_day` included (one day by default). A
+    one-day event is a due date, not a meeting: the person stays free; days of an audit are
+    taken."""
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("dtstart", day)
-    event.add("dtend", day + ONE_DAY)
+    event.add("dtend", (last_day or day) + ONE_DAY)
     event.add("summary", summary)
     event.add("description", description)
     event.add("url", url)
-    event.add("transp", "TRANSPARENT")  # a due date, not a meeting: the person stays free
+    event.add("transp", "TRANSPARENT" if last_day is None else "OPAQUE")
     return event
 
 
@@ -132,7 +139,7 @@ def _evidence_event(item: EvidenceItem, stamp: datetime.datetime, site: str) -> 
 
 
 def _audit_event(adoption: Adoption, stamp: datetime.datetime, site: str) -> Event:
-    url = f"{site}/api/v1/adoptions/{adoption.pk}/"
+    url = checklist_url(adoption.pk, adoption.target_audit_date)
     values = {"referential": adoption.referential.ref_id,
               "structure": strip_unsafe(adoption.organization.name, keep_lines=False)}
     day = adoption.target_audit_date
@@ -145,8 +152,62 @@ def _audit_event(adoption: Adoption, stamp: datetime.datetime, site: str) -> Eve
     )
 
 
+def engagements_in_feed(user, start: datetime.date, end: datetime.date) -> list[Engagement]:
+    """The audits of `user`'s structures that take place in the window (two queries)."""
+    visible = access.organization_ids(user, Action.VIEW)
+    return list(Engagement.objects.filter(organization_id__in=visible, end_date__gte=start,
+                                          start_date__lte=end)
+                .select_related("organization").prefetch_related("referentials")
+                .order_by("start_date", "id"))
+
+
+def milestones_in_feed(user, start: datetime.date, end: datetime.date, today: datetime.date):
+    """(certificate, milestone) of every audit a certificate of `user`'s structures needs and
+    that no audit recorded yet answers, due in the window (two queries)."""
+    visible = access.organization_ids(user, Action.VIEW)
+    certificates = (Certificate.objects.filter(organization_id__in=visible, expiry_date__gte=start)
+                    .select_related("organization", "referential")
+                    .prefetch_related("engagements").order_by("decision_date", "id"))
+    return [(certificate, milestone) for certificate in certificates
+            for milestone in milestones(certificate, list(certificate.engagements.all()))
+            if milestone.state(today) in (MilestoneState.TO_PLAN, MilestoneState.OVERDUE)
+            and start <= milestone.due_by <= end]
+
+
+def _engagement_event(engagement: Engagement, stamp: datetime.datetime) -> Event:
+    url = structure_url(engagement.organization_id)
+    values = {"kind": engagement.get_kind_display(),
+              "referentials": ", ".join(referential.ref_id
+                                        for referential in engagement.referentials.all()),
+              "structure": strip_unsafe(engagement.organization.name, keep_lines=False),
+              "body": strip_unsafe(engagement.certification_body, keep_lines=False)}
+    summary = capfirst(_("%(kind)s %(referentials)s — %(structure)s") % values)
+    event = _all_day(f"engagement-{engagement.pk}@audit-prep", engagement.start_date, stamp,
+                     summary, summary + (f" ({values['body']})" if values["body"] else "")
+                     + f"\n{url}", url, last_day=engagement.end_date)
+    if engagement.updated_at:
+        event.add("last-modified", engagement.updated_at)
+    return event
+
+
+def _milestone_event(certificate: Certificate, milestone, stamp: datetime.datetime) -> Event:
+    url = structure_url(certificate.organization_id)
+    values = {"kind": milestone.kind.label, "referential": certificate.referential.ref_id,
+              "structure": strip_unsafe(certificate.organization.name, keep_lines=False),
+              "body": strip_unsafe(certificate.certification_body, keep_lines=False)}
+    return _all_day(
+        f"certificate-{certificate.pk}-{milestone.kind}-{milestone.due_by.isoformat()}"
+        "@audit-prep", milestone.due_by, stamp,
+        capfirst(_("Deadline: %(kind)s %(referential)s — %(structure)s") % values),
+        capfirst(_("%(kind)s of the %(referential)s certificate (%(body)s): it must take place "
+                   "by this day and none is recorded yet; plan it with the certification body.")
+                 % values)
+        + f"\n{url}", url)
+
+
 def feed_for(user, today: datetime.date | None = None) -> bytes:
     """`user`'s calendar, serialized as an RFC 5545 VCALENDAR in their preferred language."""
+    today = today or timezone.localdate()
     start, end = window(today)
     stamp = timezone.now().astimezone(datetime.UTC).replace(microsecond=0)
     site = settings.SITE_URL
@@ -164,6 +225,16 @@ def feed_for(user, today: datetime.date | None = None) -> bytes:
         calendar.add("x-published-ttl", "PT1H")  # Outlook
         for item in evidence_in_feed(user, start, end):
             calendar.add_component(_evidence_event(item, stamp, site))
+        engagements = engagements_in_feed(user, start, end)
+        audit_days = {(engagement.organization_id, referential.pk, engagement.start_date)
+                      for engagement in engagements
+                      for referential in engagement.referentials.all()}
         for adoption in adoptions_in_feed(user, start, end):
-            calendar.add_component(_audit_event(adoption, stamp, site))
+            if (adoption.organization_id, adoption.referential_id,
+                    adoption.target_audit_date) not in audit_days:  # else the audit is listed
+                calendar.add_component(_audit_event(adoption, stamp, site))
+        for engagement in engagements:
+            calendar.add_component(_engagement_event(engagement, stamp))
+        for certificate, milestone in milestones_in_feed(user, start, end, today):
+            calendar.add_component(_milestone_event(certificate, milestone, stamp))
     return calendar.to_ical()

@@ -8,7 +8,8 @@ belongs to a deactivated account, and can be rotated by its owner at any time
 (`POST /api/v1/me/calendar/reset/`, in `notices.api.views`).
 """
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit_prep.models import CALENDAR_TOKEN_LENGTH, UserPreference
@@ -22,17 +23,25 @@ TOKEN_MAX_LENGTH = CALENDAR_TOKEN_LENGTH
 FEED_MAX_AGE = 300
 
 
+def _no_feed() -> HttpResponseNotFound:
+    """The same short answer for every token that opens no feed: calendar applications show
+    it as is, and nothing in it tells an unknown token from a rotated or deactivated one."""
+    return HttpResponseNotFound(_("No calendar at this address: its link may have been "
+                                  "replaced by a newer one (see your account page)."),
+                                content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 def calendar_feed(request, token: str):
     """The iCalendar feed of the person whose calendar token is `token`. No session or API
     token: the secret URL is the credential."""
     if not TOKEN_MIN_LENGTH <= len(token) <= TOKEN_MAX_LENGTH:
-        raise Http404()
+        return _no_feed()
     preference = (
         UserPreference.objects.select_related("user").filter(calendar_token=token).first()
     )
     if preference is None or not preference.user.is_active:
-        raise Http404()
+        return _no_feed()
     response = HttpResponse(feed_for(preference.user), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="audit-prep.ics"'
     response["Cache-Control"] = f"private, max-age={FEED_MAX_AGE}"

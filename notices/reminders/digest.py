@@ -51,6 +51,7 @@ UNDELIVERABLE = "undeliverable: "  # prefix of the error of a permanently refuse
 USER_CHUNK = 250  # recipients whose digests are built per query
 MAX_CONSECUTIVE_FAILURES = 3  # mail server failures in a row before the rest is deferred
 MEMBERS_NAMED = 20  # members named per evidence item, then "+ N"
+PREFERENCES_PATH = "/account/"  # the page where a person sets what they receive
 
 
 @dataclass
@@ -67,6 +68,11 @@ class Item:
     when: str = ""  # "expires in 5 days", in the recipient's language
     validity: str = ""  # "valid until 9 March 2026", idem
     members: str = ""  # the population members the evidence names: "1001 AB, 1002 CD"
+
+
+def preferences_url() -> str:
+    """Where a person changes what they receive: their account page."""
+    return f"{settings.SITE_URL}{PREFERENCES_PATH}"
 
 
 def when_text(days_left: int) -> str:
@@ -201,7 +207,7 @@ def _digest(user: Mapping[str, Any], items: list[Item], templates) -> EmailMulti
               for name, group in groupby(items, key=lambda i: i.organization)]
     context = {"name": _display_name(user), "groups": groups,
                "escalated": _("escalated to the quality managers"),
-               "preferences_url": f"{settings.SITE_URL}/api/v1/me/preferences/"}
+               "preferences_url": preferences_url()}
     subject = ngettext("Reminder: %(count)d evidence item to renew",
                        "Reminder: %(count)d evidence items to renew",
                        len(items)) % {"count": len(items)}
@@ -241,7 +247,7 @@ def _refused_notification(user: Mapping[str, Any]) -> Notification:
                "to it and stay here. They are e-mailed again once the address of your account "
                "changes, or once you clear the refusal in your preferences if the address is "
                "right after all."),
-        link=f"{settings.SITE_URL}/api/v1/me/preferences/")
+        link=preferences_url())
 
 
 def _remember_refused(users: Sequence[Mapping[str, Any]]) -> None:

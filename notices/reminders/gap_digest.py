@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from audit_prep.i18n import supported_language
 from checklists.models import Adoption
 from checklists.readiness import EvidenceState, Status
+from checklists.references import HOME_URL_PATH, checklist_url
 from checklists.services import checklist
 
 from ..models import AuditGapDelivery, AuditGapReminder, Notification
@@ -34,6 +35,7 @@ from .digest import (
     _Mailer,
     _remember_refused,
     email_outcome,
+    preferences_url,
 )
 from .due import CHUNK, CLOSED_WITHOUT_EMAIL, DEFERRED, ID_CHUNK, OPT_OUT, SENT, chunks
 
@@ -91,8 +93,7 @@ def gaps_on_audit_date(adoption: Adoption, target: datetime.date) -> Gaps:
     data = checklist.build(adoption, on=target, order="clause")
     gaps = Gaps(adoption.pk, adoption.organization_id, data["organization"]["name"],
                 data["referential"]["name"], target,
-                f"{settings.SITE_URL}/api/v1/adoptions/{adoption.pk}/checklist/"
-                f"?date={target.isoformat()}&order=clause")
+                checklist_url(adoption.pk, target))
     for item in data["items"]:
         line = {"ref_id": item["ref_id"], "name": item["name"],
                 "members": _members(item.get("members"))}
@@ -153,7 +154,7 @@ def _subject(sections: list[Gaps]) -> str:
 
 def _digest(user: Mapping[str, Any], sections: list[Gaps], templates) -> EmailMultiAlternatives:
     context = {"name": _display_name(user), "sections": sections,
-               "preferences_url": f"{settings.SITE_URL}/api/v1/me/preferences/"}
+               "preferences_url": preferences_url()}
     message = EmailMultiAlternatives(
         _subject(sections), templates[0].render(context), settings.DEFAULT_FROM_EMAIL,
         [user["email"]], headers={"Auto-Submitted": "auto-generated"})
@@ -163,7 +164,7 @@ def _digest(user: Mapping[str, Any], sections: list[Gaps], templates) -> EmailMu
 
 def _notification(user_id: int, sections: list[Gaps]) -> Notification:
     orgs = {s.organization_id for s in sections}
-    link = sections[0].link if len(sections) == 1 else f"{settings.SITE_URL}/api/v1/adoptions/"
+    link = sections[0].link if len(sections) == 1 else f"{settings.SITE_URL}{HOME_URL_PATH}"
     body = "\n".join(
         _("%(referential)s (%(structure)s): %(heading)s: %(missing)d missing, %(gates)d gates "
           "failed, %(expired)d expired, %(pending)d not counting yet")

@@ -231,7 +231,7 @@ class TestContent:
         assert "Evidence that will have expired by the audit date:" in body
         assert "- 7.2 Requirement 7.2\n    Attestation SST Dupont (valid until" in body
         assert "9.2.2" not in body  # the report counts: 9.2.2 is covered (pending: in French)
-        assert f"{SITE}/api/v1/adoptions/{adoption.pk}/checklist/?date=2027-03-15" in body
+        assert f"{SITE}/checklists/{adoption.pk}/?date=2027-03-15" in body
         html = next(c for c, mime in message.alternatives if mime == "text/html")
         assert '<html lang="en">' in html and "Attestation SST Dupont" in html
         assert "<li>6.2.1 Requirement 6.2.1</li>" in html
@@ -280,7 +280,7 @@ class TestContent:
         run_on(WEEKS_8)
         (notification,) = Notification.objects.filter(kind="audit_gaps")
         assert (notification.user, notification.organization) == (qm, org)
-        assert notification.link.endswith("?date=2027-03-15&order=clause")
+        assert notification.link.endswith(f"/checklists/{adoption.pk}/?date=2027-03-15")
         body = client_for(qm).get("/api/v1/notifications/?kind=audit_gaps").json()
         assert body["results"][0]["title"].startswith("Audit Référentiel iso9001")
 

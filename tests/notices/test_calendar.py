@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from audit_prep.models import AuditEvent, UserPreference, new_calendar_token
 from audit_prep.roles import Role
+from audits.models import Certificate, Engagement
 from checklists.models import Adoption
 from checklists.services import validity
 from evidence.models import EvidenceItem, EvidenceStatus
@@ -225,7 +226,7 @@ def test_audit_dates_for_every_member(client, org, qm, member, outsider, other_o
         assert event["DTSTART"].params["VALUE"] == "DATE"
         assert event.decoded("DTSTART") == datetime.date(2027, 3, 15)
         assert event.decoded("DTEND") == datetime.date(2027, 3, 16)
-        assert f"{SITE}/api/v1/adoptions/{adoption.pk}/" in str(event["DESCRIPTION"])
+        assert f"{SITE}/checklists/{adoption.pk}/?date=2027-03-15" in str(event["DESCRIPTION"])
     assert summaries(fetch(client, outsider)) == ["Audit CAP — Chantier voisin"]
 
 
@@ -387,19 +388,37 @@ def _populate(org, qm, count, offset=0):
     ])
 
 
+def _certified(org, qm, referential):
+    """A certificate (decided 2026-03-02, expiring 2029-03-01) whose first surveillance audit
+    is recorded (10-11 February 2027): the second surveillance and the renewal are to plan."""
+    certificate = Certificate.objects.create(
+        organization=org, referential=referential, certification_body="AFNOR Certification",
+        decision_date=datetime.date(2026, 3, 2), expiry_date=datetime.date(2029, 3, 1),
+        created_by=qm)
+    engagement = Engagement.objects.create(
+        organization=org, kind="surveillance_1", certificate=certificate, created_by=qm,
+        start_date=datetime.date(2027, 2, 10), end_date=datetime.date(2027, 2, 11))
+    engagement.referentials.set([referential])
+
+
 def test_constant_number_of_queries(client, org, other_org, qm, member, iso):
     MembershipFactory(user=qm, organization=other_org, role=Role.CONTRIBUTOR)
     Adoption.objects.create(organization=org, referential=iso[0], adopted_by=qm,
                             target_audit_date=datetime.date(2027, 3, 15))
+    _certified(org, qm, iso[0])
     _populate(org, qm, 10)
     _populate(other_org, qm, 4)
     small, small_events = _queries_for_feed(client, qm)
-    assert small_events == 10 + 2 + 1  # all of org, owned ones of other_org, the audit
+    # all of org, owned ones of other_org, the target audit date, the surveillance audit, the
+    # second surveillance and the renewal to plan
+    assert small_events == 10 + 2 + 1 + 1 + 2
 
     _populate(org, qm, 190, offset=10)
     _populate(other_org, qm, 40, offset=4)
+    _certified(other_org, qm, iso[0])
     large, large_events = _queries_for_feed(client, qm)
-    assert large_events == 200 + 22 + 1
+    assert large_events == 200 + 22 + 1 + 2 * (1 + 2)
     assert large == small
-    # the token with its user, the grants (view, whole structure), evidence, adoptions
-    assert small <= 5
+    # the token with its user, the grants (view, whole structure), evidence, adoptions, the
+    # audits with their referentials, the certificates with their audits
+    assert small <= 11

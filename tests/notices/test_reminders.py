@@ -451,7 +451,7 @@ class TestDigest:
             in fr.body
         assert f"  {SITE}/evidence/{fr_item.pk}/" in fr.body
         assert "désactivez-les dans vos préférences : " \
-            f"{SITE}/api/v1/me/preferences/" in fr.body
+            f"{SITE}/account/" in fr.body
         assert fr.from_email == "audit-prep <no-reply@audit-prep.local>"
         assert fr.extra_headers["Auto-Submitted"] == "auto-generated"
 

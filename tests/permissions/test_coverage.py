@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, resolve
 from audit_prep import urls as project_urls
 
 from . import (
+    test_audits,
     test_checklists,
     test_core,
     test_evidence,
@@ -27,7 +28,8 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
          test_evidence_pages.TestEvidencePages.area,
          test_checklists.TestChecklists.area, test_notices_and_workers.TestNotices.area,
          test_populations.TestPopulations.area, test_tokens.TestTokens.area,
-         test_settings_pages.TestSettingsPages.area)
+         test_settings_pages.TestSettingsPages.area,
+         test_audits.TestAudits.area)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others
 # are not part of the API (admin, language switch, browsable-API login are includes, not routes

@@ -20,6 +20,8 @@ from audit_prep.invitations import services as invitations
 from audit_prep.invitations import tokens as invitation_tokens
 from audit_prep.models import ApiToken, AuditEvent, Invitation, Membership, Organization
 from audit_prep.roles import Role
+from audits import services as audits
+from audits.models import Certificate, Engagement, EngagementKind
 from checklists.models import (
     Adoption,
     EvidenceLink,
@@ -66,7 +68,8 @@ SNAPSHOT_MODELS = (get_user_model(), Organization, Membership, Invitation, Audit
                    EvidenceItem, Revision, StoredFile, Tag, EvidenceItem.tags.through,
                    Referential, Requirement, Adoption, Exclusion,
                    EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy,
-                   Population, Member, EvidenceMember, EvidenceReview, ApiToken)
+                   Population, Member, EvidenceMember, EvidenceReview, ApiToken,
+                   Certificate, Engagement, Engagement.referentials.through)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
@@ -169,6 +172,18 @@ def _populations_of(organization, user, evidence_id) -> dict:
             "free_member": free.pk, "evidence_member": row.pk}
 
 
+def _audits_of(organization, user, library) -> dict:
+    """A structure's certificate for the library referential and its first surveillance audit,
+    planned on the adoption's target date (so that it changes nothing there)."""
+    certificate = audits.create_certificate(user, organization, library, {
+        "certification_body": "AFNOR Certification", "decision_date": datetime.date(2026, 3, 2),
+        "expiry_date": datetime.date(2029, 3, 1)})
+    engagement = audits.create_engagement(user, organization, {
+        "kind": EngagementKind.SURVEILLANCE_1, "referentials": [library],
+        "start_date": datetime.date(2027, 3, 15), "end_date": datetime.date(2027, 3, 16)})
+    return {"certificate": certificate.pk, "engagement": engagement.pk}
+
+
 def _completed(user, organization, template) -> int:
     """The structure follows `template` and adds its own requirement T1.1 under T1."""
     template.refresh_from_db()
@@ -226,7 +241,8 @@ def build_world(store) -> dict:
     other_ids.update(shared, **_checklists_of(other_org, outsider, other_ids["evidence"],
                                               library),
                      added_requirement=_completed(outsider, other_org, template))
-    ids.update(_populations_of(org, qm, ids["evidence"]))
+    ids.update(_populations_of(org, qm, ids["evidence"]), **_audits_of(org, qm, library))
+    other_ids.update(_audits_of(other_org, outsider, library))
     other_ids.update(_populations_of(other_org, outsider, other_ids["evidence"]))
     # A pending invitation on each side (of org: to an address no account uses, with its secret,
     # which the accept and decline rows present).

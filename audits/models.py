@@ -1,0 +1,103 @@
+"""The certification cycle of a structure: the certificates it holds per referential and the
+audits (engagements) that obtain, maintain and renew them, or that it runs itself."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from audit_prep.models import Organization
+from checklists.models import Referential
+
+
+class EngagementKind(models.TextChoices):
+    STAGE_1 = "stage_1", _("initial audit, stage 1")
+    STAGE_2 = "stage_2", _("initial audit, stage 2")
+    SURVEILLANCE_1 = "surveillance_1", _("first surveillance audit")
+    SURVEILLANCE_2 = "surveillance_2", _("second surveillance audit")
+    RENEWAL = "renewal", _("renewal audit")
+    INTERNAL = "internal", _("internal audit")
+    CROSS = "cross", _("cross audit by a peer structure")
+
+
+# The audits a certification body runs; internal and cross audits are the structure's own.
+CERTIFICATION_KINDS = (EngagementKind.STAGE_1, EngagementKind.STAGE_2,
+                       EngagementKind.SURVEILLANCE_1, EngagementKind.SURVEILLANCE_2,
+                       EngagementKind.RENEWAL)
+
+
+class Certificate(models.Model):
+    """A certificate a structure holds for one referential: who granted it, when the decision
+    was taken, until when it is valid and what it covers."""
+
+    scope_path = "organization"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT,
+                                     related_name="certificates")
+    referential = models.ForeignKey(Referential, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("referential"))
+    certification_body = models.CharField(_("certification body"), max_length=200)
+    number = models.CharField(_("certificate number"), max_length=100, blank=True, default="")
+    decision_date = models.DateField(_("certification decision date"))
+    expiry_date = models.DateField(_("expiry date"))
+    scope = models.TextField(_("scope of certification"), blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["organization_id", "-decision_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expiry_date__gt=F("decision_date")),
+                                   name="certificate_expires_after_decision"),
+            models.UniqueConstraint(fields=["organization", "referential", "decision_date"],
+                                    name="certificate_unique_decision"),
+        ]
+
+    def __str__(self):
+        return f"{self.referential.ref_id} — {self.certification_body} ({self.decision_date})"
+
+
+class Engagement(models.Model):
+    """One audit of a structure: its kind, dates (first and last day), the certification body
+    and lead auditor, the referentials and the processes or clauses in scope. Certification
+    audits name the certificate they maintain or renew once it exists."""
+
+    scope_path = "organization"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT,
+                                     related_name="engagements")
+    kind = models.CharField(_("kind of audit"), max_length=20, choices=EngagementKind.choices)
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="engagements",
+                                    verbose_name=_("certificate"))
+    referentials = models.ManyToManyField(Referential, related_name="+",
+                                          verbose_name=_("referentials"))
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    certification_body = models.CharField(_("certification body"), max_length=200, blank=True,
+                                          default="")
+    lead_auditor = models.CharField(_("lead auditor"), max_length=200, blank=True, default="")
+    scope = models.TextField(_("processes or clauses in scope"), blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("audit")
+        verbose_name_plural = _("audits")
+        ordering = ["organization_id", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")),
+                                   name="engagement_ends_after_start"),
+            models.CheckConstraint(condition=Q(kind__in=EngagementKind.values),
+                                   name="engagement_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["organization", "start_date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.start_date})"
