@@ -16,11 +16,14 @@ from rest_framework import exceptions
 
 def error_messages(detail: Any) -> list[str]:
     """Every message of a refusal's detail (a string, a list or a dict of them, nested), in
-    order."""
+    order. A message of the API's refusals keeps its stable code (DRF's `ErrorDetail`, a str
+    with a `code`), which a page may show as a data attribute."""
     if isinstance(detail, dict):
         return [text for value in detail.values() for text in error_messages(value)]
     if isinstance(detail, list | tuple):
         return [text for value in detail for text in error_messages(value)]
+    if isinstance(detail, exceptions.ErrorDetail):
+        return [detail]
     return [str(getattr(detail, "message", detail))]
 
 

@@ -75,7 +75,8 @@ def test_submitting_twice_shows_the_services_refusal(as_role, evidence):
 def test_approving_without_a_file_is_refused_with_the_services_message(as_role, evidence):
     response = _post(as_role(Role.QUALITY_MANAGER), f"/evidence/{evidence.pk}/approve/")
     assert response.status_code == 400
-    assert "Déposez un fichier avant d&#x27;approuver cette preuve." in _text(response)
+    assert ('<li data-code="no_revision">Déposez un fichier avant d&#x27;approuver cette '
+            'preuve.</li>') in _text(response)
     evidence.refresh_from_db()
     assert evidence.status == EvidenceStatus.DRAFT and not _events(evidence, "evidence.approve")
 
@@ -124,6 +125,7 @@ def test_archiving_needs_a_reason_then_keeps_it(as_role, evidence):
     refused = _post(manager, f"/evidence/{evidence.pk}/archive/", {"reason": "  "})
     assert refused.status_code == 400
     assert 'id="archive-refusals"' in _text(refused)
+    assert '<li data-code="blank">' in _text(refused)
     evidence.refresh_from_db()
     assert evidence.status == EvidenceStatus.DRAFT
 

@@ -88,7 +88,8 @@ def test_linking_from_the_page_uses_the_apis_service_and_trail(as_role, evidence
     again = client.post(f"/evidence/{evidence.pk}/links/", {"requirement": clauses["7.2"].pk},
                         HTTP_ACCEPT_LANGUAGE="fr")
     assert again.status_code == 400
-    assert "Cette preuve est déjà reliée à cette exigence." in _text(again)
+    assert ('<li data-code="already_linked">Cette preuve est déjà reliée à cette exigence.'
+            '</li>') in _text(again)
 
 
 def test_linking_a_requirement_the_structure_does_not_follow_is_refused(as_role, evidence,
