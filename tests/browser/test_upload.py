@@ -139,4 +139,4 @@ def test_a_new_version_is_dropped_on_the_item_page(page, live_server, structure,
     version.get_by_role("link", name="Procédure d'accueil").first.click()
     expect(page.get_by_role("heading", name="Version 1")).to_be_visible()
     expect(page.get_by_text("Livret d'accueil ajouté")).to_be_visible()
-    expect(page.get_by_role("link", name="annexe-livret.pdf")).to_be_visible()
+    expect(page.get_by_role("link", name="annexe-livret.pdf", exact=True)).to_be_visible()
