@@ -77,6 +77,33 @@ def drop_database(admin_url: str, name: str) -> None:
     admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextlib.contextmanager
+def throwaway_database(admin_url: str, *, keep: bool = False) -> Iterator[tuple[str, Path]]:
+    """A new PostgreSQL database (audit_prep_bench_<random>) and DATA_DIR, yielded as
+    (database URL, DATA_DIR); both removed on exit (SIGTERM included) unless `keep`."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below
+    name = f"audit_prep_bench_{secrets.token_hex(4)}"
+    data_dir = Path(tempfile.mkdtemp(prefix="audit-prep-bench-"))
+    (data_dir / "static").mkdir()
+    create_database(admin_url, name)
+    log(f"database {redact(with_database(admin_url, name))}, DATA_DIR {data_dir}")
+    try:
+        yield with_database(admin_url, name), data_dir
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if keep:
+            log(f"kept database {name} and {data_dir}")
+        else:
+            drop_database(admin_url, name)
+            shutil.rmtree(data_dir, ignore_errors=True)
+            log(f"dropped database {name}")
+
+
 # ---------------------------------------------------------------------------------- Django
 
 

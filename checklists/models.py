@@ -283,6 +283,8 @@ class ReadinessState(models.Model):
     counts = models.JSONField(default=dict)
     computed_at = models.DateTimeField(null=True, blank=True)
     dirty_since = models.DateTimeField(null=True, blank=True)
+    # What the home of the structure shows, from the same computation (next_steps.summary).
+    summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

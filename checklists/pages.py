@@ -1,13 +1,10 @@
 """Web pages over the checklist services: the signed-in home (my structures) and the home of
 one structure (readiness per adopted referential). Same services and choke point as the API."""
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from audit_prep import access
@@ -15,13 +12,11 @@ from audit_prep.models import Organization
 from audit_prep.page_forms import error_messages
 from audit_prep.roles import Action
 
+from . import structure_page
 from .api.serializers import ChecklistQuerySerializer
 from .models import Adoption, Requirement
 from .readiness import Status
 from .services import checklist
-
-# The statuses a quality manager acts on, in the order the home page lists their counts.
-ATTENTION = [Status.MISSING, Status.EXPIRED, Status.EXPIRING, Status.PENDING]
 
 
 def _adoptions():
@@ -38,40 +33,24 @@ def home(request):
     return render(request, "checklists/pages/home.html", {"organizations": organizations})
 
 
-def _days_until(day: datetime.date | None, today: datetime.date) -> int | None:
-    return None if day is None else (day - today).days
-
-
-def _referential_summary(adoption: Adoption, today: datetime.date) -> dict:
-    data = checklist.build(adoption, evidence_limit=0)
-    return {
-        "adoption": adoption,
-        "name": data["referential"]["name"],
-        "score": data["score"],
-        "counts": [(status, data["counts"].get(status.value, 0)) for status in ATTENTION],
-        "chapters": data["chapters"],
-        "failed_gates": [gate for gate in data["gates"] if not gate["passed"]],
-        "days_to_audit": _days_until(adoption.target_audit_date, today),
-    }
-
-
 @login_required
 def structure_home(request, organization_id: int):
     """Readiness of one structure: per adopted referential, the score, a bar per chapter, what
-    needs attention, the gates that fail and the countdown to the audit."""
+    needs attention, what to do next, the trend and the countdown to the audit, as the workers
+    last computed them (`structure_page`)."""
     organization = access.scope(Organization.objects.filter(pk=organization_id), request.user,
                                 Action.VIEW).first()
     if organization is None:
         raise Http404
-    today = timezone.localdate()
-    summaries = [_referential_summary(adoption, today)
-                 for adoption in _adoptions().filter(organization=organization)]
+    adoptions = list(_adoptions().select_related("organization")
+                     .filter(organization=organization))
     # The settings are the quality managers' (members, referentials, reminders...).
     may_manage = access.can(request.user, Action.MANAGE_ORGANIZATION, organization.pk)
     may_add = all(access.can(request.user, action, organization.pk)
                   for action in (Action.CREATE, Action.UPLOAD))
     return render(request, "checklists/pages/structure.html",
-                  {"organization": organization, "summaries": summaries, "today": today,
+                  {"organization": organization,
+                   "summaries": structure_page.summaries(organization.pk, adoptions),
                    "may_manage": may_manage, "may_add": may_add})
 
 

@@ -41,7 +41,7 @@ from django.utils import timezone
 from audit_prep.tasks import enqueue_after_commit
 
 from ..models import Adoption, ReadinessSnapshot, ReadinessState
-from . import checklist, snapshots, validity
+from . import checklist, next_steps, snapshots, validity
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +111,20 @@ def _percent(score: float | None) -> Decimal | None:
     return None if score is None else Decimal(str(score))
 
 
+def figures_of(adoption: Adoption, data: dict, computed_at: datetime.datetime) -> dict:
+    """The stored fields of a readiness state from the adoption's checklist `data` (built with
+    at least one evidence item per requirement, for the next steps)."""
+    return {"score": _percent(data["score"]), "counts": data["counts"],
+            "computed_at": computed_at,
+            "summary": next_steps.summary(data, adoption.target_audit_date)}
+
+
 def _figures(adoption: Adoption | None, on: datetime.date | None = None) -> dict:
     computed_at = timezone.now()
     if adoption is None:  # the adoption is gone: nothing to show
-        return {"score": None, "counts": {}, "computed_at": computed_at}
-    data = checklist.build(adoption, on, order="clause", evidence_limit=0)
-    return {"score": _percent(data["score"]), "counts": data["counts"],
-            "computed_at": computed_at}
+        return {"score": None, "counts": {}, "computed_at": computed_at, "summary": {}}
+    data = checklist.build(adoption, on, order="clause", evidence_limit=1)
+    return figures_of(adoption, data, computed_at)
 
 
 def _compute(state_id: int):
@@ -198,7 +205,9 @@ def take_daily_snapshots(today: datetime.date | None = None) -> int:
     for adoption in adoptions:
         try:
             with transaction.atomic():
-                taken.append(snapshots.take(None, adoption, today))
+                data = checklist.build(adoption, today, order="clause", evidence_limit=1)
+                taken.append((snapshots.take(None, adoption, today, data),
+                              figures_of(adoption, data, started)))
         except Exception:
             logger.exception("adoption %s: daily snapshot failed", adoption.pk)
     if today == actual_today:
@@ -208,12 +217,12 @@ def take_daily_snapshots(today: datetime.date | None = None) -> int:
     return len(taken)
 
 
-def _refresh_states(taken: list[ReadinessSnapshot], started: datetime.datetime) -> None:
+def _refresh_states(taken: list[tuple[ReadinessSnapshot, dict]],
+                    started: datetime.datetime) -> None:
     """Store the snapshots' figures as the latest readiness (rows in primary-key order), unless a
     recomputation wrote fresher ones meanwhile. `dirty_since` is left alone: a pending change is
     still to be computed."""
-    figures = {(s.organization_id, s.referential_id): {"score": s.score, "counts": s.counts,
-                                                       "computed_at": started} for s in taken}
+    figures = {(s.organization_id, s.referential_id): values for s, values in taken}
     existing = (ReadinessState.objects.filter(organization_id__in={key[0] for key in figures})
                 .order_by("pk").values_list("pk", "organization_id", "referential_id"))
     older = Q(computed_at__isnull=True) | Q(computed_at__lt=started)

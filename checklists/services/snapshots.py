@@ -12,12 +12,14 @@ from ..models import ReadinessSnapshot
 from . import checklist
 
 
-def take(actor, adoption, on=None) -> ReadinessSnapshot:
+def take(actor, adoption, on=None, data: dict | None = None) -> ReadinessSnapshot:
     """Store the readiness of `adoption` on date `on` (today by default). `actor` is None for
-    the daily snapshot taken by the workers."""
+    the daily snapshot taken by the workers, which pass the checklist `data` they built for
+    that date (it also gives the readiness state)."""
     if actor is not None:
         access.require(actor, Action.CHANGE, adoption.organization_id)
-    data = checklist.build(adoption, on, order="clause", evidence_limit=0)
+    if data is None:
+        data = checklist.build(adoption, on, order="clause", evidence_limit=0)
     with transaction.atomic():
         snapshot = ReadinessSnapshot.objects.create(
             organization_id=adoption.organization_id, referential_id=adoption.referential_id,

@@ -243,6 +243,25 @@ class TestDailySnapshots:
         assert readiness_state.take_daily_snapshots() == 2
         assert ReadinessSnapshot.objects.filter(taken_by__isnull=True).count() == 4
 
+    def test_the_passing_of_days_refreshes_what_to_do_next(self, org, qm, frozen, sent):
+        referential, requirements = make_referential(code="autre")  # no stage-1 gates
+        adoption = Adoption.objects.create(organization=org, referential=referential,
+                                           adopted_by=qm,
+                                           target_audit_date=TODAY + 60 * DAY)
+        evidence = approved_evidence(org, qm, "Périmètre", valid_until=TODAY + 2 * DAY)
+        links.link_many(qm, [evidence], [requirements["4.3"]])
+        readiness_state.recompute_dirty()
+        [step] = [step for step in state_of(adoption).summary["steps"]
+                  if step["ref_id"] == "4.3"]
+        assert (step["kind"], step["evidence_id"]) == ("expires_before_audit", evidence.pk)
+
+        frozen.move_to(NOW + 3 * DAY)  # no change of the vault: the daily pass sees it expire
+        assert readiness_state.take_daily_snapshots() == 1
+        state = state_of(adoption)
+        [step] = [step for step in state.summary["steps"] if step["ref_id"] == "4.3"]
+        assert (step["kind"], state.computed_at) == ("expired", NOW + 3 * DAY)
+        assert state.summary["reference_date"] == (TODAY + 3 * DAY).isoformat()
+
     def test_backfill_of_a_past_day_leaves_the_latest_readiness_alone(self, adoption):
         assert readiness_state.take_daily_snapshots(TODAY - 3 * DAY) == 1
         assert readiness_state.take_daily_snapshots(TODAY - 3 * DAY) == 0
