@@ -34,7 +34,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from evidence.expiry import expiry_on
+from evidence.expiry import Expiry, expiry_on
 from evidence.models import FilesState
 
 
@@ -66,6 +66,9 @@ class EvidenceState(models.TextChoices):
 
 
 _ALTERED, _VERIFIED = FilesState.ALTERED.value, FilesState.VERIFIED.value
+# The date part of the rule (`evidence.expiry.expiry_on`) as evidence states.
+_BY_EXPIRY = {expiry: EvidenceState(expiry.value)
+              for expiry in (Expiry.VALID, Expiry.EXPIRING, Expiry.EXPIRED)}
 # Evidence is shown in this order of states (the most useful first).
 _STATE_RANK = {state: rank for rank, state in enumerate(EvidenceState)}
 # The first one present gives the reason of a pending requirement.
@@ -194,7 +197,7 @@ def evidence_state(evidence: EvidenceFacts, end: datetime.date | None, on: datet
         return EvidenceState.UNVERIFIED
     if evidence.effective_date > on:
         return EvidenceState.NOT_YET_EFFECTIVE
-    return EvidenceState(expiry_on(end, on, warning_end).value)
+    return _BY_EXPIRY[expiry_on(end, on, warning_end)]
 
 
 def assess_evidence(evidence: EvidenceFacts, renewal_months: int | None, on: datetime.date,
@@ -253,9 +256,12 @@ def assess_requirement(requirement: RequirementFacts, evidence: list[EvidenceFac
                        records_need_approval: bool = False) -> Assessment:
     """The status of one requirement on date `on`, with the reason and the evidence states."""
     warning_end = on + datetime.timedelta(days=warning_days)
-    assessed = [assess_evidence(facts, requirement.renewal_months, on, warning_end,
-                                records_need_approval)
-                for facts in evidence]
+    renewal_months, make = requirement.renewal_months, tuple.__new__
+    assessed = []
+    for facts in evidence:  # assess_evidence, inlined: thousands per checklist
+        end = validity_end(facts, renewal_months)
+        assessed.append(make(AssessedEvidence, (facts, evidence_state(
+            facts, end, on, warning_end, records_need_approval), end)))
     assessed.sort(key=sort_key)
     summaries = summarize(assessed)
     status, reason, valid_until = decide(requirement, summaries)

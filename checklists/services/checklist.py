@@ -86,9 +86,9 @@ def _localized(obj, field: str) -> str:
 
 
 # What the rules need of each link, read in one query from the link's evidence.
-_FACT_COLUMNS = ("requirement_id", "evidence_id", "evidence__title", "evidence__status",
+_FACT_COLUMNS = ("evidence_id", "evidence__title", "evidence__status",
                  "evidence__kind", "evidence__effective_date", "evidence__valid_until",
-                 "evidence__file_check", "evidence__last_reviewed_on")
+                 "evidence__file_check", "evidence__last_reviewed_on", "requirement_id")
 
 
 def _adopted_links(adoption: Adoption):
@@ -102,9 +102,12 @@ def _linked_facts(adoption: Adoption) -> dict[int, list[readiness.EvidenceFacts]
     (one query, whatever the number of links)."""
     rows = _adopted_links(adoption).order_by().values_list(*_FACT_COLUMNS)
     facts: dict[int, list[readiness.EvidenceFacts]] = {}
-    make = readiness.EvidenceFacts._make
-    for requirement_id, *evidence in rows:
-        facts.setdefault(requirement_id, []).append(make(evidence))
+    new, width = tuple.__new__, len(_FACT_COLUMNS) - 1
+    for row in rows:  # 10,000s of rows: no unpacking into lists
+        found = facts.get(row[width])
+        if found is None:
+            found = facts[row[width]] = []
+        found.append(new(readiness.EvidenceFacts, row[:width]))
     return facts
 
 

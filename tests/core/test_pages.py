@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from checklists.models import Adoption, EvidenceLink
 from checklists.services import readiness_state
@@ -154,3 +155,21 @@ def test_checklist_page_runs_the_same_queries_for_10_and_10000_items(signed_in, 
     small = _queries(signed_in, f"/checklists/{adoption.pk}/")
     _link_items(org, qm, adoption, 9990)
     assert _queries(signed_in, f"/checklists/{adoption.pk}/") == small
+
+
+def test_checklist_page_lists_each_requirements_evidence_with_a_link_to_it(signed_in, org, qm,
+                                                                           adoption):
+    from tests.factories import evidence_with_file
+
+    requirement = adoption.referential.requirements.get(ref_id="7.2")
+    item = evidence_with_file(org, qm, title="Registre des formations", kind="record",
+                              status="approved", approved_at=timezone.now(),
+                              effective_date=datetime.date(2026, 1, 5),
+                              valid_until=datetime.date(2099, 6, 30))
+    EvidenceLink.objects.create(evidence=item, requirement=requirement, created_by=qm)
+
+    page = signed_in.get(f"/checklists/{adoption.pk}/?chapter=7",
+                         HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert (f'<li><a class="ref" href="/evidence/{item.pk}/">EV-{item.pk:06d}</a> Registre des '
+            "formations (version 1) — valide, valable jusqu&#x27;au 30 juin 2099</li>") in page

@@ -138,7 +138,8 @@ def test_the_trend_is_an_svg_drawn_on_the_server_with_its_figures_in_a_table(
     page = signed_in.get(f"/structures/{org.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 
     svg = page[page.index("<svg"):page.index("</svg>")]
-    assert 'role="img"' in svg and f'aria-labelledby="trend-title-{adoption.pk} ' in svg
+    assert 'role="img"' in svg and f'aria-labelledby="trend-title-{adoption.pk}"' in svg
+    assert f'aria-describedby="trend-desc-{adoption.pk}"' in svg
     assert (f'<title id="trend-title-{adoption.pk}">État de préparation pour Référentiel '
             "autre, un point par jour</title>") in svg
     assert ("De 25,0 % le 21 décembre 2026 à 62,5 % le 10 janvier 2027, 3 points "
