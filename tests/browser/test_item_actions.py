@@ -15,6 +15,14 @@ from .conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+def _preview_link(page, name):
+    """The "Aperçu" link of a file: named by the word, described by the file's name."""
+    link = page.locator("li", has=page.get_by_role("link", name=name, exact=True)).get_by_role(
+        "link", name="Aperçu", exact=True)
+    expect(link).to_have_accessible_description(name)
+    return link
+
+
 def _requirement_row(page, ref_id):
     return page.locator("table.checklist tbody tr").filter(
         has=page.locator("th .ref", has_text=re.compile(rf"^{re.escape(ref_id)}$")))
@@ -101,7 +109,7 @@ def test_images_and_pdfs_are_previewed_in_the_page(page, live_server, structure,
     item = evidence_item("affichage.png", "plan-competences.pdf")
     sign_in()
     page.goto(f"{live_server.url}/evidence/{item.pk}/")
-    page.get_by_role("link", name="Aperçu affichage.png").click()
+    _preview_link(page, "affichage.png").click()
     image = page.get_by_role("img", name="Aperçu de affichage.png")
     expect(image).to_be_visible()
     # the browser decoded the image it was sent (under the preview's policy)
@@ -110,7 +118,7 @@ def test_images_and_pdfs_are_previewed_in_the_page(page, live_server, structure,
 
     page.get_by_role("link", name="Fermer l'aperçu").click()
     with page.expect_response(re.compile(r"/files/\d+/preview/$")) as served:
-        page.get_by_role("link", name="Aperçu plan-competences.pdf").click()
+        _preview_link(page, "plan-competences.pdf").click()
     assert served.value.status == 200
     expect(page.locator("iframe[title='Aperçu de plan-competences.pdf']")).to_be_visible()
     # framed by our page (frame-ancestors 'self'), not blocked: the frame shows the PDF
