@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from audits import pages as audit_pages
 from audits.api import views as audit_views
 from checklists import (
     evidence_actions,
@@ -95,6 +96,11 @@ urlpatterns = [
     settings_path("exclusions/<int:exclusion_id>/include/", settings_pages.include,
                   "structure-settings-exclusion-include"),
     settings_path("reminders/", policy_pages.reminders, "structure-settings-reminders"),
+    settings_path("audits/", audit_pages.audits, "structure-settings-audits"),
+    settings_path("audits/<int:engagement_id>/", audit_pages.engagement_page,
+                  "structure-settings-engagement"),
+    settings_path("audits/<int:engagement_id>/cancel/", audit_pages.engagement_cancel,
+                  "structure-settings-engagement-cancel"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("evidence/new/", upload_pages.choose_structure, name="evidence-page-choose"),

@@ -23,6 +23,7 @@ SECTIONS = [
     ("requirements", "structure-settings-requirements", _("Own requirements"), Action.VIEW),
     ("populations", "structure-settings-populations", _("Populations"), Action.VIEW),
     ("reminders", "structure-settings-reminders", _("Reminder policy"), Action.VIEW),
+    ("audits", "structure-settings-audits", _("Certification and audits"), Action.VIEW),
 ]
 
 

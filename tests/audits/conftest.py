@@ -1,9 +1,27 @@
-import pytest
+import datetime
 
+import pytest
+import time_machine
+
+from checklists.services import tailoring
 from tests.checklists.conftest import make_referential
+
+# The day the audits tests run on: an audit on 10 February 2027 is ahead.
+TODAY = datetime.datetime(2026, 12, 5, 9, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
 def iso(db):
     referential, _requirements = make_referential()
     return referential
+
+
+@pytest.fixture
+def today():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def adoption(org, qm, iso, today):
+    return tailoring.adopt(qm, org, iso)

@@ -5,7 +5,6 @@ matched with the certificate they maintain, and followed by the adoption's targe
 import datetime
 
 import pytest
-import time_machine
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -17,18 +16,7 @@ from notices.calendar import feed_for
 
 D = datetime.date
 CERTIFICATES, ENGAGEMENTS = "/api/v1/certificates/", "/api/v1/engagements/"
-TODAY = datetime.datetime(2026, 12, 5, 9, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
-
-
-@pytest.fixture
-def adoption(org, qm, iso):
-    return tailoring.adopt(qm, org, iso)
+pytestmark = pytest.mark.usefixtures("today")
 
 
 def certify(api, org, iso, **changes):

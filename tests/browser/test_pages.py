@@ -117,7 +117,8 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
                      f"/structures/{structure.pk}/settings/referentials/{adoption.pk}/exclusions/",
                  "account-preferences": "/account/preferences/",
                  "notifications": "/account/notifications/",
-                 "settings-reminders": f"/structures/{structure.pk}/settings/reminders/"}
+                 "settings-reminders": f"/structures/{structure.pk}/settings/reminders/",
+                 "settings-audits": f"/structures/{structure.pk}/settings/audits/"}
     found = {}
     for name, path in public.items():
         page.goto(live_server.url + path)

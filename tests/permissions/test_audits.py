@@ -24,6 +24,7 @@ from .base import (
 )
 
 CERTIFICATES, ENGAGEMENTS = "/api/v1/certificates/", "/api/v1/engagements/"
+AUDITS_PAGE = "/structures/{org}/settings/audits/"
 
 
 def certificate_create(w):
@@ -71,6 +72,19 @@ ENDPOINTS = [
     Endpoint("engagement-detail", "DELETE", ENGAGEMENTS + "{engagement}/"),
     *(Endpoint(route, "POST", path, "invalid body", data=data)
       for route, path, data in INVALID_WRITES),
+    # the pages, in the structure's settings (forms posted as browsers post them)
+    Endpoint("structure-settings-audits", "GET", AUDITS_PAGE),
+    Endpoint("structure-settings-audits", "POST", AUDITS_PAGE, multipart=True,
+             data=lambda w: {"form": "engagement", "kind": "internal",
+                             "referentials": [w.ids["library_referential"]],
+                             "start_date": "2027-01-11", "end_date": "2027-01-12"}),
+    Endpoint("structure-settings-engagement", "GET", AUDITS_PAGE + "{engagement}/"),
+    Endpoint("structure-settings-engagement", "POST", AUDITS_PAGE + "{engagement}/",
+             multipart=True, data=lambda w: {**engagement_put(w), "certificate": ""}),
+    Endpoint("structure-settings-engagement-cancel", "POST",
+             AUDITS_PAGE + "{engagement}/cancel/"),
+    Endpoint("structure-settings-engagement-cancel", "GET",
+             AUDITS_PAGE + "{engagement}/cancel/"),
 ]
 
 # fmt: off
@@ -90,6 +104,13 @@ MATRIX = {
     # invalid bodies: 403 wherever the role does not allow the write, before validation
     "certificate-list POST invalid body":   (401,  403,   403,        400,            400),
     "engagement-list POST invalid body":    (401,  403,   403,        400,            400),
+    # pages: anonymous visitors sign in first, another structure's audits are 404
+    "structure-settings-audits GET":        (302,  200,   200,        200,            404),
+    "structure-settings-audits POST":       (302,  403,   403,        302,            404),
+    "structure-settings-engagement GET":    (302,  200,   200,        200,            404),
+    "structure-settings-engagement POST":   (302,  403,   403,        302,            404),
+    "structure-settings-engagement-cancel POST": (302, 403, 403,      302,            404),
+    "structure-settings-engagement-cancel GET":  (302, 405, 405,      405,            405),
 }
 # fmt: on
 
@@ -125,7 +146,10 @@ def _certificate_is(**fields):
 
 def _engagement_created(w, response, user):
     engagement = Engagement.objects.get(organization=w.org, kind="internal")
-    assert response.json()["id"] == engagement.pk
+    if response["Content-Type"].startswith("application/json"):
+        assert response.json()["id"] == engagement.pk
+    else:  # the page sends back to the audits, where it is listed
+        assert response["Location"] == f"/structures/{w.org.pk}/settings/audits/"
     # the adoption's target date follows the next audit, now this earlier one
     assert _target(w) == datetime.date(2027, 1, 11)
     _last_events("engagement.create", "referential.adoption_update")
@@ -155,7 +179,28 @@ EFFECTS = {
     "engagement-detail PATCH": _engagement_is(lead_auditor="Paul Durand"),
     "engagement-detail PUT": _engagement_is(end_date=datetime.date(2027, 3, 17), scope="8.5, 9.2"),
     "engagement-detail DELETE": _engagement_cancelled,
+    "structure-settings-audits POST": _engagement_created,
+    "structure-settings-engagement POST": _engagement_is(end_date=datetime.date(2027, 3, 17),
+                                                         scope="8.5, 9.2"),
+    "structure-settings-engagement-cancel POST": _engagement_cancelled,
 }
+
+def _audits_page(endpoint, w, subject, response):
+    """The audits of `org`, with its certificate's cycle; the forms for its quality manager."""
+    text = response.content.decode()
+    assert response["Content-Type"].startswith("text/html") and w.org.name in text
+    assert "AFNOR Certification" in text
+    assert ('name="form" value="certificate"' in text) == (subject == "quality_manager")
+
+
+def _engagement_page(endpoint, w, subject, response):
+    text = response.content.decode()
+    assert w.org.name in text and ("2027-03-15" in text or "15 mars 2027" in text)
+    assert ('name="lead_auditor"' in text) == (subject == "quality_manager")
+
+
+READS = {"structure-settings-audits": _audits_page,
+         "structure-settings-engagement": _engagement_page}
 
 QM, ORG, NOT_THERE = "quality_manager", "organization", "does_not_exist"
 
@@ -209,5 +254,5 @@ class TestAudits(MatrixSuite, CrossStructureSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS,
         options_paths=(CERTIFICATES + "{certificate}/", ENGAGEMENTS + "{engagement}/"),
-        cross_cases=CROSS_CASES, moves=MOVES, filters=FILTERS,
+        cross_cases=CROSS_CASES, moves=MOVES, filters=FILTERS, reads=READS,
     )
