@@ -157,19 +157,24 @@ def exclusions(request, organization_id: int, adoption_id: int):
     organization, adoption = _adoption(request, organization_id, adoption_id, action)
     if request.method != "POST":
         return _exclusions_page(request, organization, adoption)
+    # A row's form changes the justification of an exclusion (`exclude` again, as the API's
+    # PATCH does); its refusals are shown in that row.
+    edited = request.POST.get("edit", "")
+    row = {"refused_for": int(edited)} if edited.isdigit() else {}
     form = ExclusionSerializer(data={"organization": organization.pk, **_filled(
         request.POST, ("requirement", "justification"))}, context={"request": request})
     if not form.is_valid():
         return _exclusions_page(request, organization, adoption, values=request.POST,
-                                field_errors=_invalid(form))
+                                field_errors=_invalid(form), **row)
     data = form.validated_data
     refused = refusals(lambda: tailoring.exclude(request.user, organization,
                                                  data["requirement"], data["justification"]))
     if refused:
         return _exclusions_page(request, organization, adoption, values=request.POST,
-                                refusals=refused)
-    messages.success(request, _("%(ref)s is declared not applicable.")
-                     % {"ref": data["requirement"].ref_id})
+                                refusals=refused, **row)
+    done = (_("The justification of %(ref)s was saved.") if row
+            else _("%(ref)s is declared not applicable."))
+    messages.success(request, done % {"ref": data["requirement"].ref_id})
     return redirect("structure-settings-exclusions", organization.pk, adoption.pk)
 
 

@@ -1,5 +1,6 @@
 """A structure's settings in a real browser, with the keyboard only: the quality manager
-invites a member by e-mail and changes the target audit date of a referential."""
+invites a member by e-mail, changes the target audit date of a referential and the
+justification of an exclusion."""
 
 import datetime
 
@@ -63,3 +64,31 @@ def test_a_quality_manager_invites_and_sets_the_audit_date_with_the_keyboard(
     assert (invitation.email, invitation.role) == ("nouvelle.recrue@example.org", "viewer")
     adoption = Adoption.objects.get(organization=structure)
     assert adoption.target_audit_date == datetime.date(2027, 6, 6)
+
+
+def test_a_justification_is_changed_in_its_row_and_the_page_stays_accessible(
+        page, live_server, structure, sign_in, screenshot):
+    from checklists.models import Exclusion, Requirement
+    from checklists.services import tailoring
+    from tests.browser.test_pages import _blocking_violations
+
+    adoption = structure.adoptions.get()
+    manager = adoption.adopted_by
+    requirement = Requirement.objects.get(referential=adoption.referential, ref_id="8.3")
+    tailoring.exclude(manager, structure, requirement, "Pas de conception.")
+    sign_in()
+    page.goto(f"{live_server.url}/structures/{structure.pk}/settings/referentials/"
+              f"{adoption.pk}/exclusions/")
+    tab_to(page, page.get_by_text("Modifier la justification"))
+    page.keyboard.press("Enter")
+    field = page.get_by_label("Justification de 8.3")
+    tab_to(page, field)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Pas de conception de produits ni de services.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages")).to_have_text("La justification de 8.3 a été enregistrée.")
+    assert Exclusion.objects.get().justification == "Pas de conception de produits ni de services."
+    page.get_by_text("Modifier la justification").click()
+    screenshot("settings-exclusion-edit")
+    assert _blocking_violations(page) == []

@@ -173,12 +173,21 @@ def test_another_structures_referentials_are_not_found(browser_for, org, qm, out
     assert adoption.target_audit_date == datetime.date(2027, 3, 15)
 
 
-def test_a_post_without_the_csrf_token_is_refused(browser_for, org, qm, adoption):
+def test_a_post_without_the_csrf_token_is_refused(browser_for, org, qm, iso, adoption):
+    exclusion = tailoring.exclude(qm, org, iso[1]["8.3"], JUSTIFICATION)
     client = browser_for(qm, csrf=True)
     path = settings(org, f"referentials/{adoption.pk}/")
     assert client.post(path, {"target_audit_date": "2030-01-01"}).status_code == 403
+    assert client.post(settings(org, "referentials/"), {"referential": iso[0].pk}
+                       ).status_code == 403
+    assert client.post(path + "exclusions/", {"edit": exclusion.pk,
+                                              "requirement": iso[1]["8.3"].pk,
+                                              "justification": "x"}).status_code == 403
+    assert client.post(settings(org, f"exclusions/{exclusion.pk}/include/")).status_code == 403
     adoption.refresh_from_db()
     assert adoption.target_audit_date == datetime.date(2027, 3, 15)
+    exclusion.refresh_from_db()
+    assert exclusion.justification == JUSTIFICATION
 
 
 def _own_requirements(qm, org, count):
@@ -211,3 +220,25 @@ def test_an_exclusion_the_referential_no_longer_allows_is_shown_as_not_applied(m
     page = text(manager.get(settings(org, f"referentials/{adoption.pk}/exclusions/")))
     assert "Non appliquée : le référentiel ne permet plus cette exclusion" in page
     assert "Réintégrer" in page
+
+
+def test_a_quality_manager_changes_a_justification_in_its_row(manager, org, qm, iso, adoption):
+    exclusion = tailoring.exclude(qm, org, iso[1]["8.3"], JUSTIFICATION)
+    path = settings(org, f"referentials/{adoption.pk}/exclusions/")
+    new = "Pas de conception de produits ni de services (revu en 2026)."
+    blank = manager.post(path, {"edit": exclusion.pk, "requirement": iso[1]["8.3"].pk,
+                                "justification": " "})
+    assert blank.status_code == 400
+    page = text(blank)
+    assert f'aria-describedby="justification-{exclusion.pk}-errors"' in page
+    assert 'id="exclude-justification-errors"' not in page  # the row's form, not the other
+    assert re.search(r"<details open>", page)
+
+    saved = manager.post(path, {"edit": exclusion.pk, "requirement": iso[1]["8.3"].pk,
+                                "justification": new}, follow=True)
+    assert saved.redirect_chain == [(path, 302)]
+    assert "La justification de 8.3 a été enregistrée." in text(saved)
+    exclusion.refresh_from_db()
+    assert exclusion.justification == new
+    event = AuditEvent.objects.filter(action="requirement.exclude").latest("pk")
+    assert (event.before, event.after["justification"]) == ({"justification": JUSTIFICATION}, new)
