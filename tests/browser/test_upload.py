@@ -1,6 +1,8 @@
 """Adding evidence in a real browser: files dropped on the drop zone (a `drop` event carrying a
 DataTransfer of real files, as a person's drag and drop does) or chosen with its file input,
-each sent in its own request with its own progress bar and result."""
+each sent in its own request with its own progress bar and result. The first test goes on as the
+issue's story does: one of the dropped documents is tagged to ISO 9001 7.2, which turns from
+missing to pending, then covered once the document is approved."""
 
 import base64
 
@@ -10,6 +12,7 @@ from playwright.sync_api import expect
 from evidence.models import EvidenceItem
 from tests.filemakers import make_elf, make_pdf
 
+from .test_item_actions import _status_of_7_2
 from .test_pages import _blocking_violations
 
 pytestmark = pytest.mark.browser
@@ -47,8 +50,9 @@ def test_quality_manager_drops_two_pdfs_and_gets_two_items(page, live_server, st
     titles = page.get_by_label("Titre de la preuve")
     expect(titles).to_have_count(2)
     expect(titles.first).to_have_value("revue de direction 2026")
-    titles.first.fill("Revue de direction 2026")
-    page.get_by_label("Nature de la preuve").select_option("record")
+    titles.first.fill("Procédure de gestion des compétences")
+    # documents to maintain count once approved (records once their file is verified)
+    page.get_by_label("Nature de la preuve").select_option("document")
     page.get_by_role("button", name="Envoyer les fichiers").click()
 
     results = page.locator("li.upload-draft[data-outcome=created]")
@@ -63,10 +67,25 @@ def test_quality_manager_drops_two_pdfs_and_gets_two_items(page, live_server, st
 
     items = EvidenceItem.objects.filter(organization=structure).order_by("pk")
     assert [(item.title, item.kind) for item in items] == [
-        ("Revue de direction 2026", "record"), ("plan-de-formation", "record")]
-    page.get_by_role("link", name="Revue de direction 2026").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Revue de direction 2026")
+        ("Procédure de gestion des compétences", "document"), ("plan-de-formation", "document")]
+    page.get_by_role("link", name="Procédure de gestion des compétences").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Procédure de gestion des compétences")
     expect(page.get_by_role("link", name="revue_de_direction_2026.pdf", exact=True)).to_be_visible()
+    item_page = page.url
+
+    # The issue's path, on from the drop: tag it to ISO 9001 7.2, missing -> pending -> covered.
+    assert _status_of_7_2(page, live_server, structure) == "Manquant"
+    page.goto(item_page)
+    page.get_by_label("Article ou mots de l'exigence").fill("7.2")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("button", name="Lier à ISO 9001:2015 7.2").click()
+    expect(page.locator("#messages")).to_contain_text("Reliée à ISO 9001:2015 7.2.")
+    assert _status_of_7_2(page, live_server, structure) == "En attente"
+    page.goto(item_page)
+    page.get_by_role("button", name="Approuver").click()
+    expect(page.locator("#messages")).to_contain_text("Approuvée")
+    assert _status_of_7_2(page, live_server, structure) == "Couvert"
 
 
 def test_a_renamed_executable_is_reported_and_the_pdf_beside_it_kept(page, live_server,
