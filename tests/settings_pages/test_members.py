@@ -136,3 +136,23 @@ def test_list_pages_run_the_same_queries_for_3_and_30_rows(manager, org, qm, pat
     small = queries(manager, settings(org, path))
     grow(27)
     assert queries(manager, settings(org, path)) == small
+
+
+def _sections(page: str) -> list[str]:
+    nav = re.search(r'<nav class="settings-nav".*?</nav>', page, re.S).group(0)
+    return re.findall(r'href="/structures/\d+/settings/([a-z]+)/"', nav)
+
+
+def test_the_navigation_shows_each_person_the_sections_they_may_open(browser_for, manager, org,
+                                                                     contributor):
+    shown = _sections(text(manager.get(settings(org, "members/"))))
+    assert shown[:3] == ["members", "invitations", "referentials"] and "reminders" in shown
+    assert _sections(text(browser_for(contributor).get(settings(org, "members/")))) == [
+        section for section in shown if section != "invitations"]
+
+
+def test_the_pages_speak_english_too(browser_for, org, qm, contributor):
+    client = browser_for(qm)
+    page = text(client.get(settings(org, "members/"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "<h1>Members and roles</h1>" in page
+    assert re.search(r"contributrice</th>.*?Contributor", page, re.S)
