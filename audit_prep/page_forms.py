@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
 
+from .api.errors import ApiError
+
 
 def error_messages(detail: Any) -> list[str]:
     """Every message of a refusal's detail (a string, a list or a dict of them, nested), in
@@ -41,3 +43,25 @@ def refusals(call: Callable[[], Any]) -> list[str]:
         return error_messages(refusal.message_dict if hasattr(refusal, "error_dict")
                               else refusal.messages)
     return []
+
+
+def import_refusals(read: Callable[[], Any], save: Callable[[Any], Any]
+                    ) -> tuple[list[str], list[dict]]:
+    """An import from a file as a page runs it: `read()` gives the rows (or raises the API's
+    refusal, whose `details["rows"]` lists every problem of every row), `save(rows)` writes
+    them. Returns (the refusal's messages, the problems of the rows as {row, column, message}),
+    both empty on success."""
+    problems: list[dict] = []
+
+    def run():
+        try:
+            rows = read()
+        except ApiError as error:
+            problems.extend({"row": problem["row"],
+                             "column": problem.get("column", problem.get("field", "")),
+                             "message": problem["message"]}
+                            for problem in error.details.get("rows", []))
+            raise
+        save(rows)
+
+    return refusals(run), problems

@@ -10,6 +10,7 @@ from checklists import (
     evidence_edit,
     evidence_pages,
     evidence_tagging,
+    requirement_pages,
     settings_pages,
 )
 from checklists import pages as checklist_pages
@@ -22,6 +23,7 @@ from notices import pages as notice_pages
 from notices import policy_pages
 from notices import views as notice_views
 from notices.api import views as notice_api
+from populations import pages as population_pages
 from populations.api import views as population_views
 
 from . import health, invitation_pages, member_pages, pages, views
@@ -101,6 +103,26 @@ urlpatterns = [
                   "structure-settings-engagement"),
     settings_path("audits/<int:engagement_id>/cancel/", audit_pages.engagement_cancel,
                   "structure-settings-engagement-cancel"),
+    settings_path("requirements/", requirement_pages.requirements,
+                  "structure-settings-requirements"),
+    settings_path("requirements/import/", requirement_pages.requirement_import,
+                  "structure-settings-requirements-import"),
+    settings_path("requirements/<int:requirement_id>/", requirement_pages.requirement_edit,
+                  "structure-settings-requirement"),
+    settings_path("requirements/<int:requirement_id>/retire/",
+                  requirement_pages.requirement_retire, "structure-settings-requirement-retire"),
+    settings_path("populations/", population_pages.populations,
+                  "structure-settings-populations"),
+    settings_path("populations/<int:population_id>/", population_pages.population,
+                  "structure-settings-population"),
+    settings_path("populations/<int:population_id>/delete/", population_pages.population_delete,
+                  "structure-settings-population-delete"),
+    settings_path("populations/<int:population_id>/import/", population_pages.population_import,
+                  "structure-settings-population-import"),
+    settings_path("populations/<int:population_id>/members/<int:member_id>/",
+                  population_pages.member_edit, "structure-settings-member"),
+    settings_path("populations/<int:population_id>/members/<int:member_id>/delete/",
+                  population_pages.member_delete, "structure-settings-member-delete"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("evidence/new/", upload_pages.choose_structure, name="evidence-page-choose"),

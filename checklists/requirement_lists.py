@@ -7,8 +7,10 @@ import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
+from audit_prep.api.errors import ApiError
 from audit_prep.text import CODE as UNSAFE_CODE
 from audit_prep.text import first_unsafe, unsafe_message
+from evidence.filetypes import inspect_table
 
 MAX_ROWS = 2000
 
@@ -65,6 +67,18 @@ def _table_from_xlsx(fileobj) -> list[list[str]]:
                 if any(c not in (None, "") for c in row)]
     finally:
         workbook.close()
+
+
+def read_upload(upload) -> list[dict]:
+    """The rows of an uploaded list (the API's import and the settings page's): the file is
+    inspected like any upload, must be CSV or XLSX, and every row is checked; raises ApiError
+    (`list_invalid` with every problem of every row in `details["rows"]`)."""
+    inspection = inspect_table(upload, _("Send a CSV or XLSX list."), "list_format")
+    try:
+        return read_rows(upload, inspection.mime_type)
+    except ListError as error:
+        raise ApiError(_("The list has errors; nothing was imported."), code="list_invalid",
+                       details={"rows": error.problems}) from error
 
 
 def read_rows(fileobj, mime_type: str) -> list[dict]:

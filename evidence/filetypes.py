@@ -10,6 +10,7 @@ import magic
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit_prep.api.errors import ApiError
 from audit_prep.text import strip_unsafe
 
 # libmagic reads up to 1 MiB by default; OOXML needs well past the first 2 KiB to be recognised.
@@ -196,3 +197,19 @@ def inspect_file(fileobj, raw_name: str, size: int) -> Inspection:
     elif mime_type in OOXML_TYPES:
         _check_ooxml(fileobj)
     return Inspection(name=name, extension=extension, mime_type=mime_type)
+
+
+TABLE_EXTENSIONS = ("csv", "txt", "xlsx")
+
+
+def inspect_table(upload, wrong_type, code: str) -> Inspection:
+    """An uploaded CSV or XLSX file to be read as a table (a requirement list, a population's
+    members): inspected like any upload; an ApiError with the file's refusal, or with
+    `wrong_type` (and `code`) when it is another accepted type."""
+    try:
+        inspection = inspect_file(upload, upload.name, upload.size)
+    except FileRejected as rejected:
+        raise ApiError(rejected.reason.label, code=rejected.reason.value) from rejected
+    if inspection.extension not in TABLE_EXTENSIONS:
+        raise ApiError(wrong_type, code=code)
+    return inspection

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from audit_prep.api.errors import ApiError
+from evidence.filetypes import inspect_table
+
 from .models import EARLIEST_DATE, INITIALS_PATTERN, LATEST_DATE, REFERENCE_PATTERN
 
 MAX_ROWS = 5000
@@ -219,6 +222,19 @@ def _row_values(number: int, cells, columns: dict[str, int], problems: list) -> 
         problems.append(problem(number, "", "value_without_column", _(
             "A value is written in a column without a header.")))
     return values
+
+
+def read_upload(upload) -> list[MemberRow]:
+    """The members of an uploaded file (the API's import and the population page's): the file
+    is inspected like any upload, must be CSV or XLSX, and every row is checked; raises
+    ApiError (`member_file_invalid` with every problem of every row in `details["rows"]`)."""
+    inspection = inspect_table(upload, _("Send a CSV or XLSX file."), "member_file_format")
+    upload.seek(0)
+    try:
+        return read_members(upload, inspection.extension == "xlsx", upload.size)
+    except MemberFileError as error:
+        raise ApiError(_("The file has errors; nothing was imported."),
+                       code="member_file_invalid", details={"rows": error.problems}) from error
 
 
 def read_members(handle, is_xlsx: bool, size: int) -> list[MemberRow]:

@@ -10,13 +10,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from audit_prep import access, audit
-from audit_prep.api.errors import ApiError
 from audit_prep.api.filters import id_filterset
 from audit_prep.api.schema import file_responses, path_choice
 from audit_prep.api.viewsets import ScopedViewSet, named_ids
 from audit_prep.models import Organization
 from audit_prep.roles import Action
-from evidence.filetypes import FileRejected, inspect_file
 from evidence.models import EvidenceItem
 
 from .. import exports, requirement_lists
@@ -85,11 +83,7 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request):
         serializer = OwnRequirementSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        organization = data.pop("organization")
-        referential = data.pop("referential", None)
-        requirement = own_requirements.add_requirement(
-            request.user, organization, {**data, "parent": data.get("parent", "")}, referential)
+        requirement = own_requirements.add_validated(request.user, serializer.validated_data)
         return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
@@ -104,18 +98,7 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                                      context={"request": request})
         serializer.is_valid(raise_exception=True)
         organization = serializer.validated_data["organization"]
-        upload = serializer.validated_data["file"]
-        try:
-            inspection = inspect_file(upload, upload.name, upload.size)
-        except FileRejected as rejected:
-            raise ApiError(rejected.reason.label, code=rejected.reason.value) from rejected
-        if inspection.extension not in ("csv", "txt", "xlsx"):
-            raise ApiError(_("Send a CSV or XLSX list."), code="list_format")
-        try:
-            rows = requirement_lists.read_rows(upload, inspection.mime_type)
-        except requirement_lists.ListError as error:
-            raise ApiError(_("The list has errors; nothing was imported."), code="list_invalid",
-                           details={"rows": error.problems}) from error
+        rows = requirement_lists.read_upload(serializer.validated_data["file"])
         added, changed = own_requirements.upsert_own_requirements(
             request.user, organization, rows, serializer.validated_data.get("referential"))
         return Response({"added": added, "changed": changed, "rows": len(rows)},

@@ -102,6 +102,28 @@ def upsert_own_requirements(actor, organization, rows: list[dict],
     Without `referential` (or with the structure's own list) the rows go to its own list; with
     an adopted template, under the template's nodes. Rows are validated by the caller; a
     parent is a ref_id of the template's nodes or of the structure's rows, given first."""
+    added, changed = _upsert(actor, organization, rows, referential)
+    return len(added), len(changed)
+
+
+def import_report(actor, organization, rows: list[dict],
+                  referential: Referential | None = None) -> list[dict]:
+    """`upsert_own_requirements`, then what became of each row: its line in the file (the
+    header is line 1), reference, name and result (created, updated or unchanged)."""
+    added, changed = (set(urns) for urns in _upsert(actor, organization, rows, referential))
+    target, owner = _target(actor, organization, referential)
+    report = []
+    for line, row in enumerate(rows, start=2):
+        urn = _urn(target, owner, row["ref_id"])
+        report.append({"line": line, "ref_id": row["ref_id"], "name": row["name_fr"],
+                       "result": "created" if urn in added else "updated" if urn in changed
+                       else "unchanged"})
+    return report
+
+
+def _upsert(actor, organization, rows: list[dict],
+            referential: Referential | None) -> tuple[list[str], list[str]]:
+    """The URNs added and changed."""
     access.require(actor, Action.MANAGE_REFERENTIALS, organization.pk)
     added, changed = [], []
     with transaction.atomic():
@@ -136,7 +158,17 @@ def upsert_own_requirements(actor, organization, rows: list[dict],
                      after={"added": len(added), "changed": len(changed), "rows": len(rows),
                             "urns_added": added, "urns_changed": changed})
         vault_changed.send(sender=Requirement, organization_id=organization.pk)
-    return len(added), len(changed)
+    return added, changed
+
+
+def add_validated(actor, data: dict) -> Requirement:
+    """`add_requirement` with the fields of `OwnRequirementSerializer` (the API's and the
+    settings page's form)."""
+    data = dict(data)
+    organization = data.pop("organization")
+    referential = data.pop("referential", None)
+    return add_requirement(actor, organization, {**data, "parent": data.get("parent", "")},
+                           referential)
 
 
 def add_requirement(actor, organization, row: dict,

@@ -1,5 +1,4 @@
 from django.db.models import Count
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -7,14 +6,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from audit_prep import access
-from audit_prep.api.errors import ApiError
 from audit_prep.api.filters import id_filterset
 from audit_prep.api.viewsets import ScopedViewSet, named_ids
 from audit_prep.roles import Action
-from evidence.filetypes import FileRejected, inspect_file
 from evidence.models import EvidenceItem
 
-from ..member_files import MemberFileError, read_members
+from ..member_files import read_upload
 from ..models import EvidenceMember, Member, Population
 from ..services import evidence_members, members
 from .serializers import (
@@ -60,20 +57,7 @@ class PopulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         population = self.get_object()
         serializer = MemberImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        try:
-            inspection = inspect_file(upload, upload.name, upload.size)
-        except FileRejected as rejected:
-            raise ApiError(rejected.reason.label, code=rejected.reason.value) from rejected
-        if inspection.extension not in ("csv", "txt", "xlsx"):
-            raise ApiError(_("Send a CSV or XLSX file."), code="member_file_format")
-        upload.seek(0)
-        try:
-            rows = read_members(upload, inspection.extension == "xlsx", upload.size)
-        except MemberFileError as error:
-            raise ApiError(_("The file has errors; nothing was imported."),
-                           code="member_file_invalid", details={"rows": error.problems}
-                           ) from error
+        rows = read_upload(serializer.validated_data["file"])
         result = members.import_members(request.user, population, rows)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 

@@ -123,6 +123,13 @@ class ImportResult:
     updated: int
     unchanged: int
     kept: int  # members of the population that the file does not list: kept as they are
+    added_references: frozenset[str] = frozenset()
+    updated_references: frozenset[str] = frozenset()
+
+    def result_of(self, reference: str) -> str:
+        """What became of the file's row of `reference`: created, updated or unchanged."""
+        return ("created" if reference in self.added_references
+                else "updated" if reference in self.updated_references else "unchanged")
 
     def as_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
@@ -154,10 +161,12 @@ def import_members(actor, population: Population, rows: list[MemberRow]) -> Impo
                                    batch_size=500)
         listed = {row.reference for row in rows}
         result = ImportResult(len(new), len(changed), len(rows) - len(new) - len(changed),
-                              sum(1 for reference in existing if reference not in listed))
+                              sum(1 for reference in existing if reference not in listed),
+                              frozenset(m.reference for m in new),
+                              frozenset(m.reference for m in changed))
         audit.record(actor, "population.import", population, after={
-            **result.as_dict(), "added_references": sorted(m.reference for m in new),
-            "updated_references": sorted(m.reference for m in changed)})
+            **result.as_dict(), "added_references": sorted(result.added_references),
+            "updated_references": sorted(result.updated_references)})
         _changed(population.organization_id)
     return result
 

@@ -89,6 +89,20 @@ def test_keyboard_reaches_the_content_first(page, live_server, structure):
     expect(page.locator("main")).to_be_focused()
 
 
+def _population(structure):
+    """A population of the structure with one member (its settings page lists them)."""
+    import datetime
+
+    from populations.models import Member, Population
+
+    population = Population.objects.create(
+        organization=structure, kind="employees_in_pathway",
+        created_by=structure.memberships.get().user)
+    Member.objects.create(population=population, reference="1001", initials="AB",
+                          entry_date=datetime.date(2026, 1, 5))
+    return population
+
+
 def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, structure,
                                                          sign_in, screenshot, evidence_item):
     refused = []
@@ -118,7 +132,11 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
                  "account-preferences": "/account/preferences/",
                  "notifications": "/account/notifications/",
                  "settings-reminders": f"/structures/{structure.pk}/settings/reminders/",
-                 "settings-audits": f"/structures/{structure.pk}/settings/audits/"}
+                 "settings-audits": f"/structures/{structure.pk}/settings/audits/",
+                 "settings-requirements": f"/structures/{structure.pk}/settings/requirements/",
+                 "settings-populations": f"/structures/{structure.pk}/settings/populations/",
+                 "settings-population": f"/structures/{structure.pk}/settings/populations/"
+                                        f"{_population(structure).pk}/"}
     found = {}
     for name, path in public.items():
         page.goto(live_server.url + path)

@@ -18,6 +18,7 @@ from . import (
     test_evidence_pages,
     test_notices_and_workers,
     test_populations,
+    test_settings_lists,
     test_settings_pages,
     test_tokens,
 )
@@ -29,7 +30,8 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
          test_checklists.TestChecklists.area, test_notices_and_workers.TestNotices.area,
          test_populations.TestPopulations.area, test_tokens.TestTokens.area,
          test_settings_pages.TestSettingsPages.area,
-         test_audits.TestAudits.area)
+         test_audits.TestAudits.area,
+         test_settings_lists.TestSettingsLists.area)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others
 # are not part of the API (admin, language switch, browsable-API login are includes, not routes
