@@ -15,6 +15,7 @@ from audit_prep.page_forms import error_messages, refusals
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 from checklists.models import Adoption
+from checklists.references import checklist_path
 
 from . import cycle, services
 from .api.serializers import CertificateSerializer, EngagementSerializer
@@ -128,8 +129,12 @@ def _engagement_page(request, organization, engagement, values=None, **context):
     failed = bool(context.get("refusals") or context.get("field_errors"))
     chosen = (values.getlist("referentials") if values is not None else
               [str(referential.pk) for referential in engagement.referentials.all()])
+    adopted = dict(Adoption.objects.filter(organization=organization).values_list(
+        "referential_id", "pk"))
+    checklists = [(referential, checklist_path(adopted[referential.pk], engagement.start_date))
+                  for referential in engagement.referentials.all() if referential.pk in adopted]
     return render(request, "audits/pages/engagement.html", frame(
-        organization, SECTION, request.user, MANAGE, engagement=engagement,
+        organization, SECTION, request.user, MANAGE, engagement=engagement, checklists=checklists,
         adopted=_adopted(organization), kinds=EngagementKind.choices, chosen=chosen,
         values=_initial(engagement) if values is None else values,
         certificates=Certificate.objects.filter(organization=organization)

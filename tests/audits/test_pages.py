@@ -113,3 +113,12 @@ def test_the_page_runs_the_same_queries_whatever_the_number_of_audits(org, qm, i
     with CaptureQueriesContext(connection) as many:
         assert client.get(page(org)).status_code == 200
     assert len(many) == len(few)
+
+
+def test_an_audits_page_leads_to_the_checklist_on_its_first_day(org, qm, iso, adoption):
+    audit = services.create_engagement(qm, org, {
+        "kind": "internal", "referentials": [iso], "start_date": D(2027, 1, 11),
+        "end_date": D(2027, 1, 12)})
+    text = browser(qm).get(f"{page(org)}{audit.pk}/").content.decode()
+    assert f'href="/checklists/{adoption.pk}/?date=2027-01-11"' in text
+    assert 'value="2027-01-12"' in text  # the form shows the audit as recorded

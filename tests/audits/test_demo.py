@@ -1,0 +1,42 @@
+"""The demo structure comes with its certification: a certificate decided nine months ago and
+its first surveillance audit planned on the demo's audit date, recorded once."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from audit_prep.models import Membership, Organization
+from audit_prep.roles import Role
+from audits.models import Certificate, Engagement
+from checklists.demo import DEMO_SLUG
+from checklists.models import Adoption
+
+
+@pytest.fixture
+def seeded(settings, tmp_path, media_root, db):
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return Organization.objects.get(slug=DEMO_SLUG)
+
+
+def test_the_demo_has_a_certificate_and_its_first_surveillance_planned(seeded):
+    certificate = Certificate.objects.get(organization=seeded)
+    surveillance = Engagement.objects.get(organization=seeded, kind="surveillance_1")
+    adoption = Adoption.objects.get(organization=seeded, referential=certificate.referential)
+    assert surveillance.certificate == certificate  # matched with the certificate it maintains
+    assert surveillance.start_date == adoption.target_audit_date > timezone.localdate()
+    assert Engagement.objects.filter(organization=seeded, kind="stage_2",
+                                     end_date__lt=certificate.decision_date).exists()
+
+    qm = Membership.objects.get(organization=seeded, role=Role.QUALITY_MANAGER).user
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(qm)
+    text = client.get(f"/structures/{seeded.pk}/settings/audits/").content.decode()
+    assert "AFNOR Certification" in text and 'status-milestone-planned">planifié' in text
+
+
+def test_seeding_again_records_nothing_twice(seeded):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Certificate.objects.filter(organization=seeded).count() == 1
+    assert Engagement.objects.filter(organization=seeded).count() == 2
