@@ -92,3 +92,27 @@ def test_a_justification_is_changed_in_its_row_and_the_page_stays_accessible(
     page.get_by_text("Modifier la justification").click()
     screenshot("settings-exclusion-edit")
     assert _blocking_violations(page) == []
+
+
+def test_refusals_and_the_removal_confirmation_are_accessible(page, live_server, structure,
+                                                             sign_in):
+    from audit_prep.models import Membership
+    from tests.browser.test_pages import _blocking_violations
+
+    own = Membership.objects.get(organization=structure)
+    sign_in()
+    page.goto(f"{live_server.url}/structures/{structure.pk}/settings/members/")
+    page.get_by_label("Rôle de qualite").select_option("viewer")
+    page.get_by_role("button", name="Changer le rôle").click()
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_have_text("Une structure garde au moins un responsable qualité.")
+    expect(page.get_by_label("Rôle de qualite")).to_have_attribute("aria-invalid", "true")
+    assert _blocking_violations(page) == []
+
+    page.get_by_role("link", name="Retirer qualite").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Retirer un membre")
+    assert _blocking_violations(page) == []
+    page.get_by_role("button", name="Retirer le membre").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Une structure garde au moins un responsable qualité.")
+    assert Membership.objects.get(pk=own.pk).role == "quality_manager"
