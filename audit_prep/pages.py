@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from . import access
-from .models import Membership
+from .models import Membership, UserPreference
 
 # Software whose files the service sends to browsers, with the licence each is shipped under.
 SHIPPED_SOFTWARE = [
@@ -23,7 +23,10 @@ def account(request):
     """The signed-in user's account: who they are and their role in each structure."""
     memberships = (access.scope(Membership.objects.filter(user=request.user), request.user)
                    .select_related("organization").order_by("organization__name"))
-    return render(request, "audit_prep/pages/account.html", {"memberships": memberships})
+    refused = (UserPreference.objects.filter(user=request.user)
+               .values_list("email_refused", flat=True).first())
+    return render(request, "audit_prep/pages/account.html",
+                  {"memberships": memberships, "email_refused": refused})
 
 
 def licences(request):

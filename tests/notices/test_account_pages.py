@@ -58,6 +58,9 @@ def test_the_refused_address_notice_is_shown_and_cleared(signed_in, qm):
     preference = preference_of(qm)
     preference.email_refused = "qualite@example.org"
     preference.save()
+    account = signed_in.get("/account/").content.decode()
+    assert "Le serveur de messagerie a refusé qualite@example.org" in account
+    assert 'href="/account/preferences/"' in account
     text = signed_in.get("/account/preferences/").content.decode()
     assert ("Le serveur de messagerie a refusé l’adresse "
             "<strong>qualite@example.org</strong>") in text
@@ -66,6 +69,7 @@ def test_the_refused_address_notice_is_shown_and_cleared(signed_in, qm):
     assert response.status_code == 302
     assert UserPreference.objects.get(user=qm).email_refused == ""
     assert "qualite@example.org" not in signed_in.get("/account/preferences/").content.decode()
+    assert "Le serveur de messagerie a refusé" not in signed_in.get("/account/").content.decode()
 
 
 def test_the_calendar_address_is_shown_and_regenerated(signed_in, qm, client, settings):
