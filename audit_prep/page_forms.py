@@ -8,9 +8,11 @@ API: a 403 or a 404 page, never a message on the form."""
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import ngettext
 from rest_framework import exceptions
 
 from .api.errors import ApiError
@@ -65,3 +67,13 @@ def import_refusals(read: Callable[[], Any], save: Callable[[Any], Any]
         save(rows)
 
     return refusals(run), problems
+
+
+def announce_import(request, report: list[dict]) -> None:
+    """Say in the page's messages what an import did, from its report (rows with `result`)."""
+    counts = {result: sum(1 for row in report if row["result"] == result)
+              for result in ("created", "updated", "unchanged")}
+    messages.success(request, ngettext(
+        "%(count)d row imported: %(created)d created, %(updated)d updated, %(unchanged)d "
+        "unchanged.", "%(count)d rows imported: %(created)d created, %(updated)d updated, "
+        "%(unchanged)d unchanged.", len(report)) % {"count": len(report), **counts})

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from audit_prep import access
 from audit_prep.i18n import active_language
 from audit_prep.models import Organization
-from audit_prep.page_forms import error_messages, import_refusals, refusals
+from audit_prep.page_forms import announce_import, error_messages, import_refusals, refusals
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 from populations.models import PopulationKind
@@ -175,5 +175,7 @@ def requirement_import(request, organization_id: int):
             request.user, organization, rows, serializer.validated_data.get("referential"))))
     rows = [{"line": row["line"], "cells": [row["ref_id"], row["name"]], "result": row["result"]}
             for row in report]
+    if not refused:
+        announce_import(request, rows)
     return _requirements_page(request, organization, 400 if refused else 200, refusals=refused,
                               problems=problems, report_columns=REPORT_COLUMNS, report=rows)

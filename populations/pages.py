@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from audit_prep import access
 from audit_prep.models import Organization
-from audit_prep.page_forms import error_messages, import_refusals, refusals
+from audit_prep.page_forms import announce_import, error_messages, import_refusals, refusals
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 
@@ -193,6 +193,8 @@ def population_import(request, organization_id: int, population_id: int):
         {"line": row.row, "cells": [row.reference, row.initials],
          "result": result.result_of(row.reference)}
         for rows, result in results for row in rows]
+    if not refused:
+        announce_import(request, report)
     return _members_page(request, organization, found, 400 if refused else 200,
                          refusals=refused, problems=problems, report=report,
                          report_columns=REPORT_COLUMNS,

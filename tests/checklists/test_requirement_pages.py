@@ -131,6 +131,8 @@ def test_an_import_reports_each_row(signed_in, org, qm):
     assert [("A1" in rows[0], "Mise à jour" in rows[0]), ("A2" in rows[1], "Création" in rows[1]),
             ("A3" in rows[2], "Sans changement" in rows[2])] == [(True, True)] * 3
     assert ">2</td>" in rows[0] and ">4</td>" in rows[2]  # the file's lines
+    assert ("3 lignes importées : 1 créée(s), 1 mise(s) à jour, 1 sans changement."
+            in text)
     assert Requirement.objects.get(referential__organization=org, ref_id="A1").name_fr == \
         "Nouveau nom"
 

@@ -126,6 +126,7 @@ def test_an_import_reports_each_row(signed_in, org, qm, population):
     assert [("1001" in rows[0], "Sans changement" in rows[0]), ("1002" in rows[1], "Mise à jour" in
             rows[1]), ("1003" in rows[2], "Création" in rows[2])] == [(True, True)] * 3
     assert "1 membre absent du fichier est conservé tel quel." in text
+    assert "3 lignes importées : 1 créée(s), 1 mise(s) à jour, 1 sans changement." in text
     assert Member.objects.get(population=population, reference="1002").initials == "EF"
     event = AuditEvent.objects.get(actor=qm, action="population.import")
     assert (event.after["added"], event.after["updated"]) == (1, 1)
