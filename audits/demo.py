@@ -26,21 +26,23 @@ def seed() -> None:
     if adoption is None or Certificate.objects.filter(organization=organization).exists():
         return
     qm = Membership.objects.filter(organization=organization,
-                                   role=Role.QUALITY_MANAGER).first().user
+                                   role=Role.QUALITY_MANAGER).select_related("user").first()
+    if qm is None:
+        return
     decided = timezone.localdate() - datetime.timedelta(days=270)
-    services.create_certificate(qm, organization, adoption.referential, {
+    services.create_certificate(qm.user, organization, adoption.referential, {
         "certification_body": CERTIFICATION_BODY, "number": "FR-2026-00427",
         "decision_date": decided,
         "expiry_date": decided + relativedelta(years=3) - datetime.timedelta(days=1),
         "scope": "Mise à disposition de personnel auprès de particuliers, d'entreprises et de "
                  "collectivités ; accompagnement socioprofessionnel des salariés en parcours."})
     stage_2 = decided - datetime.timedelta(days=35)
-    services.create_engagement(qm, organization, {
+    services.create_engagement(qm.user, organization, {
         "kind": EngagementKind.STAGE_2, "referentials": [adoption.referential],
         "start_date": stage_2, "end_date": stage_2 + datetime.timedelta(days=1),
         "certification_body": CERTIFICATION_BODY, "lead_auditor": "Claire Martin"})
     start = adoption.target_audit_date or timezone.localdate() + datetime.timedelta(days=90)
-    services.create_engagement(qm, organization, {
+    services.create_engagement(qm.user, organization, {
         "kind": EngagementKind.SURVEILLANCE_1, "referentials": [adoption.referential],
         "start_date": start, "end_date": start, "lead_auditor": "Claire Martin",
         "scope": "4.4, 7.2, 8.5, 9.2, 9.3, 10.2"})
