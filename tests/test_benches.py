@@ -50,7 +50,7 @@ def _run(*args: str, timeout: float) -> subprocess.CompletedProcess:
 
 def test_benches_are_found():
     assert {path.name for path in BENCHES} >= {"upload_memory.py", "verification.py",
-                                               "import_referential.py"}
+                                               "import_referential.py", "pages.py"}
 
 
 @pytest.mark.integration
