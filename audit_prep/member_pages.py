@@ -16,7 +16,7 @@ from .api.invitations import InvitationSerializer
 from .api.serializers import MembershipSerializer
 from .invitations import services as invitations
 from .models import Invitation, InvitationStatus, Membership, Organization
-from .page_forms import error_messages, refusals
+from .page_forms import error_messages, field_errors, refusals
 from .roles import Action, Role
 from .structure_settings import frame, structure
 
@@ -120,8 +120,8 @@ def invitations_page(request, organization_id: int):
                                       "role": request.POST.get("role", "")},
                                 context={"request": request})
     if not form.is_valid():
-        return _invitations_page(request, organization, values=request.POST, field_errors={
-            name: error_messages(errors) for name, errors in form.errors.items()})
+        return _invitations_page(request, organization, values=request.POST,
+                                 field_errors=field_errors(form))
     data = form.validated_data
     refused = refusals(lambda: invitations.invite(request.user, organization, data["email"],
                                                   data["role"]))

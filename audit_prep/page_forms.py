@@ -31,6 +31,17 @@ def error_messages(detail: Any) -> list[str]:
     return [str(getattr(detail, "message", detail))]
 
 
+def field_errors(form) -> dict[str, list[str]]:
+    """The messages of a serializer's validation errors, by field (to show beside each)."""
+    return {name: error_messages(errors) for name, errors in form.errors.items()}
+
+
+def filled(post, names) -> dict:
+    """The fields of a posted form that were filled in: an empty one is left to the
+    serializer's default, as a field absent from an API body is."""
+    return {name: post[name] for name in names if post.get(name, "") != ""}
+
+
 def refusals(call: Callable[[], Any]) -> list[str]:
     """Run `call`; the messages of the validation refusal it raised, or [] when it succeeded."""
     try:

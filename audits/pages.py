@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit_prep.page_forms import error_messages, refusals
+from audit_prep.page_forms import field_errors, filled, refusals
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 from checklists.models import Adoption
@@ -30,14 +30,10 @@ ENGAGEMENT_FIELDS = ("kind", "certificate", "start_date", "end_date", "certifica
 
 def _form_data(post, names) -> dict:
     """The filled fields of a form, as an API body (an empty field is not given)."""
-    data = {name: post[name] for name in names if post.get(name, "") != ""}
+    data = filled(post, names)
     if "referentials" in post:
         data["referentials"] = post.getlist("referentials")
     return data
-
-
-def _invalid(form) -> dict[str, list[str]]:
-    return {name: error_messages(errors) for name, errors in form.errors.items()}
 
 
 def _adopted(organization):
@@ -82,7 +78,7 @@ def _record(request, organization):
     which = "certify" if isinstance(form, CertificateSerializer) else "plan"
     context = {f"{which}_values": request.POST}
     if not form.is_valid():
-        return _audits_page(request, organization, **{f"{which}_errors": _invalid(form)},
+        return _audits_page(request, organization, **{f"{which}_errors": field_errors(form)},
                             **context)
     data = dict(form.validated_data)
     data.pop("organization")
@@ -160,7 +156,7 @@ def engagement_page(request, organization_id: int, engagement_id: int):
                                 context={"request": request})
     if not form.is_valid():
         return _engagement_page(request, organization, engagement, values=request.POST,
-                                field_errors=_invalid(form))
+                                field_errors=field_errors(form))
     refused = refusals(lambda: services.update_engagement(request.user, engagement,
                                                           dict(form.validated_data)))
     if refused:

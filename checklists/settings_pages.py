@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from audit_prep import access
 from audit_prep.models import Organization
-from audit_prep.page_forms import error_messages, refusals
+from audit_prep.page_forms import field_errors, filled, refusals
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 
@@ -28,16 +28,6 @@ SECTION, MANAGE = "referentials", Action.MANAGE_REFERENTIALS
 
 def _language() -> str:
     return "en" if get_language() == "en" else "fr"
-
-
-def _filled(post, names) -> dict:
-    """The fields of a form that were filled in (an empty one is left to the serializer's
-    default, as a field absent from an API body is)."""
-    return {name: post[name] for name in names if post.get(name, "") != ""}
-
-
-def _invalid(form) -> dict[str, list[str]]:
-    return {name: error_messages(errors) for name, errors in form.errors.items()}
 
 
 def _referentials_page(request, organization: Organization, **context):
@@ -63,12 +53,12 @@ def referentials(request, organization_id: int):
     if request.method != "POST":
         return _referentials_page(request, structure(request.user, organization_id))
     organization = structure(request.user, organization_id, MANAGE)
-    form = AdoptionSerializer(data={"organization": organization.pk, **_filled(
+    form = AdoptionSerializer(data={"organization": organization.pk, **filled(
         request.POST, ("referential", "target_audit_date", "warning_days"))},
         context={"request": request})
     if not form.is_valid():
         return _referentials_page(request, organization, values=request.POST,
-                                  field_errors=_invalid(form))
+                                  field_errors=field_errors(form))
     data, adopted = form.validated_data, []
     refused = refusals(lambda: adopted.append(tailoring.adopt(
         request.user, organization, data["referential"], data.get("target_audit_date"),
@@ -108,11 +98,11 @@ def adoption_page(request, organization_id: int, adoption_id: int):
         return _adoption_page(request, organization, adoption)
     # An empty date clears it (null in the API); an empty window keeps the current one.
     data = {"target_audit_date": request.POST.get("target_audit_date") or None,
-            **_filled(request.POST, ("warning_days",))}
+            **filled(request.POST, ("warning_days",))}
     form = AdoptionSerializer(adoption, data=data, partial=True, context={"request": request})
     if not form.is_valid():
         return _adoption_page(request, organization, adoption, values=request.POST,
-                              field_errors=_invalid(form))
+                              field_errors=field_errors(form))
     refused = refusals(lambda: tailoring.update_adoption(request.user, adoption,
                                                          dict(form.validated_data)))
     if refused:
@@ -161,11 +151,11 @@ def exclusions(request, organization_id: int, adoption_id: int):
     # PATCH does); its refusals are shown in that row.
     edited = request.POST.get("edit", "")
     row = {"refused_for": int(edited)} if edited.isdigit() else {}
-    form = ExclusionSerializer(data={"organization": organization.pk, **_filled(
+    form = ExclusionSerializer(data={"organization": organization.pk, **filled(
         request.POST, ("requirement", "justification"))}, context={"request": request})
     if not form.is_valid():
         return _exclusions_page(request, organization, adoption, values=request.POST,
-                                field_errors=_invalid(form), **row)
+                                field_errors=field_errors(form), **row)
     data = form.validated_data
     refused = refusals(lambda: tailoring.exclude(request.user, organization,
                                                  data["requirement"], data["justification"]))

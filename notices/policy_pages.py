@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from audit_prep.page_forms import error_messages, refusals
+from audit_prep.page_forms import field_errors as form_field_errors
+from audit_prep.page_forms import refusals
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 
@@ -48,7 +49,7 @@ def reminders(request, organization_id: int):
             **values, "lead_days": numbers(post.get("lead_days", "")),
             "audit_gap_weeks": numbers(post.get("audit_gap_weeks", ""))})
         if not form.is_valid():
-            field_errors = {name: error_messages(errors) for name, errors in form.errors.items()}
+            field_errors = form_field_errors(form)
         else:
             refused = refusals(lambda: services.update_policy(request.user, organization,
                                                               dict(form.validated_data)))

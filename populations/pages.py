@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 
 from audit_prep import access
 from audit_prep.models import Organization
-from audit_prep.page_forms import announce_import, error_messages, import_refusals, refusals
+from audit_prep.page_forms import (
+    announce_import,
+    error_messages,
+    field_errors,
+    import_refusals,
+    refusals,
+)
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 
@@ -94,10 +100,6 @@ def _members_page(request, organization: Organization, population: Population, s
         refusals=context.pop("refusals", []), **context), status=status)
 
 
-def _field_errors(form) -> dict:
-    return {field: error_messages(errors) for field, errors in form.errors.items()}
-
-
 @login_required
 def population(request, organization_id: int, population_id: int):
     """The members of a population, page by page; a POST adds one."""
@@ -110,7 +112,7 @@ def population(request, organization_id: int, population_id: int):
                             context={"request": request})
     if not form.is_valid():
         return _members_page(request, organization, found, 400, values=request.POST,
-                             field_errors=_field_errors(form))
+                             field_errors=field_errors(form))
     data = {name: form.validated_data.get(name) for name in MEMBER_FIELDS}
     refused = refusals(lambda: members.create_member(request.user, found, data))
     if refused:
@@ -133,11 +135,12 @@ def member_edit(request, organization_id: int, population_id: int, member_id: in
     organization = structure(request.user, organization_id, action)
     found = _population(request, organization, population_id)
     member = _member(request, found, member_id)
-    field_errors, refused = {}, []
+    invalid: dict[str, list[str]] = {}
+    refused: list[str] = []
     if request.method == "POST":
         form = MemberSerializer(member, data=_member_data(request), context={"request": request})
         if not form.is_valid():
-            field_errors = _field_errors(form)
+            invalid = field_errors(form)
         else:
             data = {name: form.validated_data.get(name) for name in MEMBER_FIELDS}
             refused = refusals(lambda: members.update_member(request.user, member, data))
@@ -151,8 +154,8 @@ def member_edit(request, organization_id: int, population_id: int, member_id: in
         "exit_date": member.exit_date.isoformat() if member.exit_date else ""}
     return render(request, "populations/pages/settings_member.html", frame(
         organization, "populations", request.user, Action.CHANGE, population=found,
-        member=member, values=values, field_errors=field_errors, refusals=refused),
-        status=400 if field_errors or refused else 200)
+        member=member, values=values, field_errors=invalid, refusals=refused),
+        status=400 if invalid or refused else 200)
 
 
 @login_required

@@ -64,6 +64,10 @@ def test_a_member_is_added_changed_and_removed(signed_in, org, qm, population):
     assert (member.initials, member.exit_date) == ("AB", None)
     assert "Membre 1001 ajouté." in signed_in.get(page).content.decode()
 
+    refused = signed_in.post(page + f"members/{member.pk}/", {
+        "reference": "1001", "initials": "AB", "entry_date": "2026-01-05",
+        "exit_date": "2025-06-30"})  # before the entry: refused, the form kept as typed
+    assert refused.status_code == 400 and 'value="2025-06-30"' in refused.content.decode()
     response = signed_in.post(page + f"members/{member.pk}/", {
         "reference": "1001", "initials": "AB", "entry_date": "2026-01-05",
         "exit_date": "2026-06-30"})
