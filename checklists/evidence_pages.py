@@ -19,7 +19,7 @@ from evidence.same_content import mark_same_content
 from evidence.upload_pages import upload_structures
 
 from . import item_actions
-from .models import EvidenceLink
+from .models import EvidenceLink, Requirement
 
 PAGE_SIZE = 50
 TRAIL_SHOWN = 100  # the latest events of an item's history on its page
@@ -31,6 +31,20 @@ def _visible_items(user):
     return access.scope(EvidenceItem.objects.select_related("organization", "owner"), user)
 
 
+def _language() -> str:
+    return "en" if get_language() == "en" else "fr"
+
+
+def _requirement_asked(request) -> Requirement | None:
+    """The requirement `?requirement=<id>` names (the checklist's "see them all"), when the
+    person may see it."""
+    value = request.GET.get("requirement", "")
+    if not value.isdigit() or len(value) > 12:
+        return None
+    return (access.scope(Requirement.objects.filter(pk=int(value)), request.user)
+            .select_related("referential").first())
+
+
 @login_required
 def evidence_list(request):
     """The evidence of my structures: filters (structure, status, kind, words), sort, pages."""
@@ -38,6 +52,10 @@ def evidence_list(request):
     ordering = ordering if ordering in ORDERINGS else ORDERINGS[0]
     found = EvidenceFilter(request.GET, queryset=_visible_items(request.user))
     items = found.qs.order_by(ordering, "-id") if found.is_valid() else EvidenceItem.objects.none()
+    requirement = _requirement_asked(request)
+    if "requirement" in request.GET:  # one the user cannot see lists nothing, as an unknown one
+        items = (items.filter(requirement_links__requirement=requirement) if requirement
+                 else EvidenceItem.objects.none())
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page:
         item.expiry = expiry_state(item)
@@ -48,6 +66,9 @@ def evidence_list(request):
         "organizations": access.scope(Organization.objects.order_by("name"), request.user),
         "statuses": EvidenceStatus.choices, "kinds": EvidenceKind.choices,
         "selected_statuses": request.GET.getlist("status"), "query": query.urlencode(),
+        "requirement": requirement, "requirement_asked": "requirement" in request.GET,
+        "requirement_name": requirement and (
+            getattr(requirement, f"name_{_language()}") or requirement.name_fr),
         "may_add": upload_structures(request.user).exists()})
 
 
@@ -73,7 +94,7 @@ def render_detail(request, item: EvidenceItem, status: int = 200, **extra):
     links = (access.scope(EvidenceLink.objects.filter(evidence=item), request.user)
              .select_related("requirement__referential").order_by("requirement__referential__ref_id",
                                                                  "requirement__order"))
-    language = "en" if get_language() == "en" else "fr"
+    language = _language()
     for link in links:
         requirement = link.requirement
         link.requirement_name = getattr(requirement, f"name_{language}") or requirement.name_fr

@@ -6,20 +6,24 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext, ngettext
 
 from audit_prep import access
 from audit_prep.models import Organization
 from audit_prep.page_forms import error_messages
 from audit_prep.roles import Action
-from evidence.references import evidence_path
+from evidence.references import EVIDENCE_LIST_PATH, evidence_path
 
 from . import structure_page
 from .api.serializers import ChecklistQuerySerializer
 from .models import Adoption, Requirement
 from .readiness import Status
 from .services import checklist
+
+# Linked items listed per requirement on the checklist page; the rest are one link away (the
+# evidence list filtered on the requirement). The API and exports keep their own limits.
+EVIDENCE_SHOWN = 3
 
 
 def _adoptions():
@@ -71,6 +75,7 @@ def _describe_evidence(items: list[dict]) -> None:
     items not shown, written once per page in Python: at 10,000 items, translation tags and
     variables per evidence item in the template cost more than the whole checklist."""
     version, valid_until = gettext("version %(number)s"), gettext("valid until %(date)s")
+    see_all = gettext("see them all")
     dates: dict = {}
     for item in items:
         lines = []
@@ -87,9 +92,11 @@ def _describe_evidence(items: list[dict]) -> None:
         item["evidence_html"] = format_html_join(
             "", '<li><a class="ref" href="{}">{}</a> {}</li>', lines)
         more = item["evidence_count"]
-        item["linked_in_all"] = (ngettext("%(more)s linked item in all.",
-                                          "%(more)s linked items in all.", more)
-                                 % {"more": more}) if more > len(item["evidence"]) else ""
+        item["linked_in_all"] = format_html(
+            '{} <a href="{}?requirement={}">{}</a>',
+            ngettext("%(more)s linked item in all:", "%(more)s linked items in all:", more)
+            % {"more": more}, EVIDENCE_LIST_PATH, item["requirement_id"],
+            see_all) if more > len(item["evidence"]) else ""
 
 
 @login_required
@@ -106,7 +113,7 @@ def checklist_page(request, adoption_id: int):
     valid = query.is_valid()
     on = query.validated_data.get("date") if valid else None
     order = query.validated_data.get("order", "clause") if valid else "clause"
-    data = checklist.build(adoption, on, order)
+    data = checklist.build(adoption, on, order, evidence_limit=EVIDENCE_SHOWN)
     status, chapter = _checklist_filters(request, data)
     items = [item for item in data["items"]
              if (not status or item["status"] == status)

@@ -85,3 +85,34 @@ def test_evidence_page_hides_the_history_from_those_who_may_not_read_it(client, 
 def test_evidence_page_of_another_structure_is_not_found(signed_in, other_org, outsider):
     foreign = EvidenceFactory(organization=other_org, created_by=outsider)
     assert signed_in.get(f"/evidence/{foreign.pk}/").status_code == 404
+
+
+def test_the_checklist_lists_a_few_items_and_the_evidence_list_all_of_a_requirement(
+        signed_in, org, other_org, qm, outsider):
+    from checklists.models import Adoption
+
+    referential, clauses = make_referential()
+    adoption = Adoption.objects.create(organization=org, referential=referential, adopted_by=qm)
+    for index in range(5):
+        item = EvidenceFactory(organization=org, created_by=qm, title=f"Attestation SST {index}")
+        EvidenceLink.objects.create(evidence=item, requirement=clauses["7.2"], created_by=qm)
+    EvidenceFactory(organization=org, created_by=qm, title="Procédure d'accueil")
+
+    checklist = _page(signed_in, f"/checklists/{adoption.pk}/", chapter="7")
+    assert checklist.count("Attestation SST") == 3  # the first three, then the link to all
+    see_all = f'5 preuves liées en tout : <a href="/evidence/?requirement={clauses["7.2"].pk}">'
+    assert see_all in checklist
+
+    linked = _page(signed_in, "/evidence/", requirement=clauses["7.2"].pk)
+    assert "5 preuves trouvées." in linked and "accueil" not in linked
+    assert "Preuves liées à 7.2" in linked
+    assert f'name="requirement" value="{clauses["7.2"].pk}"' in linked  # kept by the filters
+
+    own, _ = make_referential(code="voisin", clauses=[("P1", None, [], None)])
+    own.organization = other_org
+    own.kind = "organization"
+    own.save()
+    foreign = own.requirements.get().pk
+    nothing = _page(signed_in, "/evidence/", requirement=foreign)
+    assert "0 preuve trouvée." in nothing and "introuvable" in nothing
+    assert "0 preuve trouvée." in _page(signed_in, "/evidence/", requirement="7.2")
