@@ -113,8 +113,9 @@ def test_images_and_pdfs_are_previewed_in_the_page(page, live_server, structure,
     image = page.get_by_role("img", name="Aperçu de affichage.png")
     expect(image).to_be_visible()
     # the browser decoded the image it was sent (under the preview's policy)
-    page.wait_for_function("document.querySelector('.preview img').complete "
-                           "&& document.querySelector('.preview img').naturalWidth > 0")
+    # (not page.wait_for_function: its polling compiles a string, which the page's CSP refuses)
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("image => image.naturalWidth") > 0
 
     page.get_by_role("link", name="Fermer l'aperçu").click()
     with page.expect_response(re.compile(r"/files/\d+/preview/$")) as served:
