@@ -12,8 +12,14 @@ by every signed-in user when its model sets `scope_shared_when_unowned = True`; 
 writable through the API.
 
 Grants come from *sources*: functions returning, for a user and an action, the ids of the
-organizations where the user may perform it. Memberships are the first source; a time-boxed
-external auditor grant plugs in later by registering another source, with no change to views.
+organizations where the user may perform it. Memberships are the only organization-wide source.
+
+An audit engagement is also reachable through *engagement grants* (decision 0022):
+`engagement_actions(user, engagement)` is the union of what the engagement grant sources give.
+Members get their role's actions in the engagement's structure; the `audits` app registers the
+external auditor's time-boxed access to that one engagement. An auditor holds no organization
+grant, so `scope` shows them nothing of the structure's vault: what they see is derived from the
+engagement after `require_engagement`.
 """
 
 from collections.abc import Callable, Iterable
@@ -26,7 +32,9 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from .roles import ROLE_ACTIONS, Action
 
 GrantSource = Callable[[object, Action], Iterable[int] | QuerySet]
+EngagementGrantSource = Callable[[object, Any], frozenset[Action]]
 _grant_sources: list[GrantSource] = []
+_engagement_grant_sources: list[EngagementGrantSource] = []
 _ROLE_CACHE_ATTR = "_audit_prep_roles"
 
 
@@ -95,6 +103,14 @@ def organization_ids(user, action: Action) -> set[int]:
     return cache[action]
 
 
+def memoised(user, key, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per request and user (grants of any source; `forget` drops them)."""
+    cache = user.__dict__.setdefault(_ROLE_CACHE_ATTR, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def forget(user) -> None:
     """Drop the memoised grants (after a membership change within the same request)."""
     user.__dict__.pop(_ROLE_CACHE_ATTR, None)
@@ -139,3 +155,46 @@ def organization_of(obj: Scoped) -> int | None:
         if organization_id is not None:
             return organization_id
     return None
+
+
+def register_engagement_grant_source(source: EngagementGrantSource) -> EngagementGrantSource:
+    if source not in _engagement_grant_sources:
+        _engagement_grant_sources.append(source)
+    return source
+
+
+def role_in(user, organization_id: int) -> str | None:
+    """The user's role in one structure (None when not a member), memoised for the request."""
+    from .models import Membership
+
+    if not _authenticated(user):
+        return None
+    return memoised(user, ("role", organization_id), lambda: Membership.objects.filter(
+        user=user, organization_id=organization_id).values_list("role", flat=True).first())
+
+
+@register_engagement_grant_source
+def membership_engagement_grants(user, engagement) -> frozenset[Action]:
+    role = role_in(user, engagement.organization_id)
+    return ROLE_ACTIONS[role] if role else frozenset()
+
+
+def engagement_actions(user, engagement) -> frozenset[Action]:
+    """What `user` may do on one audit engagement, whichever source grants it."""
+    if not _authenticated(user):
+        return frozenset()
+    granted: set[Action] = set()
+    for source in _engagement_grant_sources:
+        granted |= source(user, engagement)
+    return frozenset(granted)
+
+
+def require_engagement(user, action: Action, engagement) -> None:
+    """`require` for one engagement: 404 when the user has no grant on it at all, 403 when the
+    grant does not include `action`."""
+    actions = engagement_actions(user, engagement)
+    if action in actions:
+        return
+    if Action.VIEW in actions:
+        raise PermissionDenied()
+    raise NotFound()

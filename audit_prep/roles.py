@@ -26,6 +26,9 @@ class Action(StrEnum):
     VIEW_AUDIT_TRAIL = "view_audit_trail"
     MANAGE_REFERENTIALS = "manage_referentials"
     MANAGE_AUDITS = "manage_audits"
+    # Writing as the engagement's auditor: requests, messages on the auditor thread, findings.
+    # No structure role holds it; an engagement grant source gives it (decision 0022).
+    AUDIT = "audit"
 
 
 _READ = {Action.VIEW, Action.DOWNLOAD}
@@ -34,7 +37,7 @@ _CONTRIBUTE = _READ | {Action.CREATE, Action.CHANGE, Action.UPLOAD, Action.SUBMI
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.VIEWER: frozenset(_READ),
     Role.CONTRIBUTOR: frozenset(_CONTRIBUTE),
-    Role.QUALITY_MANAGER: frozenset(Action),
+    Role.QUALITY_MANAGER: frozenset(Action) - {Action.AUDIT},
 }
 
 

@@ -101,3 +101,45 @@ class Engagement(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.start_date})"
+
+
+class AuditorAccess(models.Model):
+    """An external auditor's access to one engagement: read-only on its checklist at the audit
+    date and on the evidence linked to its referentials, writing only requests, messages and
+    findings. It opens on `starts_on`, closes after `ends_on` (by default 30 days after the
+    audit's last day) and ends at once when revoked. The rule is `audits.auditors`."""
+
+    scope_path = "engagement__organization"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT,
+                                   related_name="auditor_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="auditor_accesses")
+    starts_on = models.DateField(_("access opens on"))
+    ends_on = models.DateField(_("access closes after"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("auditor access")
+        verbose_name_plural = _("auditor accesses")
+        ordering = ["engagement_id", "starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                   name="auditor_access_ends_after_start"),
+            models.UniqueConstraint(fields=["engagement", "user"],
+                                    name="auditor_access_one_per_auditor"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_by__isnull=False),
+                name="auditor_access_revoked_by_someone"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.engagement}"
+
+    def is_open_on(self, day) -> bool:
+        return self.revoked_at is None and self.starts_on <= day <= self.ends_on
