@@ -643,8 +643,7 @@ def test_image_holds_the_app_and_the_entrypoint():
         if "from" not in flags:
             for source in sources:
                 copied[source.rstrip("/")] = destination
-    app = ("audit_prep", "evidence", "checklists", "workers", "locale")
-    for name in ("manage.py", "pyproject.toml", *app):
+    for name in ("manage.py", "pyproject.toml", "locale", *project_apps()):
         assert name in copied, f"{name} is not copied into the image"
         assert copied[name].startswith("./"), f"{name} is not copied into WORKDIR /app"
     assert [a for k, a in final if k == "WORKDIR"][-1] == "/app"
@@ -664,8 +663,16 @@ def test_builder_stage_has_what_pip_install_needs():
     readme = pyproject["project"].get("readme")
     if isinstance(readme, str):
         assert readme in copied, f"pyproject's readme {readme} is not copied before pip install"
-    for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
+    included = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    for pattern in included:
         assert pattern.rstrip("*") in copied, f"package {pattern} is not copied before pip install"
+    missing = [app for app in project_apps() if f"{app}*" not in included]
+    assert missing == [], f"apps left out of the installed packages: {missing}"
+
+
+def project_apps() -> list[str]:
+    """Every app of the project (a top-level folder with an apps.py): the image needs them all."""
+    return sorted(path.parent.name for path in ROOT.glob("*/apps.py"))
 
 
 # === (e) the entrypoint ========================================================================
