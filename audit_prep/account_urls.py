@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .second_factor_pages import second_factor_step
+
 TEMPLATES = "accounts"
 
 
@@ -17,6 +19,7 @@ def _page(view, url: str, name: str, template: str, **options):
 urlpatterns = [
     _page(auth_views.LoginView, "login/", "login", "login", redirect_authenticated_user=True),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("second-factor/", second_factor_step, name="second-factor"),
     _page(auth_views.PasswordChangeView, "password_change/", "password_change",
           "password_change_form"),
     _page(auth_views.PasswordChangeDoneView, "password_change/done/", "password_change_done",

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from STATIC_URL (no CDN)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "audit_prep.apps.AuditPrepConfig",
     "evidence",
     "populations",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "audit_prep.second_factor.SecondFactorMiddleware",
     "audit_prep.logins.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -288,6 +292,8 @@ TEXT_EXTRACTION_TIMEOUT_SECONDS = env.int("TEXT_EXTRACTION_TIMEOUT_SECONDS", 30,
                                           validate=Range(min=1, max=40))
 REHASH_SAMPLE_SIZE = env.int("REHASH_SAMPLE_SIZE", 200, validate=Range(min=0))
 ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", 24, validate=Range(min=1))
+# The name authenticator apps show beside an auditor's code (decision 0023).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", "audit-prep")
 # Days an invitation to join a structure stays usable (a re-send starts the period again).
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", 7, validate=Range(min=1, max=90))
 

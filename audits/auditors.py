@@ -10,6 +10,7 @@ import datetime
 
 from django.utils import timezone
 
+from audit_prep import second_factor
 from audit_prep.access import memoised, register_engagement_grant_source
 from audit_prep.roles import Action
 
@@ -49,3 +50,9 @@ def auditor_grants(user, engagement) -> frozenset[Action]:
     if not second_factor_passed(user):
         return frozenset()
     return AUDITOR_ACTIONS
+
+
+@second_factor.register_rule
+def holds_auditor_access(user) -> bool:
+    """Whoever holds an auditor access, open or not, signs in with a second factor."""
+    return AuditorAccess.objects.filter(user=user).exists()

@@ -21,7 +21,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import tokens
+from .. import second_factor, tokens
 from ..models import ApiToken
 from .errors import ApiError
 
@@ -31,6 +31,13 @@ class TokenExpired(ApiError, exceptions.AuthenticationFailed):
     default_code = "token_expired"
     default_detail = _("This token has expired after a period without use: sign in again "
                        "for a new one.")
+
+
+class SecondFactorAccount(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "second_factor_required"
+    default_detail = _("This account signs in with a second factor (auditors): no API token is "
+                       "issued to it. Sign in with the browser and your authenticator app.")
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -88,6 +95,8 @@ class ObtainTokenView(APIView):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
+        if second_factor.required_for(user):
+            raise SecondFactorAccount()
         token, key = tokens.issue(user, serializer.validated_data["label"])
         user_logged_in.send(sender=type(user), request=request._request, user=user)
         token.token = key  # type: ignore[attr-defined]
