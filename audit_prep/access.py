@@ -29,7 +29,7 @@ from django.db.models import IntegerField, Q, QuerySet
 from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from .roles import ROLE_ACTIONS, Action
+from .roles import ROLE_ACTIONS, Action, Role
 
 GrantSource = Callable[[object, Action], Iterable[int] | QuerySet]
 EngagementGrantSource = Callable[[object, Any], frozenset[Action]]
@@ -175,8 +175,15 @@ def role_in(user, organization_id: int) -> str | None:
 
 @register_engagement_grant_source
 def membership_engagement_grants(user, engagement) -> frozenset[Action]:
+    """Members get their role's actions; on an audit the structure runs itself (internal or
+    cross audit, `engagement.audited_by_structure`) its quality managers also audit: they
+    record the findings (decision 0023)."""
     role = role_in(user, engagement.organization_id)
-    return ROLE_ACTIONS[role] if role else frozenset()
+    if not role:
+        return frozenset()
+    if role == Role.QUALITY_MANAGER and getattr(engagement, "audited_by_structure", False):
+        return ROLE_ACTIONS[role] | {Action.AUDIT}
+    return ROLE_ACTIONS[role]
 
 
 def engagement_actions(user, engagement) -> frozenset[Action]:

@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from audits import pages as audit_pages
+from audits.api import auditor_findings as audit_findings
+from audits.api import finding_views
 from audits.api import views as audit_views
 from checklists import (
     evidence_actions,
@@ -44,6 +46,23 @@ def settings_path(route: str, view, name: str):
     return path(f"structures/<int:organization_id>/settings/{route}", view, name=name)
 
 
+def audit_findings_paths(base: str) -> list:
+    """The auditor's findings endpoints of one engagement (decision 0023)."""
+    one = base + "findings/<int:finding_id>/"
+    return [
+        path(base + "findings/", audit_findings.FindingsView.as_view(), name="audit-findings"),
+        path(base + "grading-scale/", audit_findings.ScaleView.as_view(),
+             name="audit-grading-scale"),
+        path(one, audit_findings.FindingView.as_view(), name="audit-finding"),
+        path(one + "publish/", audit_findings.PublishView.as_view(),
+             name="audit-finding-publish"),
+        path(one + "versions/", audit_findings.CorrectView.as_view(),
+             name="audit-finding-correct"),
+        path(one + "review/", audit_findings.ReviewView.as_view(), name="audit-finding-review"),
+        path(one + "close/", audit_findings.CloseView.as_view(), name="audit-finding-close"),
+    ]
+
+
 router = Router()
 router.register("organizations", api_views.OrganizationViewSet, basename="organization")
 router.register("memberships", api_views.MembershipViewSet, basename="membership")
@@ -71,6 +90,11 @@ router.register("reminder-policies", notice_api.ReminderPolicyViewSet,
 router.register("me/tokens", token_api.ApiTokenViewSet, basename="apitoken")
 router.register("certificates", audit_views.CertificateViewSet, basename="certificate")
 router.register("engagements", audit_views.EngagementViewSet, basename="engagement")
+router.register("findings", finding_views.FindingViewSet, basename="finding")
+router.register("corrective-actions", finding_views.CorrectiveActionViewSet,
+                basename="correctiveaction")
+router.register("grading-scales", finding_views.GradingScaleViewSet, basename="gradingscale")
+router.register("grades", finding_views.GradeViewSet, basename="grade")
 
 urlpatterns = [
     path("", checklist_pages.home, name="home"),
@@ -160,6 +184,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(router.urls)),
     path("api/v1/me/", api_views.me, name="me"),
+    *audit_findings_paths("api/v1/audit/engagements/<int:engagement_id>/"),
     path("api/v1/me/preferences/", notice_api.preferences, name="me-preferences"),
     path("api/v1/me/calendar/", notice_api.my_calendar, name="me-calendar"),
     path("api/v1/me/calendar/reset/", notice_api.reset_my_calendar, name="me-calendar-reset"),

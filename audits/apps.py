@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,4 +8,11 @@ class AuditsConfig(AppConfig):
     verbose_name = _("Audits and certification")
 
     def ready(self):
-        from . import auditors  # noqa: F401  (registers the auditor's engagement grant)
+        from . import (
+            auditors,  # noqa: F401  (registers the auditor's engagement grant)
+            gate,  # noqa: F401  (registers the gate on the previous audit's NCs)
+        )
+        from .scales import give_default_scale
+
+        post_save.connect(give_default_scale, sender="audit_prep.Organization",
+                          dispatch_uid="audits_default_scale")

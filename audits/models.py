@@ -102,6 +102,12 @@ class Engagement(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} ({self.start_date})"
 
+    @property
+    def audited_by_structure(self) -> bool:
+        """An internal or cross audit: the structure's own quality managers record its
+        findings (the choke point gives them `Action.AUDIT` on it, decision 0023)."""
+        return self.kind in (EngagementKind.INTERNAL, EngagementKind.CROSS)
+
 
 class AuditorAccess(models.Model):
     """An external auditor's access to one engagement: read-only on its checklist at the audit
@@ -143,3 +149,14 @@ class AuditorAccess(models.Model):
 
     def is_open_on(self, day) -> bool:
         return self.revoked_at is None and self.starts_on <= day <= self.ends_on
+
+
+from .finding_models import (  # noqa: E402,F401  (the models of findings, decision 0023)
+    CorrectiveAction,
+    Finding,
+    FindingStatus,
+    FindingVersion,
+    Grade,
+    GradingScale,
+    Severity,
+)

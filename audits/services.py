@@ -150,6 +150,9 @@ def cancel_engagement(actor, engagement: Engagement) -> None:
     if engagement.start_date <= timezone.localdate():
         raise Conflict(_("This audit has started or taken place: it stays on record."),
                        code="engagement_started")
+    if engagement.findings.exists():
+        raise Conflict(_("Findings are recorded for this audit: it stays on record."),
+                       code="engagement_has_findings")
     referential_ids = list(engagement.referentials.values_list("pk", flat=True))
     with transaction.atomic():
         audit.record(actor, "engagement.cancel", engagement,

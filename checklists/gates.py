@@ -22,6 +22,7 @@ and titles), so that the quality manager sees why. The rules (docs/decisions/001
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
@@ -252,3 +253,23 @@ def iso9001_stage1_gates(assessments: list[Assessment], on: datetime.date,
         _management_review(vault),
         _nonconformities(vault),
     ]
+
+
+# Gates that other apps add for any referential (the audits app: the previous audit's
+# nonconformities closed, decision 0023): (adoption, date) -> gates. They carry their labels and
+# reasons in LABELS and REASONS like the gates above, so that every reader shows them alike.
+ExtraGates = Callable[[object, datetime.date], list[Gate]]
+_extra_gates: list[ExtraGates] = []
+
+
+def register(evaluate: ExtraGates, labels: dict, reasons: dict) -> ExtraGates:
+    """Add gates evaluated with every checklist, after the stage-1 gates."""
+    LABELS.update(labels)
+    REASONS.update(reasons)
+    if evaluate not in _extra_gates:
+        _extra_gates.append(evaluate)
+    return evaluate
+
+
+def extra_gates(adoption, on: datetime.date) -> list[Gate]:
+    return [gate for evaluate in _extra_gates for gate in evaluate(adoption, on)]

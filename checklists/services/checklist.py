@@ -218,10 +218,11 @@ def _gate_message(gate: gates.Gate) -> str:
 
 
 def _gates(adoption, rows, on):
-    if adoption.referential.code != "iso9001":
-        return []
-    refused = [row.requirement.ref_id for row in rows if row.refused_exclusion is not None]
-    found = gates.iso9001_stage1_gates([row.assessment for row in rows], on, refused)
+    found = []
+    if adoption.referential.code == "iso9001":
+        refused = [row.requirement.ref_id for row in rows if row.refused_exclusion is not None]
+        found = gates.iso9001_stage1_gates([row.assessment for row in rows], on, refused)
+    found += gates.extra_gates(adoption, on)
     return [
         {"code": gate.code, "clause": gate.clause, "label": str(gates.LABELS[gate.code]),
          "passed": gate.passed, "reason": gate.reason,

@@ -6,6 +6,8 @@ import time_machine
 from checklists.services import tailoring
 from tests.checklists.conftest import make_referential
 
+from .findings_world import auditor_api, stage_2, stage_2_auditor  # noqa: F401  (fixtures)
+
 # The day the audits tests run on: an audit on 10 February 2027 is ahead.
 TODAY = datetime.datetime(2026, 12, 5, 9, tzinfo=datetime.UTC)
 

@@ -66,6 +66,18 @@ def test_members_act_on_an_engagement_by_their_role_but_never_as_its_auditor(
         access.require_engagement(user, Action.AUDIT, engagement)
 
 
+@pytest.mark.parametrize("kind", [EngagementKind.INTERNAL, EngagementKind.CROSS])
+@pytest.mark.parametrize("role", list(Role))
+def test_on_an_audit_the_structure_runs_itself_its_quality_managers_audit(
+        member, org, qm, role, kind):
+    """Internal and cross audits have no external auditor: the quality managers record their
+    findings (decision 0023); other members still act by their role only."""
+    engagement = engagement_of(org, qm, kind=kind)
+    user = member(role)
+    expected = ROLE_ACTIONS[role] | ({Action.AUDIT} if role == Role.QUALITY_MANAGER else set())
+    assert access.engagement_actions(user, engagement) == expected
+
+
 def test_an_outsider_does_not_see_the_engagement(outsider, engagement):
     with pytest.raises(NotFound):
         access.require_engagement(outsider, Action.VIEW, engagement)

@@ -20,8 +20,18 @@ from audit_prep.invitations import services as invitations
 from audit_prep.invitations import tokens as invitation_tokens
 from audit_prep.models import ApiToken, AuditEvent, Invitation, Membership, Organization
 from audit_prep.roles import Role
+from audits import answers, findings
 from audits import services as audits
-from audits.models import Certificate, Engagement, EngagementKind
+from audits.models import (
+    Certificate,
+    CorrectiveAction,
+    Engagement,
+    EngagementKind,
+    Finding,
+    FindingVersion,
+    Grade,
+    GradingScale,
+)
 from checklists.models import (
     Adoption,
     EvidenceLink,
@@ -69,7 +79,11 @@ SNAPSHOT_MODELS = (get_user_model(), Organization, Membership, Invitation, Audit
                    Referential, Requirement, Adoption, Exclusion,
                    EvidenceLink, ReadinessSnapshot, Notification, UserPreference, ReminderPolicy,
                    Population, Member, EvidenceMember, EvidenceReview, ApiToken,
-                   Certificate, Engagement, Engagement.referentials.through)
+                   Certificate, Engagement, Engagement.referentials.through,
+                   GradingScale, Grade, Finding, FindingVersion,
+                   FindingVersion.requirements.through, FindingVersion.evidence.through,
+                   Finding.effectiveness.through,
+                   CorrectiveAction)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
@@ -184,6 +198,30 @@ def _audits_of(organization, user, library) -> dict:
     return {"certificate": certificate.pk, "engagement": engagement.pk}
 
 
+def _findings_of(organization, user, library) -> dict:
+    """An internal audit of the structure, over (so that it moves no target date), which its
+    quality manager audits: a published major nonconformity with one corrective action, and a
+    second finding still in draft."""
+    engagement = audits.create_engagement(user, organization, {
+        "kind": EngagementKind.INTERNAL, "referentials": [library],
+        "start_date": datetime.date(2026, 10, 5), "end_date": datetime.date(2026, 10, 6)})
+    scale = GradingScale.objects.get(organization=organization, certification_body="")
+    major = scale.grades.get(code="major_nc")
+    requirement = library.requirements.get(ref_id="9.2.2").pk
+    finding = findings.draft_finding(user, engagement, {
+        "grade": major.pk, "text": "Aucun audit interne des achats.",
+        "requirements": [requirement]})
+    finding = findings.publish(user, finding)
+    action = answers.add_action(user, finding, {
+        "description": "Programmer l'audit des achats", "owner": user,
+        "due_date": datetime.date(2026, 12, 31)})
+    drafted = findings.draft_finding(user, engagement, {
+        "grade": major.pk, "text": "Brouillon", "requirements": [requirement]})
+    return {"internal_engagement": engagement.pk, "finding": finding.pk,
+            "draft_finding": drafted.pk, "corrective_action": action.pk,
+            "grading_scale": scale.pk, "grade": major.pk, "nine_two_two": requirement}
+
+
 def _completed(user, organization, template) -> int:
     """The structure follows `template` and adds its own requirement T1.1 under T1."""
     template.refresh_from_db()
@@ -243,6 +281,8 @@ def build_world(store) -> dict:
                      added_requirement=_completed(outsider, other_org, template))
     ids.update(_populations_of(org, qm, ids["evidence"]), **_audits_of(org, qm, library))
     other_ids.update(_audits_of(other_org, outsider, library))
+    ids.update(_findings_of(org, qm, library))
+    other_ids.update(_findings_of(other_org, outsider, library))
     other_ids.update(_populations_of(other_org, outsider, other_ids["evidence"]))
     # A pending invitation on each side (of org: to an address no account uses, with its secret,
     # which the accept and decline rows present).
