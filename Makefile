@@ -59,11 +59,13 @@ test-sqlite: $(VENV)/.installed system-packages
 	env -u DATABASE_URL $(PY) -m pytest -n 2
 
 # PostgreSQL is used when it answers on 127.0.0.1:5432, and is mandatory in CI (CI=true).
-# The browser tests run once, on the SQLite run: they drive pages whose server side the rest of
-# the suite checks on both databases (keeps the whole command within its time budget).
+# The PostgreSQL run takes the tests that reach the database (marker `database`, set in
+# tests/conftest.py); those that give the same answer on any database (settings, Docker files,
+# the benches, which make their own databases) and the browser tests, which drive pages whose
+# server side the rest of the suite checks on both databases, run once, in the SQLite run.
 test-postgres: $(VENV)/.installed system-packages
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-		echo "== test suite on PostgreSQL"; DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2 -m "not browser"; \
+		echo "== test suite on PostgreSQL"; DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2 -m "database and not browser"; \
 	else echo "== PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped (mandatory in CI)"; fi
 
 test: lint test-sqlite test-postgres

@@ -116,3 +116,18 @@ def nothing_stored(media_root):
         assert stored_objects(media_root) == []
 
     return check
+
+
+# Fixtures through which a test reaches the database (directly or through another fixture).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `database` every test that reaches the database, so that the PostgreSQL run of
+    `make test` runs exactly those: the others (settings, Docker files, benches, which make
+    their own databases, code rules) give the same answer whatever the database."""
+    for item in items:
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) \
+                or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.database)
