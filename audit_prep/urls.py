@@ -7,6 +7,8 @@ from audits import pages as audit_pages
 from audits.api import auditor_findings as audit_findings
 from audits.api import finding_views
 from audits.api import views as audit_views
+from audits.requests import urls as request_urls
+from audits.requests.api import views as request_api
 from checklists import (
     evidence_actions,
     evidence_edit,
@@ -95,6 +97,8 @@ router.register("corrective-actions", finding_views.CorrectiveActionViewSet,
                 basename="correctiveaction")
 router.register("grading-scales", finding_views.GradingScaleViewSet, basename="gradingscale")
 router.register("grades", finding_views.GradeViewSet, basename="grade")
+router.register("evidence-requests", request_api.EvidenceRequestViewSet,
+                basename="evidencerequest")
 
 urlpatterns = [
     path("", checklist_pages.home, name="home"),
@@ -183,6 +187,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(router.urls)),
+    *request_urls.urlpatterns,
     path("api/v1/me/", api_views.me, name="me"),
     *audit_findings_paths("api/v1/audit/engagements/<int:engagement_id>/"),
     path("api/v1/me/preferences/", notice_api.preferences, name="me-preferences"),

@@ -160,3 +160,8 @@ from .finding_models import (  # noqa: E402,F401  (the models of findings, decis
     GradingScale,
     Severity,
 )
+from .requests.models import (  # noqa: E402, F401  (the requests' tables are the app's)
+    EvidenceRequest,
+    RequestAnswer,
+    RequestMessage,
+)

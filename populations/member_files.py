@@ -62,7 +62,7 @@ def problem(row: int, column: str, code: str, message) -> dict:
     return {"row": row, "column": column, "code": code, "message": str(message)}
 
 
-def _plain(value: str) -> str:
+def plain(value: str) -> str:
     """Lower case, without accents, underscores as spaces: how headers are compared."""
     text = unicodedata.normalize("NFKD", value.strip().lower().replace("_", " "))
     return "".join(char for char in text if not unicodedata.combining(char))
@@ -96,7 +96,7 @@ def parse_date(value) -> datetime.date | None:
         return None
 
 
-def _cell_text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -106,7 +106,7 @@ def _cell_text(value) -> str:
 
 # --- the two formats, as (row number, cells) -----------------------------------------------
 
-def _csv_rows(handle) -> Iterator[tuple[int, list]]:
+def csv_rows(handle) -> Iterator[tuple[int, list]]:
     head = handle.read(4096)
     handle.seek(0)
     encoding = "utf-8-sig"
@@ -126,7 +126,7 @@ def _csv_rows(handle) -> Iterator[tuple[int, list]]:
         text.detach()
 
 
-def _xlsx_rows(handle) -> Iterator[tuple[int, list]]:
+def xlsx_rows(handle) -> Iterator[tuple[int, list]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(handle, read_only=True, data_only=True)
@@ -136,39 +136,44 @@ def _xlsx_rows(handle) -> Iterator[tuple[int, list]]:
         workbook.close()
 
 
-def _blank(cells) -> bool:
-    return all(_cell_text(cell) == "" for cell in cells)
+def blank(cells) -> bool:
+    return all(cell_text(cell) == "" for cell in cells)
 
 
 # --- checks ---------------------------------------------------------------------------------
 
-def _columns(header: list) -> dict[str, int]:
-    """The position of each column; every unknown, repeated or missing one is reported."""
+def header_columns(header: list, aliases_of: dict[str, set[str]], required, unknown) -> dict:
+    """The position of each column of a header row (headers compared with `plain`); every
+    unknown (`unknown`: its message, with %(column)s), repeated or missing one is reported."""
     columns: dict[str, int] = {}
     problems = []
     for index, cell in enumerate(header):
-        name = _cell_text(cell)
+        name = cell_text(cell)
         if not name:
             continue
-        key = next((key for key, aliases in COLUMNS.items() if _plain(name) in aliases), None)
+        key = next((key for key, aliases in aliases_of.items() if plain(name) in aliases), None)
         if key is None:
-            problems.append(problem(1, name, "column_unknown", _(
-                "Unknown column \"%(column)s\": only reference, initials, entry date and exit "
-                "date are kept (no names).") % {"column": name}))
+            problems.append(problem(1, name, "column_unknown", unknown % {"column": name}))
         elif key in columns:
             problems.append(problem(1, name, "column_repeated", _(
                 "The column \"%(column)s\" appears twice.") % {"column": name}))
         else:
             columns[key] = index
     problems += [problem(1, key, "column_missing", _("Column missing: %(column)s.")
-                         % {"column": key}) for key in REQUIRED if key not in columns]
+                         % {"column": key}) for key in required if key not in columns]
     if problems:
         raise MemberFileError(problems)
     return columns
 
 
+def _columns(header: list) -> dict[str, int]:
+    return header_columns(header, COLUMNS, REQUIRED, _(
+        "Unknown column \"%(column)s\": only reference, initials, entry date and exit date are "
+        "kept (no names)."))
+
+
 def _date(number: int, column: str, value, required: bool, problems: list):
-    if _cell_text(value) == "":
+    if cell_text(value) == "":
         if required:
             problems.append(problem(number, column, "date_missing", _("A date is needed.")))
         return None
@@ -176,7 +181,7 @@ def _date(number: int, column: str, value, required: bool, problems: list):
     if day is None:
         problems.append(problem(number, column, "date_invalid", _(
             "\"%(value)s\" is not a date: write 2026-01-31 or 31/01/2026.")
-            % {"value": _cell_text(value)}))
+            % {"value": cell_text(value)}))
     elif not EARLIEST_DATE <= day <= LATEST_DATE:
         problems.append(problem(number, column, "date_out_of_range", _(
             "The date must be between %(start)s and %(end)s.")
@@ -190,7 +195,7 @@ def check_values(number: int, values: dict, seen: dict[str, int], problems: list
     `seen` maps the references of the rows before it to their row. Returns a MemberRow, or
     None after appending the row's problems."""
     before = len(problems)
-    reference = _cell_text(values.get("reference"))
+    reference = cell_text(values.get("reference"))
     if not re.match(REFERENCE_PATTERN, reference):
         problems.append(problem(number, "reference", "reference_invalid", _(
             "A reference of 1 to 30 letters, digits, dots, dashes or slashes is needed.")))
@@ -200,7 +205,7 @@ def check_values(number: int, values: dict, seen: dict[str, int], problems: list
             % {"reference": reference, "row": seen[reference]}))
     else:
         seen[reference] = number
-    initials = normalize_initials(_cell_text(values.get("initials")))
+    initials = normalize_initials(cell_text(values.get("initials")))
     if not re.match(INITIALS_PATTERN, initials):
         problems.append(problem(number, "initials", "initials_invalid", _(
             "Initials are 1 to 4 letters (no names).")))
@@ -218,7 +223,7 @@ def _row_values(number: int, cells, columns: dict[str, int], problems: list) -> 
     values = {key: cells[index] if index < len(cells) else None
               for key, index in columns.items()}
     used = set(columns.values())
-    if any(_cell_text(cell) for index, cell in enumerate(cells) if index not in used):
+    if any(cell_text(cell) for index, cell in enumerate(cells) if index not in used):
         problems.append(problem(number, "", "value_without_column", _(
             "A value is written in a column without a header.")))
     return values
@@ -242,7 +247,7 @@ def read_members(handle, is_xlsx: bool, size: int) -> list[MemberRow]:
     if size > MAX_BYTES:
         raise MemberFileError([problem(0, "", "file_too_large", _(
             "The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})])
-    rows = _xlsx_rows(handle) if is_xlsx else _csv_rows(handle)
+    rows = xlsx_rows(handle) if is_xlsx else csv_rows(handle)
     try:
         return _read(rows)
     except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile, KeyError, OSError) as error:
@@ -260,7 +265,7 @@ def _read(rows: Iterator[tuple[int, list]]) -> list[MemberRow]:
     seen: dict[str, int] = {}
     count = 0
     for number, cells in rows:
-        if _blank(cells):
+        if blank(cells):
             continue
         if columns is None:
             columns = _columns(list(cells))

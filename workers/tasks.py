@@ -48,18 +48,32 @@ def run_gap_digests(today=None):
         return gaps.run(today)
 
 
+def run_request_reminders(today=None):
+    """The reminders of evidence requests to their assignees: `notices.reminders.requests.run`
+    inside its own job lock and transaction."""
+    from notices.reminders import requests
+
+    with job_lock(requests.JOB_NAME) as held:
+        if not held:
+            return requests.RequestRunResult(locked=True)
+        return requests.run(today)
+
+
 @shared_task(name="workers.send_reminders", bind=True, **TRANSIENT_RETRY)
 def send_reminders(self) -> str:
-    """Send the reminder digests that became due, then the gap digests before audits; retries
-    deliveries the mail server refused (both runs are idempotent)."""
+    """Send the reminder digests that became due, then the gap digests before audits and the
+    reminders of evidence requests; retries deliveries the mail server refused (every run is
+    idempotent)."""
     from notices import reminders
 
     result = run_reminders()
     gap_result = run_gap_digests()
-    if result.failed or gap_result.failed:
-        raise self.retry(exc=reminders.DeliveryFailed(result.failed + gap_result.failed),
+    request_result = run_request_reminders()
+    failed = result.failed + gap_result.failed + request_result.failed
+    if failed:
+        raise self.retry(exc=reminders.DeliveryFailed(failed),
                          countdown=verification.retry_delay(self.request.retries))
-    return f"{result}; {gap_result}"
+    return f"{result}; {gap_result}; {request_result}"
 
 
 @shared_task(name="workers.send_invitation", autoretry_for=(smtplib.SMTPException, OSError),

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from audit_prep.invitations import services as invitations
 from audit_prep.models import AuditEvent, Invitation, InvitationStatus, Membership, Organization
 from audit_prep.roles import Role
+from evidence.models import EvidenceItem
 
 from .base import (
     Area,
@@ -358,7 +359,7 @@ def test_token_and_session_authentication(world):
     with_token = APIClient(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     listed = with_token.get("/api/v1/evidence/")
     assert listed.status_code == 200
-    assert {item["id"] for item in listed.json()["results"]} == {world.ids["evidence"]}
+    assert {item["id"] for item in listed.json()["results"]} == world.org_ids(EvidenceItem)
     refused = with_token.post(f"/api/v1/evidence/{world.ids['evidence']}/approve/")
     assert refused.status_code == 403
     assert_error(refused, 403)

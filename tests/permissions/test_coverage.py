@@ -16,6 +16,7 @@ from . import (
     test_core,
     test_evidence,
     test_evidence_pages,
+    test_evidence_requests,
     test_findings,
     test_notices_and_workers,
     test_populations,
@@ -32,6 +33,7 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
          test_populations.TestPopulations.area, test_tokens.TestTokens.area,
          test_settings_pages.TestSettingsPages.area,
          test_audits.TestAudits.area, test_findings.TestFindings.area,
+         test_evidence_requests.TestEvidenceRequests.area,
          test_settings_lists.TestSettingsLists.area)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others

@@ -32,6 +32,9 @@ from audits.models import (
     Grade,
     GradingScale,
 )
+from audits.requests import services as requests
+from audits.requests import threads
+from audits.requests.models import EvidenceRequest, RequestAnswer, RequestMessage
 from checklists.models import (
     Adoption,
     EvidenceLink,
@@ -46,7 +49,12 @@ from populations.models import EvidenceMember, Member, Population
 from populations.services import evidence_members, members
 from tests.checklists.conftest import make_referential
 from tests.conftest import stored_objects, upload
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    EvidenceFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 
 def model_named(name: str):
@@ -83,7 +91,9 @@ SNAPSHOT_MODELS = (get_user_model(), Organization, Membership, Invitation, Audit
                    GradingScale, Grade, Finding, FindingVersion,
                    FindingVersion.requirements.through, FindingVersion.evidence.through,
                    Finding.effectiveness.through,
-                   CorrectiveAction)
+                   CorrectiveAction,
+                   EvidenceRequest, EvidenceRequest.requirements.through, RequestAnswer,
+                   RequestMessage)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
@@ -195,7 +205,21 @@ def _audits_of(organization, user, library) -> dict:
     engagement = audits.create_engagement(user, organization, {
         "kind": EngagementKind.SURVEILLANCE_1, "referentials": [library],
         "start_date": datetime.date(2027, 3, 15), "end_date": datetime.date(2027, 3, 16)})
-    return {"certificate": certificate.pk, "engagement": engagement.pk}
+    return {"certificate": certificate.pk, "engagement": engagement.pk,
+            **_requests_of(engagement, user, library)}
+
+
+def _requests_of(engagement, user, library) -> dict:
+    """An evidence request of the audit on 7.2, answered by an item not submitted yet, with a
+    message on each of its threads."""
+    asked = requests.create_request(user, engagement, {
+        "requirements": [library.requirements.get(ref_id="7.2")],
+        "asked": "Registre des formations 2026", "due_date": datetime.date(2027, 3, 1)})
+    answer = requests.add_answer(user, asked, EvidenceFactory(
+        organization=engagement.organization, created_by=user, title="Registre 2026"))
+    threads.post_message(user, asked, "auditor", "Le registre est en cours de mise a jour.")
+    threads.post_message(user, asked, "internal", "A relire avant envoi.")
+    return {"evidence_request": asked.pk, "request_answer": answer.pk}
 
 
 def _findings_of(organization, user, library) -> dict:
