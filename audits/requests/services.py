@@ -93,11 +93,13 @@ def facts(evidence_request: EvidenceRequest, requirement_ids=None) -> dict:
 
 
 def asker_origin(actor, engagement: Engagement) -> str:
-    """Who asks: the engagement's auditor, else a quality manager (anyone else is refused)."""
-    if Action.AUDIT in access.engagement_actions(actor, engagement):
-        return RequestOrigin.AUDITOR
-    access.require_engagement(actor, Action.MANAGE_AUDITS, engagement)
-    return RequestOrigin.STRUCTURE
+    """Who asks: the structure (a quality manager), else the engagement's auditor (on an
+    internal audit a quality manager is both: the structure's side wins, it may assign)."""
+    actions = access.engagement_actions(actor, engagement)
+    if Action.MANAGE_AUDITS in actions:
+        return RequestOrigin.STRUCTURE
+    access.require_engagement(actor, Action.AUDIT, engagement)
+    return RequestOrigin.AUDITOR
 
 
 def create_request(actor, engagement: Engagement, data: dict) -> EvidenceRequest:

@@ -27,8 +27,9 @@ def referential(db):
 def engagement(org, qm, referential, today):
     tailoring.adopt(qm, org, referential)
     return audits.create_engagement(qm, org, {
-        "kind": EngagementKind.INTERNAL, "referentials": [referential],
-        "start_date": FIRST_DAY, "end_date": LAST_DAY})
+        "kind": EngagementKind.SURVEILLANCE_1, "referentials": [referential],
+        "certification_body": "AFNOR Certification", "start_date": FIRST_DAY,
+        "end_date": LAST_DAY})
 
 
 @pytest.fixture
