@@ -5,7 +5,7 @@ submitted answers only, asking for more, reviewing what was submitted, and the a
 The internal thread has no route here. Members of the structure read these routes too (they
 show what the auditor sees); writing needs `Action.AUDIT`."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -29,7 +29,7 @@ from .serializers import (
 class _EngagementView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class: type = AuditorRequestSerializer
-    queryset = EvidenceRequest.objects.none()  # for the schema: each view reads its own
+    queryset: QuerySet = EvidenceRequest.objects.none()  # for the schema: each view reads its own
 
     def engagement(self) -> Engagement:
         found = Engagement.objects.filter(pk=self.kwargs["engagement_id"]).first()
