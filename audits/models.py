@@ -165,3 +165,4 @@ from .requests.models import (  # noqa: E402, F401  (the requests' tables are th
     RequestAnswer,
     RequestMessage,
 )
+from .packs.models import AuditPack, BuildState, PackFile, VerificationState  # noqa: E402,F401

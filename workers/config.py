@@ -44,6 +44,8 @@ task_routes = {
     "workers.verify_revision": {"queue": FILE_QUEUE},
     "workers.rehash_sample": {"queue": FILE_QUEUE},
     "workers.sweep_orphans": {"queue": FILE_QUEUE},
+    "workers.build_audit_pack": {"queue": FILE_QUEUE},
+    "workers.verify_audit_pack": {"queue": FILE_QUEUE},
 }
 
 

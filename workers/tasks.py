@@ -131,3 +131,34 @@ def rehash_sample() -> str:
     from evidence import sweeps
 
     return str(sweeps.rehash_sample())
+
+
+@shared_task(name="workers.build_audit_pack", bind=True, max_retries=5)
+def build_audit_pack(self, pack_id: int) -> str:
+    """Build a sealed pack's ZIP (`audits.packs.builder.build`): once, whoever runs it twice;
+    while another worker builds it, later; an unreadable store, again with backoff, then the
+    pack is marked failed."""
+    from audits.packs import builder
+
+    try:
+        return builder.build(pack_id)
+    except builder.Busy as exc:
+        raise self.retry(exc=exc, countdown=builder.STALE_SECONDS) from exc
+    except (builder.TransientStorageError, builder.storage.StorageUnavailable) as exc:
+        if self.request.retries >= self.max_retries:
+            builder.fail(pack_id, "storage_unavailable", str(exc))
+            return "failed: storage_unavailable"
+        raise self.retry(exc=exc, countdown=verification.retry_delay(self.request.retries)) \
+            from exc
+
+
+@shared_task(name="workers.verify_audit_pack", bind=True, max_retries=5)
+def verify_audit_pack(self, pack_id: int, actor_id: int | None = None) -> str:
+    """Re-verify a sealed pack against the store (`audits.packs.verification.verify`)."""
+    from audits.packs import verification as pack_verification
+
+    try:
+        return pack_verification.verify(pack_id, actor_id)
+    except pack_verification.TransientStorageError as exc:
+        raise self.retry(exc=exc, countdown=verification.retry_delay(self.request.retries)) \
+            from exc
