@@ -6,7 +6,9 @@ from rest_framework.routers import DefaultRouter
 from audits import pages as audit_pages
 from audits.api import auditor_findings as audit_findings
 from audits.api import finding_views
+from audits.api import packs as audit_packs
 from audits.api import views as audit_views
+from audits.packs import pages as pack_pages
 from audits.requests import urls as request_urls
 from audits.requests.api import views as request_api
 from checklists import (
@@ -99,6 +101,7 @@ router.register("grading-scales", finding_views.GradingScaleViewSet, basename="g
 router.register("grades", finding_views.GradeViewSet, basename="grade")
 router.register("evidence-requests", request_api.EvidenceRequestViewSet,
                 basename="evidencerequest")
+router.register("audit-packs", audit_packs.AuditPackViewSet, basename="audit-pack")
 
 urlpatterns = [
     path("", checklist_pages.home, name="home"),
@@ -131,6 +134,16 @@ urlpatterns = [
                   "structure-settings-engagement"),
     settings_path("audits/<int:engagement_id>/cancel/", audit_pages.engagement_cancel,
                   "structure-settings-engagement-cancel"),
+    settings_path("audits/<int:engagement_id>/packs/", pack_pages.packs,
+                  "structure-settings-engagement-packs"),
+    settings_path("audits/<int:engagement_id>/packs/<int:pack_id>/", pack_pages.pack_status,
+                  "structure-settings-pack-status"),
+    settings_path("audits/<int:engagement_id>/packs/<int:pack_id>/download/",
+                  pack_pages.pack_download, "structure-settings-pack-download"),
+    settings_path("audits/<int:engagement_id>/packs/<int:pack_id>/verify/",
+                  pack_pages.pack_verify, "structure-settings-pack-verify"),
+    settings_path("audits/<int:engagement_id>/packs/<int:pack_id>/rebuild/",
+                  pack_pages.pack_rebuild, "structure-settings-pack-rebuild"),
     settings_path("requirements/", requirement_pages.requirements,
                   "structure-settings-requirements"),
     settings_path("requirements/import/", requirement_pages.requirement_import,
