@@ -145,7 +145,8 @@ def update_engagement(actor, engagement: Engagement, data: dict) -> Engagement:
 
 
 def cancel_engagement(actor, engagement: Engagement) -> None:
-    """Remove an audit that has not started (one that took place stays on record)."""
+    """Remove an audit that has not started (one that took place, or that a pack sealed, stays
+    on record)."""
     access.require(actor, Action.MANAGE_AUDITS, engagement.organization_id)
     if engagement.start_date <= timezone.localdate():
         raise Conflict(_("This audit has started or taken place: it stays on record."),
@@ -153,6 +154,9 @@ def cancel_engagement(actor, engagement: Engagement) -> None:
     if engagement.findings.exists():
         raise Conflict(_("Findings are recorded for this audit: it stays on record."),
                        code="engagement_has_findings")
+    if engagement.packs.exists():
+        raise Conflict(_("This audit is sealed in a pack: it stays on record."),
+                       code="engagement_sealed")
     referential_ids = list(engagement.referentials.values_list("pk", flat=True))
     with transaction.atomic():
         audit.record(actor, "engagement.cancel", engagement,

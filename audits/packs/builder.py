@@ -113,6 +113,9 @@ class _HashingWriter:
     def flush(self) -> None:
         self.handle.flush()
 
+    def close(self) -> None:
+        """The file is closed by its owner."""
+
 
 def _open_stored(stored_file, path: str):
     try:
@@ -181,7 +184,7 @@ def _write(pack: AuditPack, handle) -> _HashingWriter:
     writer = _HashingWriter(handle)
     progress = _Progress(pack)
     stamp = timezone.localtime(pack.sealed_at).timetuple()[:6]
-    with zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED, allowZip64=True) as zipped:  # type: ignore[arg-type]
+    with zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED, allowZip64=True) as zipped:
         archive = _Archive(zipped, stamp, [])
         for row in _rows(pack):
             _copy(archive, row, progress)
@@ -197,19 +200,26 @@ def _write(pack: AuditPack, handle) -> _HashingWriter:
 
 
 class _TemporaryZip(File):
+    """The written ZIP presented as a streamed upload: moved, not copied, on local disk."""
+
+    def __init__(self, handle, key: str):
+        super().__init__(handle, name=key)
+        self.path = handle.name
+
     def temporary_file_path(self) -> str:
-        return self.file.name
+        return self.path
 
 
 def _store(pack: AuditPack) -> tuple[str, int, str]:
     key = archive_key(pack)
-    handle = tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, suffix=".zip",
-                                         delete=False)
+    # Not a context manager: the file outlives its handle (moved into the store, or removed).
+    handle = tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR,  # noqa: SIM115
+                                         suffix=".zip", delete=False)
     try:
         with handle:
             writer = _write(pack, handle)
         with open(handle.name, "rb") as written:  # moved into place on local disk
-            storage.put(_TemporaryZip(written, name=key), key)
+            storage.put(_TemporaryZip(written, key), key)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(handle.name)
@@ -247,9 +257,10 @@ def build(pack_id: int) -> str:
         AuditPack.objects.filter(pk=pack_id, state=BuildState.BUILDING).update(
             state=BuildState.QUEUED)
         raise
-    _finish(pack_id, BuildState.BUILDING, state=BuildState.READY, archive_key=key, archive_size=size,
-            archive_sha256=digest, built_at=timezone.now(), progress_done=pack.progress_total,
-            files_done=pack.file_count, progress_at=timezone.now())
+    _finish(pack_id, BuildState.BUILDING, state=BuildState.READY, archive_key=key,
+            archive_size=size, archive_sha256=digest, built_at=timezone.now(),
+            progress_done=pack.progress_total, files_done=pack.file_count,
+            progress_at=timezone.now())
     return f"built {key}"
 
 

@@ -30,7 +30,7 @@ def facts(manifest: dict, seal: str) -> list[tuple[str, str]]:
     engagement = manifest["engagement"]
     return [(_("Structure"), manifest["structure"]["name"]),
             (_("Audit"), f"{engagement['kind_label']} — {date_text(engagement['start_date'])}"
-                         f" – {date_text(engagement['end_date'])}"),
+                         f" - {date_text(engagement['end_date'])}"),
             (_("Statuses on"), date_text(manifest["audit_date"])),
             (_("Sealed on"), f"{date_text(manifest['sealed_at'])} ({manifest['sealed_by']})"),
             (_("Seal (SHA-256 of manifest.json)"), seal)]

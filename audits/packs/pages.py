@@ -75,8 +75,7 @@ def pack_status(request, organization_id: int, engagement_id: int, pack_id: int)
 @login_required
 @require_GET
 def pack_download(request, organization_id: int, engagement_id: int, pack_id: int):
-    _organization, _engagement_, pack = _pack(request, organization_id, engagement_id, pack_id,
-                                              Action.DOWNLOAD)
+    pack = _pack(request, organization_id, engagement_id, pack_id, Action.DOWNLOAD)[2]
     if pack.state != BuildState.READY:
         raise Http404
     services.record_download(request.user, pack, transfers=request.method != "HEAD")

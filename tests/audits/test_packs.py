@@ -269,3 +269,13 @@ def test_the_orphan_sweep_leaves_a_packs_zip_and_files(
     assert removed == []
     assert (vault["store"] / pack.archive_key).exists()
     assert verification.check(pack)["archive"] == "intact"
+
+
+def test_a_sealed_audit_cannot_be_cancelled(api, qm, org, iso, adoption, media_root):
+    audit = engagement(qm, org, iso)
+    services.seal(qm, audit)
+
+    response = api.delete(f"/api/v1/engagements/{audit.pk}/")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "engagement_sealed"

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, resolve
 from audit_prep import urls as project_urls
 
 from . import (
+    test_audit_packs,
     test_audits,
     test_checklists,
     test_core,
@@ -34,6 +35,7 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
          test_settings_pages.TestSettingsPages.area,
          test_audits.TestAudits.area, test_findings.TestFindings.area,
          test_evidence_requests.TestEvidenceRequests.area,
+         test_audit_packs.TestAuditPacks.area,
          test_settings_lists.TestSettingsLists.area)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others

@@ -23,6 +23,7 @@ from audit_prep.roles import Role
 from audits import answers, findings
 from audits import services as audits
 from audits.models import (
+    AuditPack,
     Certificate,
     CorrectiveAction,
     Engagement,
@@ -31,10 +32,13 @@ from audits.models import (
     FindingVersion,
     Grade,
     GradingScale,
+    PackFile,
 )
 from audits.requests import services as requests
 from audits.requests import threads
 from audits.requests.models import EvidenceRequest, RequestAnswer, RequestMessage
+from audits.packs import builder as pack_builder
+from audits.packs import services as packs
 from checklists.models import (
     Adoption,
     EvidenceLink,
@@ -93,7 +97,7 @@ SNAPSHOT_MODELS = (get_user_model(), Organization, Membership, Invitation, Audit
                    Finding.effectiveness.through,
                    CorrectiveAction,
                    EvidenceRequest, EvidenceRequest.requirements.through, RequestAnswer,
-                   RequestMessage)
+                   RequestMessage, AuditPack, PackFile)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
@@ -244,6 +248,16 @@ def _findings_of(organization, user, library) -> dict:
     return {"internal_engagement": engagement.pk, "finding": finding.pk,
             "draft_finding": drafted.pk, "corrective_action": action.pk,
             "grading_scale": scale.pk, "grade": major.pk, "nine_two_two": requirement}
+def _packs_of(user, organization, library) -> dict:
+    """A cross audit by a peer that took place, with its sealed packs: one built (ready to
+    download), one whose build failed."""
+    engagement = audits.create_engagement(user, organization, {
+        "kind": EngagementKind.CROSS, "referentials": [library],
+        "start_date": datetime.date(2026, 11, 2), "end_date": datetime.date(2026, 11, 3)})
+    ready, failed = packs.seal(user, engagement), packs.seal(user, engagement)
+    assert pack_builder.build(ready.pk).startswith("built")
+    pack_builder.fail(failed.pk, "missing_file", "ISO9001/7/7.2 Registre.txt")
+    return {"packed_engagement": engagement.pk, "pack": ready.pk, "failed_pack": failed.pk}
 
 
 def _completed(user, organization, template) -> int:
@@ -307,6 +321,8 @@ def build_world(store) -> dict:
     other_ids.update(_audits_of(other_org, outsider, library))
     ids.update(_findings_of(org, qm, library))
     other_ids.update(_findings_of(other_org, outsider, library))
+    ids.update(_packs_of(qm, org, library))
+    other_ids.update(_packs_of(outsider, other_org, library))
     other_ids.update(_populations_of(other_org, outsider, other_ids["evidence"]))
     # A pending invitation on each side (of org: to an address no account uses, with its secret,
     # which the accept and decline rows present).
