@@ -12,6 +12,7 @@ class AuditsConfig(AppConfig):
             auditors,  # noqa: F401  (registers the auditor's engagement grant)
             gate,  # noqa: F401  (registers the gate on the previous audit's NCs)
         )
+        from .packs import sections  # noqa: F401  (the sealed pack's findings, requests)
         from .scales import give_default_scale
 
         post_save.connect(give_default_scale, sender="audit_prep.Organization",

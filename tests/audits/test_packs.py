@@ -279,3 +279,28 @@ def test_a_sealed_audit_cannot_be_cancelled(api, qm, org, iso, adoption, media_r
 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "engagement_sealed"
+
+
+def test_the_published_findings_are_sealed(qm, org, iso, adoption, media_root):
+    from audits import findings
+    from audits import services as audits
+    from audits.models import EngagementKind, GradingScale
+
+    internal = audits.create_engagement(qm, org, {
+        "kind": EngagementKind.INTERNAL, "referentials": [iso],
+        "start_date": datetime.date(2026, 11, 2), "end_date": datetime.date(2026, 11, 3)})
+    grade = GradingScale.objects.get(organization=org, certification_body="").grades.get(
+        code="major_nc")
+    requirement = iso.requirements.get(ref_id="9.2.2")
+    published = findings.publish(qm, findings.draft_finding(qm, internal, {
+        "grade": grade.pk, "text": "Aucun audit interne des achats.",
+        "requirements": [requirement.pk]}))
+    findings.draft_finding(qm, internal, {"grade": grade.pk, "text": "Brouillon",
+                                          "requirements": [requirement.pk]})
+
+    pack = services.seal(qm, internal)
+
+    [sealed_finding] = json.loads(pack.manifest)["findings"]  # the draft is not
+    version = published.versions.get()
+    assert (sealed_finding["text"], sealed_finding["sha256"], sealed_finding["grade"]) == (
+        "Aucun audit interne des achats.", version.sha256, "major_nc")
