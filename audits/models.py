@@ -160,9 +160,9 @@ from .finding_models import (  # noqa: E402,F401  (the models of findings, decis
     GradingScale,
     Severity,
 )
+from .packs.models import AuditPack, BuildState, PackFile, VerificationState  # noqa: E402,F401
 from .requests.models import (  # noqa: E402, F401  (the requests' tables are the app's)
     EvidenceRequest,
     RequestAnswer,
     RequestMessage,
 )
-from .packs.models import AuditPack, BuildState, PackFile, VerificationState  # noqa: E402,F401

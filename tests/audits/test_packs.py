@@ -304,3 +304,26 @@ def test_the_published_findings_are_sealed(qm, org, iso, adoption, media_root):
     version = published.versions.get()
     assert (sealed_finding["text"], sealed_finding["sha256"], sealed_finding["grade"]) == (
         "Aucun audit interne des achats.", version.sha256, "major_nc")
+
+
+def test_the_requests_are_sealed_as_the_auditor_sees_them(qm, iso, vault):
+    from audits.requests import services as requests
+
+    audit = engagement(qm, vault["procedure"].organization, iso)
+    review = iso.requirements.get(ref_id="9.3.3")
+    asked = requests.create_request(qm, audit, {
+        "requirements": [review], "asked": "Le compte rendu de la revue de direction",
+        "due_date": datetime.date(2027, 1, 15), "assignee": qm})
+    requests.add_answer(qm, asked, vault["review"])
+    requests.submit(qm, asked)
+    waiting = requests.create_request(qm, audit, {
+        "requirements": [review], "asked": "Les indicateurs du trimestre",
+        "due_date": datetime.date(2027, 1, 20), "assignee": qm})
+    requests.add_answer(qm, waiting, vault["procedure"])  # not submitted: not shown
+
+    pack = services.seal(qm, audit)
+
+    assert [(r["reference"], r["auditor_status"], r["requirements"], r["answers"])
+            for r in json.loads(pack.manifest)["requests"]] == [
+        (asked.reference, "submitted", ["9.3.3"], [reference(vault["review"].pk)]),
+        (waiting.reference, "requested", ["9.3.3"], [])]

@@ -34,11 +34,11 @@ from audits.models import (
     GradingScale,
     PackFile,
 )
+from audits.packs import builder as pack_builder
+from audits.packs import services as packs
 from audits.requests import services as requests
 from audits.requests import threads
 from audits.requests.models import EvidenceRequest, RequestAnswer, RequestMessage
-from audits.packs import builder as pack_builder
-from audits.packs import services as packs
 from checklists.models import (
     Adoption,
     EvidenceLink,
