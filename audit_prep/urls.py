@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from audits import finding_pages, improvement_pages
 from audits import pages as audit_pages
 from audits.api import auditor_findings as audit_findings
 from audits.api import finding_views
@@ -144,6 +145,18 @@ urlpatterns = [
                   pack_pages.pack_verify, "structure-settings-pack-verify"),
     settings_path("audits/<int:engagement_id>/packs/<int:pack_id>/rebuild/",
                   pack_pages.pack_rebuild, "structure-settings-pack-rebuild"),
+    settings_path("audits/<int:engagement_id>/findings/", finding_pages.engagement_findings,
+                  "structure-settings-findings"),
+    settings_path("findings/<int:finding_id>/", finding_pages.finding_page,
+                  "structure-settings-finding"),
+    settings_path("improvement/", improvement_pages.improvement_page,
+                  "structure-settings-improvement"),
+    settings_path("improvement/export/<str:fmt>/", improvement_pages.improvement_export,
+                  "structure-settings-improvement-export"),
+    settings_path("grading-scales/", improvement_pages.grading_scales,
+                  "structure-settings-grading-scales"),
+    settings_path("grading-scales/grades/<int:grade_id>/", improvement_pages.grade_page,
+                  "structure-settings-grade"),
     settings_path("requirements/", requirement_pages.requirements,
                   "structure-settings-requirements"),
     settings_path("requirements/import/", requirement_pages.requirement_import,

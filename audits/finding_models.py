@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from audit_prep.models import Organization
@@ -80,6 +81,12 @@ class Grade(models.Model):
 
     def __str__(self):
         return self.label_fr
+
+    @property
+    def label(self) -> str:
+        """The label in the active language (French unless English is active)."""
+        language = get_language() or "fr"
+        return self.label_en if language.startswith("en") else self.label_fr
 
     @property
     def is_nonconformity(self) -> bool:

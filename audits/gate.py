@@ -61,6 +61,11 @@ def gate_for(engagement: Engagement) -> gates.Gate | None:
     return gates.Gate(CODE, "10.2", not still_open, reason, [], params)
 
 
+def message(gate: gates.Gate) -> str:
+    """The gate's reason in words, with its figures."""
+    return str(REASONS[gate.reason]) % gate.params
+
+
 def checklist_gates(adoption, on) -> list[gates.Gate]:
     """For a checklist on `on`: the gate of the next surveillance or renewal audit of its
     referential (one not over by then), if any."""

@@ -10,7 +10,6 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from checklists.exports import slug
-from checklists.exports.common import french
 from checklists.exports.csv_file import _csv_safe
 from checklists.exports.spreadsheet import cleaned
 
@@ -57,11 +56,6 @@ def entries(organization_id: int, which: str) -> list[Entry]:
     return found
 
 
-def grade_label(grade) -> str:
-    """The grade in the active language."""
-    return grade.label_fr if french() else grade.label_en
-
-
 def _headers() -> list[str]:
     return [_("Audit"), _("Audit date"), _("Finding"), _("Grade"), _("Requirements"),
             _("Statement"), _("Status"), _("Correction"), _("Root cause"),
@@ -73,7 +67,7 @@ def _rows(found: list[Entry]):
     for entry in found:
         finding, version = entry.finding, entry.version
         head = [finding.engagement.get_kind_display(), finding.engagement.start_date,
-                f"#{finding.number} v{version.number}", grade_label(version.grade),
+                f"#{finding.number} v{version.number}", version.grade.label,
                 entry.requirements,
                 version.text, finding.get_status_display(), finding.correction,
                 finding.root_cause, finding.plan_due, finding.verification_due]

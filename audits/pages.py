@@ -17,7 +17,7 @@ from audit_prep.structure_settings import frame, structure
 from checklists.models import Adoption
 from checklists.references import checklist_path
 
-from . import cycle, services
+from . import cycle, gate, services
 from .api.serializers import CertificateSerializer, EngagementSerializer
 from .models import Certificate, Engagement, EngagementKind
 
@@ -129,6 +129,7 @@ def _engagement_page(request, organization, engagement, values=None, **context):
         "referential_id", "pk"))
     checklists = [(referential, checklist_path(adopted[referential.pk], engagement.start_date))
                   for referential in engagement.referentials.all() if referential.pk in adopted]
+    found = gate.gate_for(engagement)
     return render(request, "audits/pages/engagement.html", frame(
         organization, SECTION, request.user, MANAGE, engagement=engagement, checklists=checklists,
         adopted=_adopted(organization), kinds=EngagementKind.choices, chosen=chosen,
@@ -136,6 +137,7 @@ def _engagement_page(request, organization, engagement, values=None, **context):
         certificates=Certificate.objects.filter(organization=organization)
         .select_related("referential").order_by("-decision_date"),
         started=engagement.start_date <= timezone.localdate(),
+        gate=found, gate_message=gate.message(found) if found else "",
         **{"refusals": [], "field_errors": {}, **context}),
         status=400 if failed else 200)
 

@@ -24,6 +24,9 @@ SECTIONS = [
     ("populations", "structure-settings-populations", _("Populations"), Action.VIEW),
     ("reminders", "structure-settings-reminders", _("Reminder policy"), Action.VIEW),
     ("audits", "structure-settings-audits", _("Certification and audits"), Action.VIEW),
+    ("improvement", "structure-settings-improvement", _("Nonconformities and improvement plan"),
+     Action.VIEW),
+    ("grading", "structure-settings-grading-scales", _("Grading scales"), Action.VIEW),
 ]
 
 

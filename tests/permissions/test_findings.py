@@ -10,6 +10,9 @@ from audits.models import CorrectiveAction, Finding, FindingVersion, Grade, Grad
 from .base import Area, CrossStructureSuite, Endpoint, MatrixSuite, cross_request, other, other_org
 
 FINDINGS, ACTIONS = "/api/v1/findings/", "/api/v1/corrective-actions/"
+SETTINGS = "/structures/{org}/settings/"
+FINDING_PAGE = SETTINGS + "findings/{finding}/"
+DRAFT_PAGE = SETTINGS + "findings/{draft_finding}/"
 SCALES, GRADES = "/api/v1/grading-scales/", "/api/v1/grades/"
 AUDIT = "/api/v1/audit/engagements/{internal_engagement}/"
 ONE = AUDIT + "findings/{finding}/"
@@ -68,6 +71,36 @@ ENDPOINTS = [
     Endpoint("audit-finding-review", "POST", ONE + "review/",
              data=lambda w: {"decision": "accept"}),
     Endpoint("audit-finding-close", "POST", ONE + "close/", data=lambda w: {}),
+    # the pages, in the structure's settings (forms posted as browsers post them)
+    Endpoint("structure-settings-findings", "GET",
+             SETTINGS + "audits/{internal_engagement}/findings/"),
+    Endpoint("structure-settings-findings", "POST",
+             SETTINGS + "audits/{internal_engagement}/findings/", multipart=True,
+             data=lambda w: {**finding_body(w), "form": "draft"}),
+    Endpoint("structure-settings-finding", "GET", FINDING_PAGE),
+    Endpoint("structure-settings-finding", "GET", DRAFT_PAGE, "draft"),
+    *(Endpoint("structure-settings-finding", "POST", FINDING_PAGE, form, multipart=True,
+               data=body) for form, body in (
+        ("answer", lambda w: {"form": "answer", "correction": "Audit programmé",
+                              "root_cause": "Oubli"}),
+        ("action", lambda w: {**action_body(w), "form": "action"}),
+        ("done", lambda w: {"form": "done", "action": w.ids["corrective_action"]}),
+        ("submit", lambda w: {"form": "submit"}),
+        ("correct", lambda w: {"form": "correct", "text": "Revu"}))),
+    Endpoint("structure-settings-finding", "POST", DRAFT_PAGE, "publish", multipart=True,
+             data=lambda w: {"form": "publish"}),
+    Endpoint("structure-settings-improvement", "GET", SETTINGS + "improvement/"),
+    Endpoint("structure-settings-improvement-export", "GET",
+             SETTINGS + "improvement/export/csv/"),
+    Endpoint("structure-settings-grading-scales", "GET", SETTINGS + "grading-scales/"),
+    Endpoint("structure-settings-grading-scales", "POST", SETTINGS + "grading-scales/",
+             multipart=True,
+             data=lambda w: {"form": "scale", "certification_body": "Bureau Veritas"}),
+    Endpoint("structure-settings-grade", "POST", SETTINGS + "grading-scales/grades/{grade}/",
+             multipart=True, data=lambda w: {"code": "major_nc", "label_fr": "NC majeure",
+                                             "label_en": "Major NC", "severity": "major",
+                                             "plan_days": "60"}),
+    Endpoint("structure-settings-grade", "GET", SETTINGS + "grading-scales/grades/{grade}/"),
 ]
 
 # fmt: off
@@ -76,7 +109,7 @@ MATRIX = {
     "finding-list GET":                     (401,  200,   200,        200,            200),
     "finding-detail GET":                   (401,  200,   200,        200,            404),
     "finding-answer POST":                  (401,  403,   403,        200,            404),
-    "finding-submit POST":                  (401,  403,   403,        400,            404),
+    "finding-submit POST":                  (401,  403,   403,        200,            404),
     "finding-log GET":                      (401,  200,   200,        200,            404),
     "finding-log-export GET":               (401,  200,   200,        200,            404),
     "correctiveaction-list GET":            (401,  200,   200,        200,            200),
@@ -103,10 +136,27 @@ MATRIX = {
     "audit-finding-correct POST":           (401,  403,   403,        201,            404),
     "audit-finding-review POST":            (401,  403,   403,        409,            404),
     "audit-finding-close POST":             (401,  403,   403,        409,            404),
+    # pages: anonymous visitors sign in first, another structure's findings are 404, a draft
+    # is its auditor's own (404 to the other members)
+    "structure-settings-findings GET":      (302,  200,   200,        200,            404),
+    "structure-settings-findings POST":     (302,  403,   403,        302,            404),
+    "structure-settings-finding GET":       (302,  200,   200,        200,            404),
+    "structure-settings-finding GET draft": (302,  404,   404,        200,            404),
+    "structure-settings-finding POST answer": (302, 403,  403,        302,            404),
+    "structure-settings-finding POST action": (302, 403,  403,        302,            404),
+    "structure-settings-finding POST done": (302,  403,   403,        302,            404),
+    "structure-settings-finding POST submit": (302, 403,  403,        302,            404),
+    "structure-settings-finding POST correct": (302, 403, 403,        302,            404),
+    "structure-settings-finding POST publish": (302, 404, 404,        302,            404),
+    "structure-settings-improvement GET":   (302,  200,   200,        200,            404),
+    "structure-settings-improvement-export GET": (302, 200, 200,      200,            404),
+    "structure-settings-grading-scales GET": (302, 200,   200,        200,            404),
+    "structure-settings-grading-scales POST": (302, 403,  403,        302,            404),
+    "structure-settings-grade POST":        (302,  403,   403,        302,            404),
+    "structure-settings-grade GET":         (302,  405,   405,        405,            405),
 }
 # fmt: on
-ERRORS = {"finding-submit POST": {400: "validation_error"},
-          "audit-finding PATCH published": {409: "finding_published"},
+ERRORS = {"audit-finding PATCH published": {409: "finding_published"},
           "audit-finding-review POST": {409: "not_answered"},
           "audit-finding-close POST": {409: "plan_not_accepted"}}
 
@@ -187,6 +237,45 @@ def _exported(w, response, user):
     _events("findings.log_export")
 
 
+def _submitted(w, response, user):
+    assert _finding(w).status == "answered" and _finding(w).answered_at
+    _events("finding.submit")
+
+
+def _page_published(w, response, user):
+    assert FindingVersion.objects.get(finding_id=w.ids["draft_finding"]).sha256
+    assert response["Location"] == (
+        f"/structures/{w.org.pk}/settings/findings/{w.ids['draft_finding']}/")
+    _events("finding.publish")
+
+
+def _page_answered(w, response, user):
+    assert (_finding(w).correction, _finding(w).root_cause) == ("Audit programmé", "Oubli")
+    _events("finding.answer")
+
+
+def _page_action_created(w, response, user):
+    assert _finding(w).actions.filter(description="Former les encadrants").exists()
+    _events("corrective_action.create")
+
+
+def _page_drafted(w, response, user):
+    finding = Finding.objects.get(engagement_id=w.ids["internal_engagement"], number=3)
+    assert response["Location"] == f"/structures/{w.org.pk}/settings/findings/{finding.pk}/"
+    _events("finding.draft")
+
+
+def _page_scale(w, response, user):
+    assert GradingScale.objects.get(organization=w.org, certification_body="Bureau Veritas")
+    _events("grading_scale.create")
+
+
+def _page_grade(w, response, user):
+    grade = Grade.objects.get(pk=w.ids["grade"])
+    assert (grade.label_fr, grade.plan_days, grade.improvement) == ("NC majeure", 60, False)
+    _events("grade.update")
+
+
 EFFECTS = {
     "finding-answer POST": _answered,
     "finding-log-export GET": _exported,
@@ -202,6 +291,17 @@ EFFECTS = {
     "audit-finding PATCH": _draft_is("Revu"),
     "audit-finding-publish POST": _published,
     "audit-finding-correct POST": _corrected,
+    "structure-settings-findings POST": _page_drafted,
+    "structure-settings-finding POST answer": _page_answered,
+    "structure-settings-finding POST action": _page_action_created,
+    "structure-settings-finding POST done": _action_is(done_on="2026-12-05"),
+    "structure-settings-finding POST correct": _corrected,
+    "structure-settings-finding POST publish": _page_published,
+    "structure-settings-finding POST submit": _submitted,
+    "finding-submit POST": _submitted,
+    "structure-settings-improvement-export GET": _exported,
+    "structure-settings-grading-scales POST": _page_scale,
+    "structure-settings-grade POST": _page_grade,
 }
 
 
@@ -227,7 +327,19 @@ def _scale(endpoint, w, subject, response):
     assert response.json()["id"] == w.ids["grading_scale"]
 
 
-READS = {"finding-list": _published_only, "finding-log": _log,
+def _page_shows(*texts):
+    def check(endpoint, w, subject, response):
+        page = response.content.decode()
+        assert response["Content-Type"].startswith("text/html") and w.org.name in page
+        assert all(text in page for text in texts), texts
+    return check
+
+
+READS = {"structure-settings-findings": _page_shows("#1", "Non-conformité majeure"),
+         "structure-settings-finding": _page_shows("Constat n° "),
+         "structure-settings-improvement": _page_shows("Aucun audit interne des achats."),
+         "structure-settings-grading-scales": _page_shows("Grille par défaut"),
+         "finding-list": _published_only, "finding-log": _log,
          "audit-findings": _auditor_list, "audit-grading-scale": _scale,
          "audit-finding": lambda e, w, s, r: r.json()["id"] == w.ids["draft_finding"]}
 
@@ -249,7 +361,8 @@ CROSS_CASES = {
 class TestFindings(MatrixSuite, CrossStructureSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS, reads=READS,
-        error_codes=ERRORS, audited_reads=frozenset({"finding-log-export"}),
+        error_codes=ERRORS, audited_reads=frozenset({"finding-log-export",
+                                 "structure-settings-improvement-export"}),
         options_paths=(FINDINGS + "{finding}/", ACTIONS + "{corrective_action}/",
                        GRADES + "{grade}/"),
         cross_cases=CROSS_CASES,

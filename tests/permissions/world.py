@@ -228,8 +228,8 @@ def _requests_of(engagement, user, library) -> dict:
 
 def _findings_of(organization, user, library) -> dict:
     """An internal audit of the structure, over (so that it moves no target date), which its
-    quality manager audits: a published major nonconformity with one corrective action, and a
-    second finding still in draft."""
+    quality manager audits: a published major nonconformity answered (not yet submitted) with
+    one corrective action, and a second finding still in draft."""
     engagement = audits.create_engagement(user, organization, {
         "kind": EngagementKind.INTERNAL, "referentials": [library],
         "start_date": datetime.date(2026, 10, 5), "end_date": datetime.date(2026, 10, 6)})
@@ -240,6 +240,8 @@ def _findings_of(organization, user, library) -> dict:
         "grade": major.pk, "text": "Aucun audit interne des achats.",
         "requirements": [requirement]})
     finding = findings.publish(user, finding)
+    answers.answer(user, finding, {"correction": "Audit des achats ajouté",
+                                   "root_cause": "Programme incomplet"})
     action = answers.add_action(user, finding, {
         "description": "Programmer l'audit des achats", "owner": user,
         "due_date": datetime.date(2026, 12, 31)})
