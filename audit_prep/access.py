@@ -177,7 +177,7 @@ def role_in(user, organization_id: int) -> str | None:
 def membership_engagement_grants(user, engagement) -> frozenset[Action]:
     """Members get their role's actions; on an audit the structure runs itself (internal or
     cross audit, `engagement.audited_by_structure`) its quality managers also audit: they
-    record the findings (decision 0025)."""
+    record the findings (decision 0026)."""
     role = role_in(user, engagement.organization_id)
     if not role:
         return frozenset()

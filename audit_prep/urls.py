@@ -52,7 +52,7 @@ def settings_path(route: str, view, name: str):
 
 
 def audit_findings_paths(base: str) -> list:
-    """The auditor's findings endpoints of one engagement (decision 0025)."""
+    """The auditor's findings endpoints of one engagement (decision 0026)."""
     one = base + "findings/<int:finding_id>/"
     return [
         path(base + "findings/", audit_findings.FindingsView.as_view(), name="audit-findings"),

@@ -1,4 +1,4 @@
-"""The structure's side of findings (decision 0025): its answer to a published finding
+"""The structure's side of findings (decision 0026): its answer to a published finding
 (correction, root cause, evidence of effectiveness), the corrective actions of its plan (an
 owner among its members, a due date, done or not), and the submission of the answer to the
 auditor. Quality managers write them (`Action.MANAGE_AUDITS` in the structure)."""

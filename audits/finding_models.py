@@ -1,4 +1,4 @@
-"""Findings of an audit (issue 13 item 4, decision 0025): the grading scales a structure keeps
+"""Findings of an audit (issue 13 item 4, decision 0026): the grading scales a structure keeps
 per certification body, the findings an auditor records on one engagement (each correction a
 new version; a published version is locked and hashed), the structure's answer and its
 corrective actions. Imported by `audits.models`."""

@@ -1,4 +1,4 @@
-"""The auditor's side of findings (decision 0025): draft, publish, correct (a new version),
+"""The auditor's side of findings (decision 0026): draft, publish, correct (a new version),
 review the structure's answer, close. Every service checks `Action.AUDIT` on the engagement
 through the choke point (`access.require_engagement`): the external auditor's grant, or the
 quality manager's on an internal or cross audit.

@@ -1,4 +1,4 @@
-"""The gate of a surveillance or renewal audit (issue 13 item 1, decision 0025): the
+"""The gate of a surveillance or renewal audit (issue 13 item 1, decision 0026): the
 nonconformities of the previous certification audit must be closed. Registered with the
 checklist's gates (`checklists.gates.register`), so the checklist evaluated before that audit,
 its exports, the structure's next steps and the audit's page show it like the stage-1 gates."""

@@ -105,7 +105,7 @@ class Engagement(models.Model):
     @property
     def audited_by_structure(self) -> bool:
         """An internal or cross audit: the structure's own quality managers record its
-        findings (the choke point gives them `Action.AUDIT` on it, decision 0025)."""
+        findings (the choke point gives them `Action.AUDIT` on it, decision 0026)."""
         return self.kind in (EngagementKind.INTERNAL, EngagementKind.CROSS)
 
 
@@ -151,7 +151,7 @@ class AuditorAccess(models.Model):
         return self.revoked_at is None and self.starts_on <= day <= self.ends_on
 
 
-from .finding_models import (  # noqa: E402,F401  (the models of findings, decision 0025)
+from .finding_models import (  # noqa: E402,F401  (the models of findings, decision 0026)
     CorrectiveAction,
     Finding,
     FindingStatus,

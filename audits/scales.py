@@ -1,4 +1,4 @@
-"""Grading scales (decision 0025): the grades a certification body uses, configured per
+"""Grading scales (decision 0026): the grades a certification body uses, configured per
 structure by its quality manager. Every structure has a default scale, the common French one
 (with the ISO 19011 terms in English), created when it is first needed; a scale of a named
 certification body starts as a copy of it. The deadlines a grade implies are counted from the

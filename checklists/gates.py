@@ -256,7 +256,7 @@ def iso9001_stage1_gates(assessments: list[Assessment], on: datetime.date,
 
 
 # Gates that other apps add for any referential (the audits app: the previous audit's
-# nonconformities closed, decision 0025): (adoption, date) -> gates. They carry their labels and
+# nonconformities closed, decision 0026): (adoption, date) -> gates. They carry their labels and
 # reasons in LABELS and REASONS like the gates above, so that every reader shows them alike.
 ExtraGates = Callable[[object, datetime.date], list[Gate]]
 _extra_gates: list[ExtraGates] = []

@@ -1,4 +1,4 @@
-"""Findings, their versions, grading scales and corrective actions (decision 0025). A published
+"""Findings, their versions, grading scales and corrective actions (decision 0026). A published
 finding version is locked in the database itself: triggers refuse any UPDATE or DELETE of a
 published row and any change of its requirements or evidence."""
 

@@ -71,7 +71,7 @@ def test_members_act_on_an_engagement_by_their_role_but_never_as_its_auditor(
 def test_on_an_audit_the_structure_runs_itself_its_quality_managers_audit(
         member, org, qm, role, kind):
     """Internal and cross audits have no external auditor: the quality managers record their
-    findings (decision 0025); other members still act by their role only."""
+    findings (decision 0026); other members still act by their role only."""
     engagement = engagement_of(org, qm, kind=kind)
     user = member(role)
     expected = ROLE_ACTIONS[role] | ({Action.AUDIT} if role == Role.QUALITY_MANAGER else set())

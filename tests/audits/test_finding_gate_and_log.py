@@ -1,5 +1,5 @@
 """The gate of a surveillance audit on the previous audit's nonconformities, shown with the
-checklist's gates, and the structure's nonconformity log with its exports (decision 0025)."""
+checklist's gates, and the structure's nonconformity log with its exports (decision 0026)."""
 
 import datetime
 import io

@@ -1,6 +1,6 @@
 """The findings pages of a structure's settings: a quality manager records the findings of an
 internal audit, publishes, answers with a plan, and the log, the plan and the scales show them
-(decision 0025). In French, with the API's refusals beside the forms."""
+(decision 0026). In French, with the API's refusals beside the forms."""
 
 import io
 

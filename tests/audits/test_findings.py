@@ -1,4 +1,4 @@
-"""Findings on the auditor's side (decision 0025): a grade and a requirement are required, a
+"""Findings on the auditor's side (decision 0026): a grade and a requirement are required, a
 published finding is locked and hashed (corrections are new versions), the deadlines follow the
 grade and the audit's last day, and the auditor reviews and closes."""
 

@@ -63,7 +63,7 @@ def test_every_gate_passes_on_a_complete_vault_and_names_its_evidence():
                             "nonconformities"]
     failed = {code: gate.reason for code, gate in result.items() if not gate.passed}
     assert failed == {}
-    # every stage-1 gate has its label; the audits app adds its own gate (decision 0025)
+    # every stage-1 gate has its label; the audits app adds its own gate (decision 0026)
     assert set(gates.LABELS) == set(result) | {"previous_nonconformities"}
     assert all(gate.reason in gates.REASONS for gate in result.values())
     assert ids(result["management_review"]) == [30]

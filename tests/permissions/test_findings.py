@@ -1,4 +1,4 @@
-"""Permission matrix of findings (decision 0025): members read the published findings of their
+"""Permission matrix of findings (decision 0026): members read the published findings of their
 structure's audits, the log and the scales; quality managers answer, plan actions and configure
 scales; the auditor's routes need `Action.AUDIT` on the engagement (here an internal audit, which
 the quality manager audits: contributors and viewers get 403, the outsider 404). The external
