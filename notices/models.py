@@ -206,3 +206,35 @@ class RequestReminder(models.Model):
 
     def __str__(self):
         return f"{self.evidence_request_id} {self.due_date} -{self.threshold_days}d"
+
+
+class DeadlineReminder(models.Model):
+    """One reminder, to one person, of a deadline an app announced (`audit_prep.deadlines`),
+    at one threshold (days before the date). The unique row makes each go out once; open while
+    `sent_at` is empty (a mail server failure keeps it open for the next run), closed with the
+    reason in `last_error` when no e-mail went out (decision 0023, the pattern of 0007)."""
+
+    scope_path = "organization"
+
+    key = models.CharField(max_length=200)
+    due_date = models.DateField()
+    threshold = models.PositiveSmallIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "due_date", "threshold", "user"],
+                                    name="deadline_reminder_once"),
+        ]
+        indexes = [models.Index(fields=["user"], condition=models.Q(sent_at__isnull=True),
+                                name="deadline_reminder_open")]
+
+    def __str__(self):
+        return f"{self.key} {self.due_date} −{self.threshold} d → {self.user_id}"
