@@ -10,6 +10,7 @@ class AuditsConfig(AppConfig):
     def ready(self):
         from . import (
             auditors,  # noqa: F401  (registers the auditor's engagement grant)
+            deadlines,  # noqa: F401  (registers the audits' deadlines with the reminders)
             gate,  # noqa: F401  (registers the gate on the previous audit's NCs)
         )
         from .packs import sections  # noqa: F401  (the sealed pack's findings, requests)

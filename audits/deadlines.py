@@ -21,7 +21,7 @@ MILESTONE_THRESHOLDS = (90, 30, 7, 0)
 
 def _describe(certificate: Certificate, milestone: Milestone):
     def describe() -> str:
-        return _("Plan the %(audit)s of %(referential)s with %(body)s (certificate of "
+        return _("To plan: %(audit)s of %(referential)s with %(body)s (certificate of "
                  "%(decision)s)") % {
             "audit": milestone.kind.label, "referential": certificate.referential.ref_id,
             "body": certificate.certification_body,

@@ -237,4 +237,4 @@ class DeadlineReminder(models.Model):
                                 name="deadline_reminder_open")]
 
     def __str__(self):
-        return f"{self.key} {self.due_date} −{self.threshold} d → {self.user_id}"
+        return f"{self.key} {self.due_date} ({self.threshold} days before) to {self.user_id}"

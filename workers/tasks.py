@@ -59,21 +59,33 @@ def run_request_reminders(today=None):
         return requests.run(today)
 
 
+def run_deadline_reminders(today=None):
+    """The reminders of the deadlines apps announce (`notices.deadlines.run`: audits to plan in
+    a certificate's cycle...) inside their own job lock and transaction."""
+    from notices import deadlines
+
+    with job_lock(deadlines.JOB_NAME) as held:
+        if not held:
+            return deadlines.DeadlineRunResult(locked=True)
+        return deadlines.run(today)
+
+
 @shared_task(name="workers.send_reminders", bind=True, **TRANSIENT_RETRY)
 def send_reminders(self) -> str:
-    """Send the reminder digests that became due, then the gap digests before audits and the
-    reminders of evidence requests; retries deliveries the mail server refused (every run is
-    idempotent)."""
+    """Send the reminder digests that became due, then the gap digests before audits, the
+    reminders of evidence requests and those of the deadlines apps announce; retries deliveries
+    the mail server refused (every run is idempotent)."""
     from notices import reminders
 
     result = run_reminders()
     gap_result = run_gap_digests()
     request_result = run_request_reminders()
-    failed = result.failed + gap_result.failed + request_result.failed
+    deadline_result = run_deadline_reminders()
+    failed = result.failed + gap_result.failed + request_result.failed + deadline_result.failed
     if failed:
         raise self.retry(exc=reminders.DeliveryFailed(failed),
                          countdown=verification.retry_delay(self.request.retries))
-    return f"{result}; {gap_result}; {request_result}"
+    return f"{result}; {gap_result}; {request_result}; {deadline_result}"
 
 
 @shared_task(name="workers.send_invitation", autoretry_for=(smtplib.SMTPException, OSError),
