@@ -1,4 +1,4 @@
-"""Deadlines that apps announce, for the reminders to deliver (decision 0025).
+"""Deadlines that apps announce, for the reminders to deliver (decision 0027).
 
 An app that knows of something people must do by a date (plan a surveillance audit, answer an
 evidence request, send a corrective-action plan) registers a *source*: a function that, for

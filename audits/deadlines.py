@@ -1,4 +1,4 @@
-"""The audits' deadlines, announced to the reminders (`audit_prep.deadlines`, decision 0023):
+"""The audits' deadlines, announced to the reminders (`audit_prep.deadlines`, decision 0027):
 each surveillance or renewal audit that a valid certificate needs and that no recorded audit
 answers yet (the cycle's rule, `audits.cycle`), for the structure's quality managers to plan."""
 

@@ -1,4 +1,4 @@
-"""Reminders of the deadlines apps announce (`audit_prep.deadlines`; decision 0025).
+"""Reminders of the deadlines apps announce (`audit_prep.deadlines`; decision 0027).
 
 `run(today)` does one run in one transaction, inside its job lock (`workers`):
 

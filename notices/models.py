@@ -212,7 +212,7 @@ class DeadlineReminder(models.Model):
     """One reminder, to one person, of a deadline an app announced (`audit_prep.deadlines`),
     at one threshold (days before the date). The unique row makes each go out once; open while
     `sent_at` is empty (a mail server failure keeps it open for the next run), closed with the
-    reason in `last_error` when no e-mail went out (decision 0025, the pattern of 0007)."""
+    reason in `last_error` when no e-mail went out (decision 0027, the pattern of 0007)."""
 
     scope_path = "organization"
 

@@ -1,4 +1,4 @@
-"""Reminders of the deadlines apps announce (decision 0025), with the audits' own: each
+"""Reminders of the deadlines apps announce (decision 0027), with the audits' own: each
 surveillance or renewal audit a valid certificate needs and no recorded audit answers yet is
 reminded to the structure's quality managers 90, 30 and 7 days before the date it must take
 place by, and on that day; once an audit is recorded for it, nothing more goes out.
