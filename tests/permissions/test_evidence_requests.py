@@ -49,6 +49,19 @@ def import_body(w):
     return {"engagement": w.ids["engagement"], "file": handle}
 
 
+BOARD = "/structures/{org}/settings/audits/{engagement}/requests/"
+PAGE = BOARD + "{evidence_request}/"
+
+
+def _form(**fields):
+    return lambda w: dict(fields)
+
+
+def page_ask(w):
+    return {"requirements": [w.ids["library_requirement"]], "asked": "Plan de formation 2027",
+            "due_date": "2027-03-01"}
+
+
 ENDPOINTS = [
     Endpoint("evidencerequest-list", "GET", REQUESTS, listing=EvidenceRequest),
     Endpoint("evidencerequest-detail", "GET", REQUEST),
@@ -79,6 +92,25 @@ ENDPOINTS = [
     Endpoint("audit-request-messages", "GET", AUDIT + "{evidence_request}/messages/"),
     Endpoint("audit-request-messages", "POST", AUDIT + "{evidence_request}/messages/",
              data=lambda w: {"body": "Envoyé ce jour."}),
+    # the structure's pages (forms posted as browsers post them)
+    Endpoint("structure-settings-requests", "GET", BOARD),
+    Endpoint("structure-settings-requests", "POST", BOARD, data=page_ask, multipart=True),
+    Endpoint("structure-settings-requests-import", "POST", BOARD + "import/", multipart=True,
+             data=lambda w: {"file": import_body(w)["file"]}),
+    Endpoint("structure-settings-requests-import", "GET", BOARD + "import/"),
+    Endpoint("structure-settings-request", "GET", PAGE),
+    Endpoint("structure-settings-request", "POST", PAGE, multipart=True,
+             data=_form(asked="Registre", due_date="2027-03-05", assignee="")),
+    Endpoint("structure-settings-request-answer", "POST", PAGE + "answers/", multipart=True,
+             data=lambda w: {"evidence": w.ids["evidence"]}),
+    Endpoint("structure-settings-request-answer-remove", "POST",
+             PAGE + "answers/{request_answer}/remove/"),
+    Endpoint("structure-settings-request-upload", "POST", PAGE + "upload/", data=upload_body,
+             multipart=True),
+    Endpoint("structure-settings-request-answered", "POST", PAGE + "answered/"),
+    Endpoint("structure-settings-request-submit", "POST", PAGE + "submit/"),
+    Endpoint("structure-settings-request-message", "POST", PAGE + "messages/", multipart=True,
+             data=_form(thread="internal", body="Je m'en occupe.")),
 ]
 
 # fmt: off
@@ -106,6 +138,19 @@ MATRIX = {
     "audit-request-review POST":                       (401,  403,   403,       403,  404),
     "audit-request-messages GET":                      (401,  200,   200,       200,  404),
     "audit-request-messages POST":                     (401,  403,   403,       201,  404),
+    # pages: anonymous visitors sign in first, another structure's audit is 404
+    "structure-settings-requests GET":                 (302,  200,   200,       200,  404),
+    "structure-settings-requests POST":                (302,  403,   403,       302,  404),
+    "structure-settings-requests-import POST":         (302,  403,   403,       302,  404),
+    "structure-settings-requests-import GET":          (302,  405,   405,       405,  405),
+    "structure-settings-request GET":                  (302,  200,   200,       200,  404),
+    "structure-settings-request POST":                 (302,  403,   403,       302,  404),
+    "structure-settings-request-answer POST":          (302,  403,   302,       302,  404),
+    "structure-settings-request-answer-remove POST":   (302,  403,   302,       302,  404),
+    "structure-settings-request-upload POST":          (302,  403,   302,       302,  404),
+    "structure-settings-request-answered POST":        (302,  403,   302,       302,  404),
+    "structure-settings-request-submit POST":          (302,  403,   403,       302,  404),
+    "structure-settings-request-message POST":         (302,  403,   302,       302,  404),
 }
 # fmt: on
 
@@ -121,7 +166,8 @@ def _request(w):
 
 
 def _created(w, response, user):
-    created = EvidenceRequest.objects.get(pk=response.json()["id"])
+    created = EvidenceRequest.objects.exclude(pk=w.ids["evidence_request"]).get(
+        engagement_id=w.ids["engagement"])
     assert created.engagement_id == w.ids["engagement"] and created.created_by_id == user.pk
     [event] = _last_events("evidence_request.create")
     assert event.after["engagement"] == w.ids["engagement"]
@@ -174,8 +220,9 @@ def _posted(thread, body):
 
 
 def _imported(w, response, user):
-    [created] = response.json()
-    assert EvidenceRequest.objects.get(pk=created["id"]).asked == "Objectifs qualité"
+    created = EvidenceRequest.objects.exclude(pk=w.ids["evidence_request"]).get(
+        engagement_id=w.ids["engagement"])
+    assert created.asked == "Objectifs qualité"
     _last_events("evidence_request.create")
 
 
@@ -192,6 +239,15 @@ EFFECTS = {
     "evidencerequest-messages POST auditor thread": _posted("auditor", "Envoyé ce jour."),
     "evidencerequest-import-requests POST": _imported,
     "audit-request-messages POST": _posted("auditor", "Envoyé ce jour."),
+    "structure-settings-requests POST": _created,
+    "structure-settings-requests-import POST": _imported,
+    "structure-settings-request POST": _changed(asked="Registre", due_date="2027-03-05"),
+    "structure-settings-request-answer POST": _answered,
+    "structure-settings-request-answer-remove POST": _withdrawn,
+    "structure-settings-request-upload POST": _uploaded,
+    "structure-settings-request-answered POST": _marked,
+    "structure-settings-request-submit POST": _submitted,
+    "structure-settings-request-message POST": _posted("internal", "Je m'en occupe."),
 }
 
 
@@ -211,7 +267,20 @@ def _auditor_thread(endpoint, w, subject, response):
     assert [m["body"] for m in response.json()] == ["Le registre est en cours de mise a jour."]
 
 
-READS = {"evidencerequest-messages": _auditor_thread, "audit-request-list": _auditor_list,
+def _board(endpoint, w, subject, response):
+    text = response.content.decode()
+    assert "Registre des formations 2026" in text and "Chantier voisin" not in text
+    assert ('name="asked"' in text) == (subject == "quality_manager")
+
+
+def _request_page(endpoint, w, subject, response):
+    text = response.content.decode()
+    assert "Registre 2026" in text and "A relire avant envoi." in text
+    assert ('name="files"' in text) == (subject in ("contributor", "quality_manager"))
+
+
+READS = {"structure-settings-requests": _board, "structure-settings-request": _request_page,
+         "evidencerequest-messages": _auditor_thread, "audit-request-list": _auditor_list,
          "audit-request-detail": _auditor_detail, "audit-request-messages": _auditor_thread}
 
 QM, NOT_THERE = "quality_manager", "does_not_exist"
@@ -235,6 +304,6 @@ FILTERS = [(REQUESTS + "?engagement={}", "engagement")]
 class TestEvidenceRequests(MatrixSuite, CrossStructureSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX, effects=EFFECTS, reads=READS, storing=frozenset(
-            {"evidencerequest-upload POST"}),
+            {"evidencerequest-upload POST", "structure-settings-request-upload POST"}),
         options_paths=(REQUEST,), cross_cases=CROSS_CASES, filters=FILTERS,
     )
