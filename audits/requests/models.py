@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Range
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from checklists.models import Requirement
 from evidence.models import EvidenceItem
@@ -20,19 +19,19 @@ MAX_MESSAGE = 2000
 class RequestStatus(models.TextChoices):
     """Where the structure is with a request (never shown to the auditor)."""
 
-    OPEN = "open", pgettext_lazy("evidence request", "open")
-    IN_PROGRESS = "in_progress", pgettext_lazy("evidence request", "in progress")
+    OPEN = "open", _("to answer")
+    IN_PROGRESS = "in_progress", _("being answered")
     ANSWERED = "answered", _("answered, to submit")
     SUBMITTED = "submitted", _("submitted to the auditor")
-    CLOSED = "closed", pgettext_lazy("evidence request", "closed")
+    CLOSED = "closed", _("accepted by the auditor, closed")
 
 
 class AuditorStatus(models.TextChoices):
     """What the auditor sees of a request."""
 
-    REQUESTED = "requested", pgettext_lazy("evidence request", "requested")
-    SUBMITTED = "submitted", pgettext_lazy("evidence request", "submitted")
-    ACCEPTED = "accepted", pgettext_lazy("evidence request", "accepted")
+    REQUESTED = "requested", _("awaiting an answer")
+    SUBMITTED = "submitted", _("answer submitted")
+    ACCEPTED = "accepted", _("answer accepted")
     MORE_NEEDED = "more_needed", _("more needed")
 
 

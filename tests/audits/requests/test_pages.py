@@ -38,7 +38,8 @@ def test_the_board_groups_by_status_and_says_overdue_in_words(qm, asked, engagem
         response = signed_in(qm).get(board_path(engagement))
     text = response.content.decode()
     assert response.status_code == 200
-    assert 'id="status-open">Ouverte (1)' in text and 'id="status-closed">Close (0)' in text
+    assert 'id="status-open">À traiter (1)' in text
+    assert 'id="status-closed">Acceptée par l&#x27;auditeur, close (0)' in text
     assert asked.reference in text and "Registre des formations 2026" in text
     assert 'class="status status-overdue">en retard</span>' in text
     assert "1 en retard" in text
