@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Auditors' refused requests in the audit trail, whatever the route (decision 0023).
+    "audits.workspace.refusals.AuditorRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "audit_prep.urls"

@@ -12,6 +12,9 @@ from audits.api import views as audit_views
 from audits.packs import pages as pack_pages
 from audits.requests import urls as request_urls
 from audits.requests.api import views as request_api
+from audits.workspace import api as workspace_api
+from audits.workspace import evidence_pages as workspace_evidence
+from audits.workspace import pages as workspace
 from checklists import (
     evidence_actions,
     evidence_edit,
@@ -68,6 +71,12 @@ def audit_findings_paths(base: str) -> list:
     ]
 
 
+def workspace_path(route: str, view, name: str):
+    """A page of the auditor's workspace of one engagement (`/audit/<id>/...`), at the top
+    level like the settings pages; its view goes through `audits.workspace.guard`."""
+    return path(f"audit/<int:engagement_id>/{route}", view, name=name)
+
+
 router = Router()
 router.register("organizations", api_views.OrganizationViewSet, basename="organization")
 router.register("memberships", api_views.MembershipViewSet, basename="membership")
@@ -103,6 +112,8 @@ router.register("grades", finding_views.GradeViewSet, basename="grade")
 router.register("evidence-requests", request_api.EvidenceRequestViewSet,
                 basename="evidencerequest")
 router.register("audit-packs", audit_packs.AuditPackViewSet, basename="audit-pack")
+router.register("audit/engagements", workspace_api.AuditWorkspaceViewSet,
+                basename="auditengagement")
 
 urlpatterns = [
     path("", checklist_pages.home, name="home"),
@@ -177,6 +188,16 @@ urlpatterns = [
                   population_pages.member_edit, "structure-settings-member"),
     settings_path("populations/<int:population_id>/members/<int:member_id>/delete/",
                   population_pages.member_delete, "structure-settings-member-delete"),
+    path("audit/", workspace.workspace_home, name="audit-workspace"),
+    workspace_path("", workspace.engagement_home, "audit-engagement"),
+    workspace_path("checklist/", workspace.engagement_checklist, "audit-checklist"),
+    workspace_path("evidence/", workspace_evidence.evidence_list, "audit-evidence"),
+    workspace_path("evidence/<int:evidence_id>/", workspace_evidence.evidence_page,
+                   "audit-evidence-page"),
+    workspace_path("files/<int:file_id>/preview/", workspace_evidence.file_preview,
+                   "audit-file-preview"),
+    workspace_path("files/<int:file_id>/download/", workspace_evidence.file_download,
+                   "audit-file-download"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("evidence/new/", upload_pages.choose_structure, name="evidence-page-choose"),

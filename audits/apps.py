@@ -8,6 +8,8 @@ class AuditsConfig(AppConfig):
     verbose_name = _("Audits and certification")
 
     def ready(self):
+        from checklists.pages import HOME_ELSEWHERE
+
         from . import (
             auditors,  # noqa: F401  (registers the auditor's engagement grant)
             deadlines,  # noqa: F401  (registers the audits' deadlines with the reminders)
@@ -15,6 +17,10 @@ class AuditsConfig(AppConfig):
         )
         from .packs import sections  # noqa: F401  (the sealed pack's findings, requests)
         from .scales import give_default_scale
+        from .workspace.pages import workspace_landing
 
         post_save.connect(give_default_scale, sender="audit_prep.Organization",
                           dispatch_uid="audits_default_scale")
+
+        if workspace_landing not in HOME_ELSEWHERE:  # an auditor member of no structure
+            HOME_ELSEWHERE.append(workspace_landing)

@@ -1,10 +1,13 @@
 """Web pages over the checklist services: the signed-in home (my structures) and the home of
 one structure (readiness per adopted referential). Same services and choke point as the API."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext, ngettext
@@ -30,13 +33,24 @@ def _adoptions():
     return Adoption.objects.select_related("referential").order_by("referential__ref_id")
 
 
+# Where a signed-in person who is a member of no structure is sent instead (the auditor's
+# workspace, registered by `audits.apps`): functions user -> path or None.
+HOME_ELSEWHERE: list[Callable[[Any], str | None]] = []
+
+
 def home(request):
-    """Anonymous visitors get the landing page; members see their structures."""
+    """Anonymous visitors get the landing page; members see their structures; someone who is
+    a member of none goes where a registered function sends them (an auditor, to their
+    audits)."""
     if not request.user.is_authenticated:
         return render(request, "audit_prep/pages/landing.html")
-    organizations = (access.scope(Organization.objects.all(), request.user, Action.VIEW)
-                     .prefetch_related(Prefetch("adoptions", queryset=_adoptions()))
-                     .order_by("name"))
+    organizations = list(access.scope(Organization.objects.all(), request.user, Action.VIEW)
+                         .prefetch_related(Prefetch("adoptions", queryset=_adoptions()))
+                         .order_by("name"))
+    if not organizations:
+        for elsewhere in HOME_ELSEWHERE:
+            if (path := elsewhere(request.user)) is not None:
+                return redirect(path)
     return render(request, "checklists/pages/home.html", {"organizations": organizations})
 
 
@@ -69,7 +83,8 @@ def _checklist_filters(request, data: dict) -> tuple[str, str]:
     return (status if status in statuses else "", chapter if chapter in chapters else "")
 
 
-def _describe_evidence(items: list[dict]) -> None:
+def _describe_evidence(items: list[dict], evidence_href=evidence_path,
+                       list_path: str = EVIDENCE_LIST_PATH) -> None:
     """The list of the evidence shown per requirement ("EV-000012 Title (version 2) — valid,
     valid until 1 March 2027", the reference linking to the item's page) and the count of the
     items not shown, written once per page in Python: at 10,000 items, translation tags and
@@ -88,15 +103,35 @@ def _describe_evidence(items: list[dict]) -> None:
                 if end not in dates:
                     dates[end] = date_format(end, "DATE_FORMAT")
                 line += ", " + valid_until % {"date": dates[end]}
-            lines.append((evidence_path(evidence["id"]), evidence["reference"], line))
+            lines.append((evidence_href(evidence["id"]), evidence["reference"], line))
         item["evidence_html"] = format_html_join(
             "", '<li><a class="ref" href="{}">{}</a> {}</li>', lines)
         more = item["evidence_count"]
         item["linked_in_all"] = format_html(
             '{} <a href="{}?requirement={}">{}</a>',
             ngettext("%(more)s linked item in all:", "%(more)s linked items in all:", more)
-            % {"more": more}, EVIDENCE_LIST_PATH, item["requirement_id"],
+            % {"more": more}, list_path, item["requirement_id"],
             see_all) if more > len(item["evidence"]) else ""
+
+
+def checklist_rows(request, data: dict, evidence_href=evidence_path,
+                   list_path: str = EVIDENCE_LIST_PATH) -> dict:
+    """What the checklist's rows template (`checklist_results.html`) shows of a built
+    checklist: the rows the status and chapter filters keep, with their typical evidence and
+    their linked items (links made by `evidence_href(id)`, "see them all" to `list_path`). The
+    auditor's workspace shows the same rows with its own links."""
+    status, chapter = _checklist_filters(request, data)
+    items = [item for item in data["items"]
+             if (not status or item["status"] == status)
+             and (not chapter or item["chapter"] == chapter)]
+    language = "en" if get_language() == "en" else "fr"
+    typical = dict(Requirement.objects.filter(pk__in=[item["requirement_id"] for item in items])
+                   .values_list("pk", f"typical_evidence__{language}"))
+    for item in items:
+        item["typical_evidence"] = typical.get(item["requirement_id"]) or []
+    _describe_evidence(items, evidence_href, list_path)
+    return {"data": data, "items": items, "status": status, "chapter": chapter,
+            "statuses": list(Status), "query": request.GET.urlencode()}
 
 
 @login_required
@@ -114,20 +149,9 @@ def checklist_page(request, adoption_id: int):
     on = query.validated_data.get("date") if valid else None
     order = query.validated_data.get("order", "clause") if valid else "clause"
     data = checklist.build(adoption, on, order, evidence_limit=EVIDENCE_SHOWN)
-    status, chapter = _checklist_filters(request, data)
-    items = [item for item in data["items"]
-             if (not status or item["status"] == status)
-             and (not chapter or item["chapter"] == chapter)]
-    language = "en" if get_language() == "en" else "fr"
-    typical = dict(Requirement.objects.filter(pk__in=[item["requirement_id"] for item in items])
-                   .values_list("pk", f"typical_evidence__{language}"))
-    for item in items:
-        item["typical_evidence"] = typical.get(item["requirement_id"]) or []
-    _describe_evidence(items)
-    context = {"adoption": adoption, "organization": adoption.organization, "data": data,
-               "items": items, "date_errors": [] if valid else error_messages(query.errors),
-               "status": status, "chapter": chapter, "order": order,
-               "statuses": list(Status), "query": request.GET.urlencode()}
+    context = {"adoption": adoption, "organization": adoption.organization,
+               "date_errors": [] if valid else error_messages(query.errors), "order": order,
+               **checklist_rows(request, data)}
     template = ("checklists/pages/checklist_results.html" if request.htmx
                 else "checklists/pages/checklist.html")
     return render(request, template, context)
