@@ -16,7 +16,7 @@ from django.urls import Resolver404, resolve
 
 from checklists.services import tailoring
 from tests.checklists.conftest import make_referential
-from tests.permissions.test_coverage import AREAS  # every area of the matrix
+from tests.permissions.test_coverage import AREAS, AUDITOR_AREAS  # every area of the matrix
 from tests.permissions.world import PASSWORD
 
 DUMMY = {"fmt": "xlsx"}  # path parameters that are not ids
@@ -63,7 +63,7 @@ def documented(responses) -> dict[tuple[str, str], set[int]]:
 
 def _matrix_successes() -> dict[tuple[str, str], set[int]]:
     found: dict[tuple[str, str], set[int]] = {}
-    for area in AREAS:
+    for area in AREAS + AUDITOR_AREAS:
         for endpoint in area.endpoints:
             if not endpoint.is_api:
                 continue
@@ -85,7 +85,7 @@ def test_every_success_the_api_returns_is_the_one_documented(documented):
 
 def _matrix_statuses() -> dict[tuple[str, str], set[int]]:
     found: dict[tuple[str, str], set[int]] = {}
-    for area in AREAS:
+    for area in AREAS + AUDITOR_AREAS:
         for endpoint in area.endpoints:
             if endpoint.is_api:
                 found.setdefault((endpoint.route, endpoint.method), set()).update(

@@ -24,7 +24,9 @@ from . import (
     test_settings_lists,
     test_settings_pages,
     test_tokens,
+    test_workspace,
 )
+from .auditors import AUDITOR_SUBJECTS
 from .base import placeholders
 from .world import SUBJECTS
 
@@ -37,6 +39,9 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
          test_evidence_requests.TestEvidenceRequests.area,
          test_audit_packs.TestAuditPacks.area,
          test_settings_lists.TestSettingsLists.area)
+
+# The auditor's side (`auditors.py`): its own subjects, so its own tables.
+AUDITOR_AREAS = (test_workspace.TestWorkspace.area,)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others
 # are not part of the API (admin, language switch, browsable-API login are includes, not routes
@@ -77,12 +82,29 @@ def _check_area(area) -> None:
             assert name in area.effects, name
 
 
+def _check_auditor_area(area) -> None:
+    assert set(area.matrix) == set(area.by_key)
+    assert len(area.by_key) == len(area.endpoints), "two rows with the same key"
+    assert set(area.verbs) <= set(area.by_key)
+    for name, endpoint in area.by_key.items():
+        dummy = dict.fromkeys(placeholders(endpoint.path), 1)
+        assert resolve(endpoint.path.format(**dummy)).url_name == endpoint.route, name
+        statuses = dict(zip(AUDITOR_SUBJECTS, area.matrix[name], strict=True))
+        if endpoint.is_api:
+            assert statuses["anonymous"] == 401, name
+        if endpoint.method != "GET" and any(status < 400 for status in statuses.values()):
+            assert name in area.effects, name
+
+
 def test_matrix_covers_every_route():
-    keys = [key for area in AREAS for key in area.by_key]
+    keys = [key for area in AREAS + AUDITOR_AREAS for key in area.by_key]
     assert len(keys) == len(set(keys)), "a row in two areas"
     for area in AREAS:
         _check_area(area)
-    covered = {(endpoint.route, endpoint.method) for area in AREAS for endpoint in area.endpoints}
+    for auditor_area in AUDITOR_AREAS:
+        _check_auditor_area(auditor_area)
+    covered = {(endpoint.route, endpoint.method)
+               for area in AREAS + AUDITOR_AREAS for endpoint in area.endpoints}
 
     missing = _router_routes() - covered
     assert not missing, f"router routes without matrix rows: {sorted(missing)}"

@@ -23,6 +23,7 @@ from audit_prep.roles import Role
 from audits import answers, findings
 from audits import services as audits
 from audits.models import (
+    AuditorAccess,
     AuditPack,
     Certificate,
     CorrectiveAction,
@@ -97,7 +98,7 @@ SNAPSHOT_MODELS = (get_user_model(), Organization, Membership, Invitation, Audit
                    Finding.effectiveness.through,
                    CorrectiveAction,
                    EvidenceRequest, EvidenceRequest.requirements.through, RequestAnswer,
-                   RequestMessage, AuditPack, PackFile)
+                   RequestMessage, AuditPack, PackFile, AuditorAccess)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
