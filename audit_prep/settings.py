@@ -77,14 +77,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Auditors' refused requests in the audit trail, whatever the route, the second factor's
+    # refusals included (decision 0024).
+    "audits.workspace.refusals.AuditorRefusalMiddleware",
     "audit_prep.second_factor.SecondFactorMiddleware",
     "audit_prep.logins.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Auditors' refused requests in the audit trail, whatever the route (decision 0023).
-    "audits.workspace.refusals.AuditorRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "audit_prep.urls"

@@ -1,4 +1,4 @@
-"""What an engagement shows its auditor of the structure's vault (decision 0023): the evidence
+"""What an engagement shows its auditor of the structure's vault (decision 0024): the evidence
 linked to requirements of the engagement's referentials, each in the revision that was in force
 on the audit date (its first day), with that revision's files. The one source for the
 workspace's pages, its API and the sealed pack: nothing of the vault reaches an auditor but
