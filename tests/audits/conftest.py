@@ -27,3 +27,29 @@ def today():
 @pytest.fixture
 def adoption(org, qm, iso, today):
     return tailoring.adopt(qm, org, iso)
+
+
+@pytest.fixture
+def audited(org, qm, adoption, iso):
+    """The auditor's workspace tests' engagement (`workspace_world.audited_engagement`)."""
+    from .workspace_world import audited_engagement
+
+    return audited_engagement(org, qm, iso)
+
+
+@pytest.fixture
+def audit_user(audited, qm):
+    from .workspace_world import auditor_of
+
+    return auditor_of(audited, qm)
+
+
+@pytest.fixture
+def auditor_browser(audit_user):
+    """The auditor's browser, past the second factor, during the audit."""
+    from tests.audits.otp import signed_in
+
+    from .workspace_world import DURING, at
+
+    with at(DURING):
+        yield signed_in(audit_user)

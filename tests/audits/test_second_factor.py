@@ -98,7 +98,8 @@ def test_an_enrolled_auditor_types_the_code_only(auditor):
     assert page.context["enrolling"] is False and "<svg" not in page.content.decode()
     code = code_of(device)
     assert client.post(STEP, {"code": f"{code[:3]} {code[3:]}"}).status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/")["Location"] == "/audit/"  # a member of no structure: their audits
+    assert client.get("/audit/").status_code == 200
 
 
 def test_a_wrong_code_is_refused_and_counted_as_a_failed_sign_in(auditor):
@@ -157,5 +158,5 @@ def test_signed_out_the_step_asks_to_sign_in(db):
 
 
 def test_the_test_helper_signs_in_past_the_step(auditor):
-    assert signed_in(auditor).get("/").status_code == 200
-    assert signed_in(auditor, verified=False).get("/").status_code == 302
+    assert signed_in(auditor).get("/audit/").status_code == 200
+    assert signed_in(auditor, verified=False).get("/audit/").status_code == 302

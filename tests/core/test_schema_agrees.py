@@ -16,6 +16,7 @@ from django.urls import Resolver404, resolve
 
 from checklists.services import tailoring
 from tests.checklists.conftest import make_referential
+from tests.permissions.auditors import AUDITOR_SUBJECTS
 from tests.permissions.test_coverage import AREAS, AUDITOR_AREAS  # every area of the matrix
 from tests.permissions.world import PASSWORD
 
@@ -83,13 +84,20 @@ def test_every_success_the_api_returns_is_the_one_documented(documented):
     assert not wrong, wrong
 
 
+# The 403 `second_factor_required` a session that owes the second factor meets on any route,
+# before the route is reached (audit_prep.second_factor, decision 0023), is not an operation's.
+UNVERIFIED = AUDITOR_SUBJECTS.index("auditor_unverified")
+
+
 def _matrix_statuses() -> dict[tuple[str, str], set[int]]:
     found: dict[tuple[str, str], set[int]] = {}
     for area in AREAS + AUDITOR_AREAS:
         for endpoint in area.endpoints:
             if endpoint.is_api:
-                found.setdefault((endpoint.route, endpoint.method), set()).update(
-                    area.matrix[endpoint.key])
+                statuses = list(area.matrix[endpoint.key])
+                if area in AUDITOR_AREAS:
+                    del statuses[UNVERIFIED]
+                found.setdefault((endpoint.route, endpoint.method), set()).update(statuses)
     return found
 
 

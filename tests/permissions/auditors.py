@@ -1,4 +1,4 @@
-"""The auditor's side of the permission matrix (issue 13, decision 0023): the table-driven base
+"""The auditor's side of the permission matrix (issue 13, decision 0024): the table-driven base
 for every route an external auditor may reach or must be refused, with the members of the
 structure beside them.
 
@@ -14,9 +14,10 @@ Subjects (`AUDITOR_SUBJECTS`, the order of every row's statuses):
 - `auditor_other_structure`: auditor of `other_org`'s engagement (`other_ids["engagement"]`).
 
 Every test runs on `DURING` (15 March 2027, 10:00), with session clients (as a browser, and as
-the API answers a browser's session: the second factor is a property of the session). Until
-django-otp's middleware is installed the second factor is simulated on `audits.auditors.
-second_factor_passed` for the verified auditors (`verified` fixture).
+the API answers a browser's session: the second factor is a property of the session, and
+auditors get no API token, decision 0023): every auditor passed the second factor with
+django-otp (`tests.audits.otp.signed_in`) but `auditor_unverified`, whom pages send to the
+step (302) and the API refuses (403 `second_factor_required`).
 
 The world adds (`auditor_world`): the other engagement, the accesses, an evidence item of `org`
 holding a PNG (`ids["audit_evidence"]`, `ids["audit_file"]`) linked to requirement 9.3.3 of the
@@ -25,7 +26,8 @@ library referential the engagement audits; the world's own evidence item (`ids["
 
 For every cell: a refusal answers a page (HTML, never `org`'s name) or the API's error shape,
 changes nothing, and for a subject holding any auditor access leaves exactly one audit event,
-`auditor.refused`, with the path and the status; a success by `auditor` leaves exactly one
+`auditor.refused`, with the path and the status (the second factor's redirect to its step is
+no refusal); a success by `auditor` leaves exactly one
 `auditor.<verb>` event (the row's `verb`; none for the lists of one's engagements) naming the
 engagement, in `org`; a member's success leaves nothing, but a download (`file.download`).
 
@@ -41,6 +43,7 @@ objects: override the class's `world` fixture as `test_workspace.TestWorkspace` 
 import dataclasses
 import datetime
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -53,6 +56,7 @@ from checklists.models import Requirement
 from checklists.services import links
 from evidence.models import EvidenceItem, StoredFile
 from evidence.verification import verify_revision
+from tests.audits.otp import signed_in
 from tests.conftest import upload
 from tests.factories import UserFactory
 from tests.filemakers import make_png
@@ -134,18 +138,12 @@ def auditor_world(world: World, tmp_path) -> World:
     return world
 
 
-@pytest.fixture
-def verified(monkeypatch, world):
-    """The auditors whose session passed the second factor (all but `auditor_unverified`)."""
-    pks = {world.users[subject].pk for subject in AUDITORS if subject != "auditor_unverified"}
-    monkeypatch.setattr("audits.auditors.second_factor_passed", lambda user: user.pk in pks)
-    return pks
-
-
 def session_client(world: World, subject: str) -> APIClient:
+    """A browser's session as `subject`: auditors past the second factor but the unverified."""
     client = APIClient(HTTP_ACCEPT_LANGUAGE="fr")
-    if world.users[subject] is not None:
-        client.force_login(world.users[subject])
+    user = world.users[subject]
+    if user is not None:
+        signed_in(user, verified=subject != "auditor_unverified", client=client)
     return client
 
 
@@ -161,7 +159,8 @@ def _without_events(state: dict) -> dict:
 def check_refusal(endpoint: Endpoint, world: World, subject: str, status: int, response,
                   before: dict) -> None:
     if endpoint.is_api:
-        assert_error(response, status)
+        second_factor = subject == "auditor_unverified" and status == 403
+        assert_error(response, status, "second_factor_required" if second_factor else None)
     else:
         assert response["Content-Type"].startswith("text/html")
         assert world.org.name not in response.content.decode()
@@ -201,7 +200,7 @@ class AuditorMatrixSuite:
         with time_machine.travel(DURING, tick=False):
             yield auditor_world(world, tmp_path)
 
-    def test_matrix(self, world, verified, name, subject, expected):
+    def test_matrix(self, world, name, subject, expected):
         endpoint = self.area.by_key[name]
         client = session_client(world, subject)
         before = snapshot(world)
@@ -212,9 +211,11 @@ class AuditorMatrixSuite:
         if expected >= 400:
             check_refusal(endpoint, world, subject, expected, response, before)
             return
-        if subject == "anonymous" and response.status_code == 302:
+        if subject in ("anonymous", "auditor_unverified") and response.status_code == 302:
+            path = endpoint.path.format(**world.ids)
             assert response["Location"] == (
-                f"/accounts/login/?next={endpoint.path.format(**world.ids)}")
+                f"/accounts/login/?next={path}" if subject == "anonymous"
+                else f"/accounts/second-factor/?{urlencode({'next': path})}")
             assert snapshot(world) == before
             return
         if endpoint.route in self.area.reads:

@@ -5,7 +5,7 @@ other auditor (before, after, revoked, without the second factor, of another eng
 structure) gets 404 and is logged; members of the structure preview the pages unlogged; no
 structure endpoint answers an auditor anything."""
 
-from .auditors import AuditorArea, AuditorMatrixSuite, verified  # noqa: F401  (fixture)
+from .auditors import AuditorArea, AuditorMatrixSuite
 from .base import Endpoint
 
 AUDIT = "/audit/{engagement}/"
@@ -39,34 +39,50 @@ ENDPOINTS = [
 
 # fmt: off
 MATRIX = {
-    # anonymous viewer contributor quality_manager outsider | auditor: open unverified before
-    #                                                         after revoked same_structure other
-    "audit-workspace GET":             (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "audit-engagement GET":            (302, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "audit-engagement POST":           (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
-    "audit-checklist GET":             (302, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "audit-evidence GET":              (302, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "audit-evidence-page GET":         (302, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "audit-evidence-page GET not linked": (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404,
-                                           404),
-    "audit-file-preview GET":          (302, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "audit-file-download GET":         (302, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "audit-file-download GET not linked": (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404,
-                                           404),
-    "auditengagement-list GET":        (401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "auditengagement-detail GET":      (401, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "auditengagement-checklist GET":   (401, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "auditengagement-evidence GET":    (401, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "auditengagement-download GET":    (401, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 404),
-    "auditengagement-download GET not linked": (401, 404, 404, 404, 404, 404, 404, 404, 404, 404,
-                                                404, 404),
-    "structure-home GET as auditor":   (302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404),
-    "evidence-page GET as auditor":    (302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404),
-    "evidence-detail GET as auditor":  (401, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404),
-    "storedfile-download GET as auditor": (401, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404,
-                                           404),
-    "engagement-detail GET as auditor": (401, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404,
-                                         404),
+    # anonymous viewer contributor quality_manager outsider | auditor: open, unverified,
+    # before, after, revoked, of another engagement of org, of other_org's engagement
+    "audit-workspace GET":
+        (302, 200, 200, 200, 200, 200, 302, 200, 200, 200, 200, 200),
+    "audit-engagement GET":
+        (302, 200, 200, 200, 404, 200, 302, 404, 404, 404, 404, 404),
+    "audit-engagement POST":
+        (405, 405, 405, 405, 405, 405, 302, 405, 405, 405, 405, 405),
+    "audit-checklist GET":
+        (302, 200, 200, 200, 404, 200, 302, 404, 404, 404, 404, 404),
+    "audit-evidence GET":
+        (302, 200, 200, 200, 404, 200, 302, 404, 404, 404, 404, 404),
+    "audit-evidence-page GET":
+        (302, 200, 200, 200, 404, 200, 302, 404, 404, 404, 404, 404),
+    "audit-evidence-page GET not linked":
+        (302, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404),
+    "audit-file-preview GET":
+        (302, 200, 200, 200, 404, 200, 302, 404, 404, 404, 404, 404),
+    "audit-file-download GET":
+        (302, 200, 200, 200, 404, 200, 302, 404, 404, 404, 404, 404),
+    "audit-file-download GET not linked":
+        (302, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404),
+    "auditengagement-list GET":
+        (401, 200, 200, 200, 200, 200, 403, 200, 200, 200, 200, 200),
+    "auditengagement-detail GET":
+        (401, 200, 200, 200, 404, 200, 403, 404, 404, 404, 404, 404),
+    "auditengagement-checklist GET":
+        (401, 200, 200, 200, 404, 200, 403, 404, 404, 404, 404, 404),
+    "auditengagement-evidence GET":
+        (401, 200, 200, 200, 404, 200, 403, 404, 404, 404, 404, 404),
+    "auditengagement-download GET":
+        (401, 200, 200, 200, 404, 200, 403, 404, 404, 404, 404, 404),
+    "auditengagement-download GET not linked":
+        (401, 404, 404, 404, 404, 404, 403, 404, 404, 404, 404, 404),
+    "structure-home GET as auditor":
+        (302, 200, 200, 200, 404, 404, 302, 404, 404, 404, 404, 404),
+    "evidence-page GET as auditor":
+        (302, 200, 200, 200, 404, 404, 302, 404, 404, 404, 404, 404),
+    "evidence-detail GET as auditor":
+        (401, 200, 200, 200, 404, 404, 403, 404, 404, 404, 404, 404),
+    "storedfile-download GET as auditor":
+        (401, 200, 200, 200, 404, 404, 403, 404, 404, 404, 404, 404),
+    "engagement-detail GET as auditor":
+        (401, 200, 200, 200, 404, 404, 403, 404, 404, 404, 404, 404),
 }
 # fmt: on
 
