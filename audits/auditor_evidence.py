@@ -1,35 +1,30 @@
 """What an engagement shows its auditor of the structure's vault (decision 0024): the evidence
 linked to requirements of the engagement's referentials, each in the revision that was in force
 on the audit date (its first day), with that revision's files. The one source for the
-workspace's pages, its API and the sealed pack: nothing of the vault reaches an auditor but
-through these query sets (they hold no organization grant, `access.scope` shows them nothing).
+workspace's pages and its API: nothing of the vault reaches an auditor but through these query
+sets (they hold no organization grant, `access.scope` shows them nothing). The sealed pack
+names the same items (the links the checklist counts) in the same revisions (`in_force`).
 
 The revision in force on a day is the one that was current at the end of that day: the
 highest-numbered revision verified before the next midnight (verification is what makes a
-revision current, decision 0006). An item with no verified revision by then is listed without
-files; a revision verified later is not served, only mentioned (`later_revision`)."""
+revision current, decision 0006); the rule is `audits.in_force`, shared with the sealed
+pack. An item with no verified revision by then is listed without files; a revision verified
+later is not served, only mentioned (`later_revision`)."""
 
 import datetime
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
 from checklists.models import EvidenceLink
 from evidence.models import EvidenceItem, Revision, StoredFile, VerificationStatus
 
+from . import in_force
 from .models import Engagement
 
 
 def audit_date(engagement: Engagement) -> datetime.date:
     """The date the auditor's checklist and evidence are read at: the audit's first day."""
     return engagement.start_date
-
-
-def audit_moment(engagement: Engagement) -> datetime.datetime:
-    """The end of the audit date, in the site's time zone (a revision verified before it was
-    in force on that day)."""
-    next_day = audit_date(engagement) + datetime.timedelta(days=1)
-    return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time.min))
 
 
 def engagement_links(engagement: Engagement) -> QuerySet:
@@ -41,28 +36,23 @@ def engagement_links(engagement: Engagement) -> QuerySet:
         requirement__retired_at__isnull=True)
 
 
-def _verified_by(moment: datetime.datetime, evidence) -> QuerySet:
-    return Revision.objects.filter(evidence=evidence,
-                                   verification_status=VerificationStatus.VERIFIED,
-                                   verified_at__lt=moment)
-
-
 def auditor_evidence(engagement: Engagement) -> QuerySet:
     """The evidence items the engagement's auditor sees, each annotated with the id and number
     of its revision in force on the audit date (`revision_in_force_id`,
     `revision_in_force_number`) and whether a later revision was verified since
     (`later_revision`); no revision in force: None. One query, whatever the number of
     items."""
-    moment = audit_moment(engagement)
-    in_force = _verified_by(moment, OuterRef("pk")).order_by("-number")
+    day = audit_date(engagement)
+    verified = in_force.verified_by(day).filter(evidence=OuterRef("pk"))
+    in_force_first = verified.order_by("-number")
     later = Revision.objects.filter(evidence=OuterRef("pk"),
                                     verification_status=VerificationStatus.VERIFIED,
-                                    verified_at__gte=moment)
+                                    verified_at__gte=in_force.end_of(day))
     return (EvidenceItem.objects
             .filter(organization_id=engagement.organization_id,
                     pk__in=engagement_links(engagement).values("evidence_id"))
-            .annotate(revision_in_force_id=Subquery(in_force.values("pk")[:1]),
-                      revision_in_force_number=Subquery(in_force.values("number")[:1]),
+            .annotate(revision_in_force_id=Subquery(in_force_first.values("pk")[:1]),
+                      revision_in_force_number=Subquery(in_force_first.values("number")[:1]),
                       later_revision=Exists(later)))
 
 

@@ -8,6 +8,7 @@ with no revision verified by then have none."""
 
 import datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from evidence.models import Revision, StoredFile, VerificationStatus
@@ -19,12 +20,16 @@ def end_of(day: datetime.date) -> datetime.datetime:
                                                          datetime.time.min))
 
 
+def verified_by(on: datetime.date) -> QuerySet:
+    """The revisions verified before `on` ended: an item's highest-numbered one among them is
+    its revision in force on `on` (also read in SQL by `audits.auditor_evidence`)."""
+    return Revision.objects.filter(verification_status=VerificationStatus.VERIFIED,
+                                   verified_at__lt=end_of(on))
+
+
 def revisions_in_force(evidence_ids, on: datetime.date) -> dict[int, Revision]:
     """{evidence id: its revision in force on `on`}, in one query."""
-    rows = (Revision.objects.filter(evidence_id__in=evidence_ids,
-                                    verification_status=VerificationStatus.VERIFIED,
-                                    verified_at__lt=end_of(on))
-            .order_by("evidence_id", "-number"))
+    rows = verified_by(on).filter(evidence_id__in=evidence_ids).order_by("evidence_id", "-number")
     found: dict[int, Revision] = {}
     for revision in rows:
         found.setdefault(revision.evidence_id, revision)
