@@ -13,6 +13,7 @@ class AuditsConfig(AppConfig):
         from . import (
             auditors,  # noqa: F401  (registers the auditor's engagement grant)
             deadlines,  # noqa: F401  (registers the audits' deadlines with the reminders)
+            finding_deadlines,  # noqa: F401  (and the findings' deadlines)
             gate,  # noqa: F401  (registers the gate on the previous audit's NCs)
         )
         from .packs import sections  # noqa: F401  (the sealed pack's findings, requests)
