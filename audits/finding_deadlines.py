@@ -70,7 +70,7 @@ def _findings(horizon: datetime.date) -> list[Deadline]:
                      due_date=day, recipient_ids=tuple(managers.get(organization, ())),
                      describe=_finding_text(number, what), link=_link(organization, pk),
                      thresholds=FINDING_THRESHOLDS)
-            for what, pk, number, organization, day in due]
+            for what, pk, number, organization, day in due if day is not None]
 
 
 @register_deadline_source
