@@ -103,7 +103,7 @@ def engagement_checklist(request, engagement: Engagement):
     evidence = reverse("audit-evidence", args=[engagement.pk])
     rows = checklist_rows(request, data, lambda pk: f"{evidence}{pk}/", evidence)
     shown(request, engagement, referential=adoption.referential_id)
-    template = ("audits/workspace/checklist_results.html" if request.htmx
+    template = ("checklists/pages/checklist_results.html" if request.htmx
                 else "audits/workspace/checklist.html")
     return render(request, template, frame(
         request, engagement, section="checklist", adoption=adoption, adoptions=adoptions,

@@ -73,6 +73,9 @@ def test_the_checklist_on_the_audit_date_marks_missing_evidence_and_filters(
     missing = auditor_browser.get(url, {"status": "missing"}).content.decode()
     assert f'id="requirement-{requirement(iso, "4.3").pk}"' not in missing
     assert f'id="requirement-{requirement(iso, "6.2.1").pk}"' in missing
+    swapped = auditor_browser.get(url, {"status": "missing"}, headers={"HX-Request": "true"})
+    assert swapped.content.decode().lstrip().startswith('<div id="results-status"')  # rows only
+    assert f'id="requirement-{requirement(iso, "6.2.1").pk}"' in swapped.content.decode()
     chapter = auditor_browser.get(url, {"chapter": "9"}).content.decode()
     assert f'id="requirement-{requirement(iso, "9.2.2").pk}"' in chapter
     assert f'id="requirement-{requirement(iso, "6.2.1").pk}"' not in chapter
