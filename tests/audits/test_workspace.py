@@ -155,6 +155,9 @@ def test_every_auditor_visit_is_in_the_trail_and_members_preview_unlogged(
     preview = Client()
     preview.force_login(qm)
     with at(DURING):
+        settings_page = preview.get(f"/structures/{org.pk}/settings/audits/{audited.pk}/")
+        assert f'href="/audit/{audited.pk}/" id="workspace-preview-link"' in (
+            settings_page.content.decode())
         page = preview.get(f"/audit/{audited.pk}/checklist/").content.decode()
     assert 'id="workspace-preview"' in page and "Mes structures" in page
     assert AuditEvent.objects.count() == before + 4
