@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Auditors' refused requests in the audit trail, whatever the route, the second factor's
-    # refusals included (decision 0027).
+    # refusals included (decision 0028).
     "audits.workspace.refusals.AuditorRefusalMiddleware",
     "audit_prep.second_factor.SecondFactorMiddleware",
     "audit_prep.logins.LoginThrottleMiddleware",

@@ -1,4 +1,4 @@
-"""What an engagement shows its auditor of the structure's vault (decision 0027): the evidence
+"""What an engagement shows its auditor of the structure's vault (decision 0028): the evidence
 linked to requirements of the engagement's referentials, each in the revision that was in force
 on the audit date (its first day), with that revision's files. The one source for the
 workspace's pages and its API: nothing of the vault reaches an auditor but through these query

@@ -1,4 +1,4 @@
-"""The auditor's workspace in the API, read-only (decision 0027): the engagements the auditor
+"""The auditor's workspace in the API, read-only (decision 0028): the engagements the auditor
 can open today, an engagement's checklist on the audit date, its evidence (each item in the
 revision in force on that date) and the download of their files. The same guard as the pages
 (`guard.enter`: the choke point's 404 / 403, then `auditor.view` / `auditor.download` in the

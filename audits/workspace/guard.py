@@ -1,4 +1,4 @@
-"""The one way into the auditor's workspace (decision 0027), for its pages and its API.
+"""The one way into the auditor's workspace (decision 0028), for its pages and its API.
 
 `enter(user, engagement_id, action)` resolves the engagement and asks the choke point
 (`access.require_engagement`: 404 when the user has no grant on it, 403 when the grant lacks

@@ -1,4 +1,4 @@
-"""The auditor's workspace (decision 0027): the engagements an auditor can open today
+"""The auditor's workspace (decision 0028): the engagements an auditor can open today
 (`/audit/`), an engagement's home and its checklist on the audit date. Every page goes through
 `guard.auditor_page` (the choke point, then the audit trail); members of the structure see the
 same pages, as a preview of what the auditor sees, unlogged."""

@@ -1,4 +1,4 @@
-"""Refused attempts of auditors, in the audit trail (decision 0027): whatever the route (the
+"""Refused attempts of auditors, in the audit trail (decision 0028): whatever the route (the
 workspace, a structure's page, the API), a 403, 404 or 405 answered to a signed-in user who
 holds any auditor access is recorded as `auditor.refused` with the path, the method and the
 status. On one of their own engagements (before its access opens, after it closes or is

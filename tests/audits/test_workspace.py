@@ -1,6 +1,6 @@
 """The auditor's workspace as its auditor and the structure's members use it: each engagement
 apart, the checklist on the audit date with missing evidence standing out, the evidence in the
-revision in force on that date, and what the audit trail keeps of it (decision 0027)."""
+revision in force on that date, and what the audit trail keeps of it (decision 0028)."""
 
 import datetime
 import re

@@ -1,4 +1,4 @@
-"""The auditor's side of the permission matrix (issue 13, decision 0027): the table-driven base
+"""The auditor's side of the permission matrix (issue 13, decision 0028): the table-driven base
 for every route an external auditor may reach or must be refused, with the members of the
 structure beside them.
 
