@@ -25,20 +25,32 @@ def second_factor_step(request):
         return redirect(_next(request))
     error, status = "", 200
     if request.method == "POST":
-        wait = second_factor.wait_before_code(request)
-        if wait:
-            request.login_retry_after = wait  # answered 429 by LoginThrottleMiddleware
-        elif second_factor.check_code(request, request.POST.get("code", "")):
+        error = code_refused(request)
+        if not error:
             return redirect(_next(request))
-        error = _("This code is not the right one. Type the 6 digits your authenticator app "
-                  "shows now.")
         status = 400
-    device = second_factor.confirmed_device(request.user)
+    return render(request, "accounts/second_factor.html", {
+        **step_context(request.user), "next": _next(request), "error": error}, status=status)
+
+
+def step_context(user) -> dict:
+    """What the step's form shows: the code field, and the enrolment (QR code and key) when
+    the person has no confirmed device yet (`accounts/second_factor_fields.html`)."""
+    device = second_factor.confirmed_device(user)
     enrolling = device is None
     if enrolling:
-        device = second_factor.pending_device(request.user)
-    return render(request, "accounts/second_factor.html", {
-        "enrolling": enrolling, "next": _next(request), "error": error,
-        "qr": second_factor.qr_svg(device) if enrolling else "",
-        "secret": second_factor.secret_of(device) if enrolling else "",
-    }, status=status)
+        device = second_factor.pending_device(user)
+    return {"enrolling": enrolling, "qr": second_factor.qr_svg(device) if enrolling else "",
+            "secret": second_factor.secret_of(device) if enrolling else ""}
+
+
+def code_refused(request) -> str:
+    """Check the posted code (throttled, decision 0016): "" when it passed, else the message
+    (a locked account is answered 429 by `LoginThrottleMiddleware`)."""
+    wait = second_factor.wait_before_code(request)
+    if wait:
+        request.login_retry_after = wait
+    elif second_factor.check_code(request, request.POST.get("code", "")):
+        return ""
+    return _("This code is not the right one. Type the 6 digits your authenticator app shows "
+             "now.")

@@ -3,12 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from audits import finding_pages, improvement_pages
+from audits import auditor_pages, finding_pages, improvement_pages
 from audits import pages as audit_pages
 from audits.api import auditor_findings as audit_findings
+from audits.api import auditors as audit_auditors
 from audits.api import finding_views
 from audits.api import packs as audit_packs
 from audits.api import views as audit_views
+from audits.auditor_invitation_page import auditor_invitation_page
 from audits.packs import pages as pack_pages
 from audits.requests import urls as request_urls
 from audits.requests.api import views as request_api
@@ -114,6 +116,10 @@ router.register("evidence-requests", request_api.EvidenceRequestViewSet,
 router.register("audit-packs", audit_packs.AuditPackViewSet, basename="audit-pack")
 router.register("audit/engagements", workspace_api.AuditWorkspaceViewSet,
                 basename="auditengagement")
+router.register("auditor-invitations", audit_auditors.AuditorInvitationViewSet,
+                basename="auditorinvitation")
+router.register("auditor-accesses", audit_auditors.AuditorAccessViewSet,
+                basename="auditoraccess")
 
 urlpatterns = [
     path("", checklist_pages.home, name="home"),
@@ -168,6 +174,19 @@ urlpatterns = [
                   "structure-settings-grading-scales"),
     settings_path("grading-scales/grades/<int:grade_id>/", improvement_pages.grade_page,
                   "structure-settings-grade"),
+    settings_path("audits/<int:engagement_id>/auditors/invite/", auditor_pages.invite,
+                  "structure-settings-auditor-invite"),
+    settings_path("audits/<int:engagement_id>/auditors/invitations/<int:invitation_id>/resend/",
+                  auditor_pages.resend, "structure-settings-auditor-invitation-resend"),
+    settings_path("audits/<int:engagement_id>/auditors/invitations/<int:invitation_id>/"
+                  "withdraw/", auditor_pages.withdraw,
+                  "structure-settings-auditor-invitation-withdraw"),
+    settings_path("audits/<int:engagement_id>/auditors/<int:access_id>/extend/",
+                  auditor_pages.extend, "structure-settings-auditor-extend"),
+    settings_path("audits/<int:engagement_id>/auditors/<int:access_id>/revoke/",
+                  auditor_pages.revoke, "structure-settings-auditor-revoke"),
+    settings_path("audits/<int:engagement_id>/access-log/", auditor_pages.access_log,
+                  "structure-settings-engagement-access-log"),
     settings_path("requirements/", requirement_pages.requirements,
                   "structure-settings-requirements"),
     settings_path("requirements/import/", requirement_pages.requirement_import,
@@ -229,6 +248,8 @@ urlpatterns = [
     path("account/notifications/<int:notification_id>/read/", notice_pages.notification_read,
          name="notification-page-read"),
     path("invitations/<str:secret>/", invitation_pages.invitation_page, name="invitation-page"),
+    path("auditor-invitations/<str:secret>/", auditor_invitation_page,
+         name="auditor-invitation-page"),
     path("licences/", pages.licences, name="licences"),
     path("accounts/", include("audit_prep.account_urls")),
     path("healthz", views.healthz, name="healthz"),

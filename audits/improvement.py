@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from checklists.exports import slug
-from checklists.exports.csv_file import _csv_safe
+from checklists.exports.csv_file import csv_safe
 from checklists.exports.spreadsheet import cleaned
 
 from .finding_models import CorrectiveAction, Finding, FindingStatus, FindingVersion, Severity
@@ -90,7 +90,7 @@ def write_csv(found: list[Entry], stream) -> None:
     writer = csv.writer(text, delimiter=";")
     writer.writerow(_headers())
     for row in _rows(found):
-        writer.writerow([_csv_safe("" if value is None else
+        writer.writerow([csv_safe("" if value is None else
                                    value.isoformat() if hasattr(value, "isoformat") else
                                    str(value)) for value in row])
 

@@ -4,9 +4,10 @@ audits (engagements) that obtain, maintain and renew them, or that it runs itsel
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from audit_prep.models import Organization
+from audit_prep.models import InvitationBase, InvitationStatus, Organization
 from checklists.models import Referential
 
 
@@ -149,6 +150,38 @@ class AuditorAccess(models.Model):
 
     def is_open_on(self, day) -> bool:
         return self.revoked_at is None and self.starts_on <= day <= self.ends_on
+
+
+class AuditorInvitation(InvitationBase):
+    """An e-mail address invited to audit one engagement, with the access window to grant. The
+    `AuditorAccess` exists only once the invitee has accepted with a second factor
+    (`audits.auditor_services`)."""
+
+    scope_path = "engagement__organization"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT,
+                                   related_name="auditor_invitations")
+    starts_on = models.DateField(_("access opens on"))
+    ends_on = models.DateField(_("access closes after"))
+    # The account that accepted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("auditor invitation")
+        verbose_name_plural = _("auditor invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *InvitationBase.Meta.constraints,
+            models.UniqueConstraint(Lower("email"), "engagement",
+                                    condition=Q(status=InvitationStatus.PENDING),
+                                    name="auditor_invitation_one_pending_per_address"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                   name="auditor_invitation_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.engagement}"
 
 
 from .finding_models import (  # noqa: E402,F401  (the models of findings, decision 0026)

@@ -17,7 +17,7 @@ from audit_prep.structure_settings import frame, structure
 from checklists.models import Adoption
 from checklists.references import checklist_path
 
-from . import cycle, gate, services
+from . import auditor_services, cycle, gate, services
 from .api.serializers import CertificateSerializer, EngagementSerializer
 from .models import Certificate, Engagement, EngagementKind
 
@@ -103,7 +103,8 @@ def audits(request, organization_id: int):
     return _record(request, structure(request.user, organization_id, MANAGE))
 
 
-def _engagement(request, organization_id: int, engagement_id: int, action: Action):
+def engagement_of(request, organization_id: int, engagement_id: int, action: Action):
+    """The structure and the audit the URL names (404 when not found in that structure)."""
     organization = structure(request.user, organization_id, action)
     engagement = (Engagement.objects.filter(pk=engagement_id, organization=organization)
                   .prefetch_related("referentials").first())
@@ -121,8 +122,10 @@ def _initial(engagement: Engagement) -> dict:
             "lead_auditor": engagement.lead_auditor, "scope": engagement.scope}
 
 
-def _engagement_page(request, organization, engagement, values=None, **context):
-    failed = bool(context.get("refusals") or context.get("field_errors"))
+def engagement_response(request, organization, engagement, values=None, **context):
+    """The audit's page (400 with the refusals or field errors given)."""
+    failed = bool(context.get("refusals") or context.get("field_errors")
+                  or context.get("auditor_errors") or context.get("extend_errors"))
     chosen = (values.getlist("referentials") if values is not None else
               [str(referential.pk) for referential in engagement.referentials.all()])
     adopted = dict(Adoption.objects.filter(organization=organization).values_list(
@@ -138,7 +141,10 @@ def _engagement_page(request, organization, engagement, values=None, **context):
         .select_related("referential").order_by("-decision_date"),
         started=engagement.start_date <= timezone.localdate(),
         gate=found, gate_message=gate.message(found) if found else "",
-        **{"refusals": [], "field_errors": {}, **context}),
+        auditors=auditor_services.panel(request.user, engagement,
+                                        context.pop("auditor_values", None)),
+        **{"refusals": [], "field_errors": {}, "auditor_errors": {}, "extend_for": None,
+           "extend_errors": {}, **context}),
         status=400 if failed else 200)
 
 
@@ -147,9 +153,9 @@ def engagement_page(request, organization_id: int, engagement_id: int):
     """One audit: its facts, changed by quality managers (the API's PATCH
     `engagements/<id>/`)."""
     action = MANAGE if request.method == "POST" else Action.VIEW
-    organization, engagement = _engagement(request, organization_id, engagement_id, action)
+    organization, engagement = engagement_of(request, organization_id, engagement_id, action)
     if request.method != "POST":
-        return _engagement_page(request, organization, engagement)
+        return engagement_response(request, organization, engagement)
     # Every field is on the form: an emptied text clears it, as a full API body would.
     data = {**{name: request.POST.get(name, "") for name in ENGAGEMENT_FIELDS},
             "referentials": request.POST.getlist("referentials")}
@@ -157,12 +163,12 @@ def engagement_page(request, organization_id: int, engagement_id: int):
     form = EngagementSerializer(engagement, data=data, partial=True,
                                 context={"request": request})
     if not form.is_valid():
-        return _engagement_page(request, organization, engagement, values=request.POST,
+        return engagement_response(request, organization, engagement, values=request.POST,
                                 field_errors=field_errors(form))
     refused = refusals(lambda: services.update_engagement(request.user, engagement,
                                                           dict(form.validated_data)))
     if refused:
-        return _engagement_page(request, organization, engagement, values=request.POST,
+        return engagement_response(request, organization, engagement, values=request.POST,
                                 refusals=refused)
     messages.success(request, _("The audit is saved."))
     return redirect("structure-settings-audits", organization.pk)
@@ -172,9 +178,9 @@ def engagement_page(request, organization_id: int, engagement_id: int):
 @require_POST
 def engagement_cancel(request, organization_id: int, engagement_id: int):
     """Cancel an audit that has not started (the API's DELETE `engagements/<id>/`)."""
-    organization, engagement = _engagement(request, organization_id, engagement_id, MANAGE)
+    organization, engagement = engagement_of(request, organization_id, engagement_id, MANAGE)
     refused = refusals(lambda: services.cancel_engagement(request.user, engagement))
     if refused:
-        return _engagement_page(request, organization, engagement, refusals=refused)
+        return engagement_response(request, organization, engagement, refusals=refused)
     messages.success(request, _("The audit is cancelled."))
     return redirect("structure-settings-audits", organization.pk)

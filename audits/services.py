@@ -17,6 +17,7 @@ from audit_prep.roles import Action
 from checklists.models import Adoption
 from checklists.services import tailoring
 
+from . import auditor_services
 from .models import CERTIFICATION_KINDS, Certificate, Engagement, EngagementKind
 
 CERTIFICATE_FIELDS = ("certification_body", "number", "decision_date", "expiry_date", "scope")
@@ -159,6 +160,7 @@ def cancel_engagement(actor, engagement: Engagement) -> None:
                        code="engagement_sealed")
     referential_ids = list(engagement.referentials.values_list("pk", flat=True))
     with transaction.atomic():
+        auditor_services.drop_with_engagement(actor, engagement)
         audit.record(actor, "engagement.cancel", engagement,
                      before=_engagement_facts(engagement, referential_ids))
         former_start = engagement.start_date

@@ -97,6 +97,15 @@ def send_invitation(invitation_id: int) -> str:
     return mail.send(invitation_id)
 
 
+@shared_task(name="workers.send_auditor_invitation",
+             autoretry_for=(smtplib.SMTPException, OSError), **TRANSIENT_RETRY)
+def send_auditor_invitation(invitation_id: int) -> str:
+    """E-mail a pending auditor invitation's current secret, once (`audits.auditor_mail`)."""
+    from audits import auditor_mail
+
+    return auditor_mail.send(invitation_id)
+
+
 @shared_task(name="workers.recompute_readiness")
 def recompute_readiness() -> str:
     """Recompute the readiness of every structure x referential marked dirty since (one worker

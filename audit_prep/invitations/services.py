@@ -5,7 +5,9 @@ looks for one before the invitee answers, and the e-mail goes out in every case,
 enqueued after commit (`mail.send`). Every step is in the audit trail.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
@@ -13,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import access, audit, tasks
-from ..models import Invitation, InvitationStatus, Membership, Organization
+from ..models import Invitation, InvitationBase, InvitationStatus, Membership, Organization
 from ..roles import Action
 from . import accounts, errors, tokens
 
@@ -26,7 +28,7 @@ def normalized(email: str) -> str:
     return BaseUserManager.normalize_email(email.strip())
 
 
-def state_of(invitation: Invitation, now=None) -> str:
+def state_of(invitation: InvitationBase, now=None) -> str:
     """The status people see: a pending invitation past its end is expired."""
     if invitation.status == PENDING and invitation.expires_at <= (now or timezone.now()):
         return EXPIRED
@@ -38,8 +40,9 @@ def _audited(invitation: Invitation) -> dict:
             "expires_at": invitation.expires_at}
 
 
-def _new_secret(invitation: Invitation) -> None:
-    invitation.token_salt, invitation.token_hash = tokens.issue(PURPOSE)
+def new_secret(invitation: InvitationBase, purpose: str = PURPOSE) -> None:
+    """A fresh secret (salt and hash; `purpose`: the kind of invitation) and a new end."""
+    invitation.token_salt, invitation.token_hash = tokens.issue(purpose)
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
     invitation.sent_at = None
 
@@ -58,10 +61,10 @@ def invite(actor, organization: Organization, email: str, role: str) -> Invitati
         if pending is not None:
             if state_of(pending) == PENDING:
                 raise errors.AlreadyInvited(details={"invitation": pending.pk})
-            _mark_expired(actor, pending)
+            mark_expired(actor, pending)
         invitation = Invitation(organization=organization, email=email, role=role,
                                 invited_by=actor)
-        _new_secret(invitation)
+        new_secret(invitation)
         try:
             with transaction.atomic():
                 invitation.save()
@@ -72,46 +75,63 @@ def invite(actor, organization: Organization, email: str, role: str) -> Invitati
     return invitation
 
 
-def _mark_expired(actor, invitation: Invitation) -> None:
+def mark_expired(actor, invitation: InvitationBase, facts: dict | None = None) -> None:
+    """Record that a pending invitation past its end is expired (`facts`: more for the trail)."""
     invitation.status = EXPIRED
     invitation.save(update_fields=["status"])
-    audit.record(actor, "invitation.expire", invitation, after={"status": EXPIRED})
+    audit.record(actor, "invitation.expire", invitation,
+                 after={"status": EXPIRED, **(facts or {})})
 
 
-def _locked_pending(actor, invitation: Invitation) -> Invitation:
-    access.require(actor, Action.MANAGE_MEMBERS, invitation.organization_id)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+def locked_pending(invitation: InvitationBase) -> Any:
+    """The invitation again, locked, refused unless pending (the caller checked the role)."""
+    invitation = type(invitation)._default_manager.select_for_update().get(pk=invitation.pk)
     if invitation.status != PENDING:
         raise errors.NotPending()
     return invitation
+
+
+def renew(actor, invitation: InvitationBase, *, purpose: str, task: str, action: str,
+          audited: Callable[[Any], dict]) -> None:
+    """A new secret and end for a locked pending invitation, recorded as `action` and e-mailed
+    again by `task` after commit."""
+    before = audited(invitation)
+    new_secret(invitation, purpose)
+    invitation.save(update_fields=["token_salt", "token_hash", "expires_at", "sent_at"])
+    audit.record(actor, action, invitation, before=before, after=audited(invitation))
+    tasks.enqueue_after_commit(task, invitation.pk)
+
+
+def take_back(actor, invitation: InvitationBase, *, action: str,
+              audited: Callable[[Any], dict]) -> None:
+    """Withdraw a locked pending invitation, recorded as `action`."""
+    invitation.status = InvitationStatus.WITHDRAWN
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    audit.record(actor, action, invitation, after=audited(invitation))
 
 
 def resend(actor, invitation: Invitation) -> Invitation:
     """A new secret and a new end for a pending (or expired) invitation, e-mailed again; the
     previous secret opens nothing any more."""
     with transaction.atomic():
-        invitation = _locked_pending(actor, invitation)
-        before = _audited(invitation)
-        _new_secret(invitation)
-        invitation.save(update_fields=["token_salt", "token_hash", "expires_at", "sent_at"])
-        audit.record(actor, "invitation.resend", invitation, before=before,
-                     after=_audited(invitation))
-        tasks.enqueue_after_commit(MAIL_TASK, invitation.pk)
+        access.require(actor, Action.MANAGE_MEMBERS, invitation.organization_id)
+        invitation = locked_pending(invitation)
+        renew(actor, invitation, purpose=PURPOSE, task=MAIL_TASK, action="invitation.resend",
+              audited=_audited)
     return invitation
 
 
 def withdraw(actor, invitation: Invitation) -> Invitation:
     """A quality manager takes a pending invitation back; its secret opens nothing any more."""
     with transaction.atomic():
-        invitation = _locked_pending(actor, invitation)
-        invitation.status = InvitationStatus.WITHDRAWN
-        invitation.decided_at = timezone.now()
-        invitation.save(update_fields=["status", "decided_at"])
-        audit.record(actor, "invitation.withdraw", invitation, after=_audited(invitation))
+        access.require(actor, Action.MANAGE_MEMBERS, invitation.organization_id)
+        invitation = locked_pending(invitation)
+        take_back(actor, invitation, action="invitation.withdraw", audited=_audited)
     return invitation
 
 
-def _witness(user, invitation: Invitation):
+def _witness(user, invitation: InvitationBase):
     """Who the audit trail names for an answer: the signed-in person when the invitation is
     theirs, else nobody (a secret holder signed out, or signed in as someone else: their
     username is not shown to the structure)."""
@@ -121,13 +141,15 @@ def _witness(user, invitation: Invitation):
     return None
 
 
-def _answer(secret: str, user, work):
-    """`work(invitation)` on the pending invitation `secret` opens, locked, in one transaction.
-    A closed invitation is refused with its code, the attempt recorded (an expired one is
-    marked so)."""
+def answer(secret: str, user, work, model: type[InvitationBase] = Invitation,
+           facts: Callable[[Any], dict] | None = None):
+    """`work(invitation)` on the pending invitation (of `model`) `secret` opens, locked, in one
+    transaction. A closed invitation is refused with its code, the attempt recorded (an expired
+    one is marked so; `facts(invitation)`: more for the trail)."""
     digest = tokens.hash_of(secret)
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().filter(token_hash=digest).first()
+        invitation = model._default_manager.select_for_update().filter(
+            token_hash=digest).first()
         if invitation is None:
             raise errors.InvitationNotFound()
         state = state_of(invitation)
@@ -138,7 +160,8 @@ def _answer(secret: str, user, work):
             invitation.status = EXPIRED
             invitation.save(update_fields=["status"])
         action = "invitation.expired_use" if state == EXPIRED else "invitation.use_refused"
-        audit.record(_witness(user, invitation), action, invitation, after={"status": state})
+        audit.record(_witness(user, invitation), action, invitation,
+                     after={"status": state, **(facts(invitation) if facts else {})})
     raise errors.closed(state)
 
 
@@ -168,7 +191,7 @@ def accept(secret: str, user=None, username: str = "", password: str = "") -> Me
         access.forget(account)
         return membership
 
-    return _answer(secret, user, work)
+    return answer(secret, user, work)
 
 
 def decline(secret: str, user=None) -> Invitation:
@@ -183,4 +206,4 @@ def decline(secret: str, user=None) -> Invitation:
                      after={"status": invitation.status})
         return invitation
 
-    return _answer(secret, user, work)
+    return answer(secret, user, work)

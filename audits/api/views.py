@@ -3,6 +3,7 @@ every member sees them, with what comes next in each certificate's cycle."""
 
 from django.db.models import Prefetch
 from rest_framework import mixins
+from rest_framework.decorators import action
 
 from audit_prep.api.filters import id_filterset
 from audit_prep.api.viewsets import ScopedViewSet
@@ -10,10 +11,12 @@ from audit_prep.roles import Action
 
 from .. import services
 from ..models import Certificate, Engagement
+from .auditors import ACCESS_LOG_SCHEMA, access_log_response
 from .serializers import CertificateSerializer, EngagementSerializer
 
 WRITES: dict[str, Action | None] = {
-    action: Action.MANAGE_AUDITS for action in ("create", "update", "partial_update", "destroy")}
+    action: Action.MANAGE_AUDITS for action in ("create", "update", "partial_update", "destroy",
+                                                "access_log")}
 
 
 class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -63,3 +66,10 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def perform_destroy(self, instance):
         services.cancel_engagement(self.request.user, instance)
+
+    @ACCESS_LOG_SCHEMA
+    @action(detail=True, methods=["get"], url_path="access-log")
+    def access_log(self, request, pk=None):
+        """The audit's access log as CSV (quality managers): every event of its auditors (who,
+        when, what, which object, request id) and of their invitations and accesses."""
+        return access_log_response(request.user, self.get_object())

@@ -21,7 +21,7 @@ from .common import (
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_safe(value):
+def csv_safe(value):
     """Text without control and invisible formatting characters (`audit_prep.text`); text that
     a spreadsheet would run as a formula gets a leading apostrophe."""
     if isinstance(value, str):
@@ -52,7 +52,7 @@ def write_csv(checklist: dict, stream) -> None:
                          columns[6], columns[7]])
         for item in checklist["items"]:
             valid_until = as_date(item.get("valid_until"))
-            writer.writerow([_csv_safe(value) for value in (
+            writer.writerow([csv_safe(value) for value in (
                 item["ref_id"], requirement_name(item), documented_information(item),
                 item["status"],
                 status_word(item), item.get("reason_label", ""),

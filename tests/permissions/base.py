@@ -25,8 +25,12 @@ import pytest
 
 from audit_prep import access
 from audit_prep.models import AuditEvent, Invitation
+from audits.models import AuditorAccess, AuditorInvitation
 
 from .world import ERROR_CODES, SUBJECTS, World, ids_in, snapshot
+
+# Lists that only quality managers see the rows of.
+QM_ONLY = (AuditEvent, Invitation, AuditorInvitation, AuditorAccess)
 
 
 def multipart_file(name: str, data: bytes):
@@ -132,8 +136,8 @@ def _check_listing(endpoint: Endpoint, w: World, subject: str, response) -> None
     assert _library_ids(endpoint.listing) <= listed, "the library is for every signed-in user"
     if endpoint.only is not None:
         assert listed == {w.ids[endpoint.only]}
-    elif endpoint.listing in (AuditEvent, Invitation) and subject in ("viewer", "contributor"):
-        assert listed == set()  # the audit trail and invitations: quality managers only
+    elif endpoint.listing in QM_ONLY and subject in ("viewer", "contributor"):
+        assert listed == set()  # the audit trail, invitations, auditors: quality managers only
     elif subject == "outsider":
         assert not listed & mine, f"{endpoint.listing.__name__} of org leaked to the outsider"
         assert theirs <= listed

@@ -12,6 +12,7 @@ from audit_prep import urls as project_urls
 
 from . import (
     test_audit_packs,
+    test_auditors,
     test_audits,
     test_checklists,
     test_core,
@@ -35,7 +36,8 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
          test_checklists.TestChecklists.area, test_notices_and_workers.TestNotices.area,
          test_populations.TestPopulations.area, test_tokens.TestTokens.area,
          test_settings_pages.TestSettingsPages.area,
-         test_audits.TestAudits.area, test_findings.TestFindings.area,
+         test_audits.TestAudits.area, test_auditors.TestAuditors.area,
+         test_findings.TestFindings.area,
          test_evidence_requests.TestEvidenceRequests.area,
          test_audit_packs.TestAuditPacks.area,
          test_settings_lists.TestSettingsLists.area)
@@ -48,9 +50,10 @@ AUDITOR_AREAS = (test_workspace.TestWorkspace.area,)
 # here). Per-person routes with no structure in scope, specified in their own tests: the
 # calendar routes (anonymous 401, a person's own feed only, token rotation, 404 for any other
 # token) in tests/checklists/test_calendar.py. The invitation page opens with the e-mail's
-# secret, not a role: tests/core/test_invitation_page.py.
+# secret, not a role: tests/core/test_invitation_page.py, and an auditor's:
+# tests/audits/test_auditor_invitations.py.
 NOT_IN_MATRIX = {"api-token", "me-calendar", "me-calendar-reset", "calendar-feed",
-                 "invitation-page"}
+                 "invitation-page", "auditor-invitation-page"}
 
 
 def _router_routes() -> set[tuple[str, str]]:

@@ -20,10 +20,11 @@ from audit_prep.invitations import services as invitations
 from audit_prep.invitations import tokens as invitation_tokens
 from audit_prep.models import ApiToken, AuditEvent, Invitation, Membership, Organization
 from audit_prep.roles import Role
-from audits import answers, findings
+from audits import answers, auditor_services, findings
 from audits import services as audits
 from audits.models import (
     AuditorAccess,
+    AuditorInvitation,
     AuditPack,
     Certificate,
     CorrectiveAction,
@@ -98,7 +99,8 @@ SNAPSHOT_MODELS = (get_user_model(), Organization, Membership, Invitation, Audit
                    Finding.effectiveness.through,
                    CorrectiveAction,
                    EvidenceRequest, EvidenceRequest.requirements.through, RequestAnswer,
-                   RequestMessage, AuditPack, PackFile, AuditorAccess)
+                   RequestMessage, AuditPack, PackFile, AuditorInvitation,
+                   AuditorAccess)
 # Each person's e-mail preferences (language, reminders opt-out), all different where they can.
 PREFERENCES = {"viewer": ("fr", True), "contributor": ("en", False),
                "quality_manager": ("fr", False), "outsider": ("en", False),
@@ -210,7 +212,16 @@ def _audits_of(organization, user, library) -> dict:
     engagement = audits.create_engagement(user, organization, {
         "kind": EngagementKind.SURVEILLANCE_1, "referentials": [library],
         "start_date": datetime.date(2027, 3, 15), "end_date": datetime.date(2027, 3, 16)})
+    # Its auditor, whose access is open, and another address invited, not yet answered.
+    auditor = UserFactory(username=f"auditrice-{organization.slug}",
+                          email=f"auditrice@{organization.slug}.example")
+    row = AuditorAccess.objects.create(engagement=engagement, user=auditor, granted_by=user,
+                                       starts_on=datetime.date(2026, 12, 1),
+                                       ends_on=datetime.date(2027, 4, 15))
+    invitation = auditor_services.invite(user, engagement,
+                                         f"auditeur@{organization.slug}.example")
     return {"certificate": certificate.pk, "engagement": engagement.pk,
+            "auditor_access": row.pk, "auditor_invitation": invitation.pk,
             **_requests_of(engagement, user, library)}
 
 
