@@ -1,7 +1,7 @@
 """The page an auditor invitation e-mail links to (`/auditor-invitations/<secret>/`), in steps:
 signed out, the invitee creates an account (or signs in with the invited address); then passes
 the second factor, enrolling an authenticator app the first time; the access then exists and
-the auditor goes on. A closed or unknown link says why (410 / 404)."""
+the auditor goes on to their workspace. A closed or unknown link says why (410 / 404)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -76,7 +76,7 @@ def auditor_invitation_page(request, secret: str):
         found, error = _post(request, secret, step)
         if not found and not error and step != OTHER_ACCOUNT:
             accepted = step in (CODE, ACCEPT)
-            return redirect("home") if accepted else redirect(request.path)
+            return redirect("audit-workspace") if accepted else redirect(request.path)
     step = _step(request, invitation)
     return render(request, "audits/pages/auditor_invitation.html", {
         "invitation": invitation, "engagement": invitation.engagement, "step": step,

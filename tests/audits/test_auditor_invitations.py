@@ -67,13 +67,13 @@ def test_a_new_auditor_creates_an_account_enrols_and_gets_the_access(invite, eng
     assert wrong.status_code == 400 and not AuditorAccess.objects.exists()
     with time_machine.travel(datetime.timedelta(seconds=30)):  # django-otp's delay
         accepted = client.post(page(secret), {"code": code_of(device)})
-    assert accepted.status_code == 302
+    assert accepted.status_code == 302 and accepted["Location"] == "/audit/"
     row = AuditorAccess.objects.get()
     assert (row.user.username, row.engagement, row.starts_on, row.ends_on) == (
         "claire", engagement, invitation.starts_on, DEFAULT_END)
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.ACCEPTED and invitation.user == row.user
-    assert client.get("/").status_code == 200  # the session passed the second factor
+    assert client.get("/audit/").status_code == 200  # the session passed the second factor
     actions = list(AuditEvent.objects.filter(after__engagement=engagement.pk)
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["auditor_invitation.create", "auditor_invitation.account",
