@@ -15,7 +15,9 @@ choke point by their role and are not logged as auditors. A HEAD is checked, not
 Refusals are logged by `refusals.AuditorRefusalMiddleware`, whatever the route.
 
 Pages use the `auditor_page(verb, action)` decorator: the view receives the engagement and
-names what it showed with `shown(request, obj, **details)` (default: the engagement)."""
+names what it showed with `shown(request, obj, **details)` (default: the engagement). Pages
+that write (requests, findings) take `action=Action.AUDIT` (or the member's action) and leave
+the record of the write to their service; the decorator logs their GETs."""
 
 import functools
 
@@ -92,7 +94,9 @@ def auditor_page(verb: str = "page", action: Action = Action.VIEW):
             except PermissionDenied as refusal:
                 raise PageForbidden(str(refusal.detail)) from refusal
             response = view(request, engagement, *args, **kwargs)
-            if response.status_code < 400:
+            # A page shown is logged here; a form sent is the service's to record (its own
+            # event, in the write's transaction).
+            if request.method == "GET" and response.status_code < 400:
                 obj, details = getattr(request, "workspace_shown", (None, {}))
                 record(request, verb, engagement, obj, **details)
             return response

@@ -191,3 +191,25 @@ def test_a_user_with_no_access_and_no_structure_stays_on_the_home(db):
     client = Client()
     client.force_login(UserFactory(username="personne"))
     assert client.get("/").status_code == 200
+
+
+def test_a_workspace_form_sent_is_left_to_its_service_to_record(audited, audit_user, rf):
+    """The decorator other parts put on their workspace pages logs what a GET shows, never a
+    POST (the write's service records it)."""
+    from django.http import HttpResponse
+
+    from audit_prep.roles import Action
+    from audits.workspace.guard import auditor_page
+
+    @auditor_page("page", Action.AUDIT)
+    def form(request, engagement):
+        return HttpResponse(status=302 if request.method == "POST" else 200)
+
+    audit_user.is_verified = lambda: True
+    with at(DURING):
+        for method in ("get", "post"):
+            request = getattr(rf, method)(f"/audit/{audited.pk}/form/")
+            request.user = audit_user
+            form(request, audited.pk)
+    assert [(event.action, event.after["path"]) for event in events("auditor.page")] == [
+        ("auditor.page", f"/audit/{audited.pk}/form/")]
