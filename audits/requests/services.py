@@ -156,7 +156,9 @@ def _locked_answerable(evidence_request: EvidenceRequest) -> EvidenceRequest:
 
 def add_answer(actor, evidence_request: EvidenceRequest, evidence: EvidenceItem
                ) -> RequestAnswer:
-    """Give an evidence item of the structure (one the actor sees) as an answer."""
+    """Give an evidence item of the structure (one the actor sees) as an answer. It is linked
+    to the request's requirements it does not answer yet, so that once submitted the auditor
+    reads it where they read the engagement's evidence (the workspace)."""
     engagement = evidence_request.engagement
     access.require_engagement(actor, Action.CHANGE, engagement)
     visible = access.scope(EvidenceItem.objects.filter(pk=evidence.pk), actor).first()
@@ -170,6 +172,8 @@ def add_answer(actor, evidence_request: EvidenceRequest, evidence: EvidenceItem
             locked = _locked_answerable(evidence_request)
             answer = RequestAnswer.objects.create(request=locked, evidence=visible,
                                                   added_by=actor)
+            links.link_many(actor, [visible], list(locked.requirements.all()),
+                            note=locked.reference)
             before_status = locked.status
             if locked.status == RequestStatus.OPEN:
                 locked.status = RequestStatus.IN_PROGRESS
@@ -201,15 +205,13 @@ def remove_answer(actor, answer: RequestAnswer) -> None:
 def answer_with_upload(actor, evidence_request: EvidenceRequest, data: dict, uploads,
                        note: str = "") -> RequestAnswer:
     """New evidence for this request: the item created with its files (the vault's upload
-    service), linked to the request's requirements and given as an answer, all or nothing."""
+    service) and given as an answer (linked to the request's requirements), all or nothing."""
     engagement = evidence_request.engagement
     access.require_engagement(actor, Action.CHANGE, engagement)
     with transaction.atomic():
         _locked_answerable(evidence_request)
         evidence = create_evidence(actor, engagement.organization, data, uploads=uploads,
                                    note=note)
-        links.link_many(actor, [evidence], list(evidence_request.requirements.all()),
-                        note=evidence_request.reference)
         return add_answer(actor, evidence_request, evidence)
 
 

@@ -196,3 +196,12 @@ def test_a_closed_request_is_not_changed(asked, qm, contributor, auditor, org):
     assert refused.value.code == "request_closed"
     with pytest.raises(InvalidState):
         services.add_answer(contributor, asked, EvidenceFactory(organization=org, created_by=qm))
+
+
+def test_an_answer_is_linked_to_the_requests_requirements(asked, contributor, qm, org):
+    from checklists.models import EvidenceLink
+
+    evidence = EvidenceFactory(organization=org, created_by=qm)
+    services.add_answer(contributor, asked, evidence)
+    assert list(EvidenceLink.objects.filter(evidence=evidence).values_list(
+        "requirement__ref_id", "note")) == [("7.2", asked.reference)]
