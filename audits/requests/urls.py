@@ -4,12 +4,13 @@ pages in the audit's settings."""
 
 from django.urls import path
 
-from . import pages, request_pages
+from . import auditor_pages, pages, request_pages
 from .api import auditor as auditor_api
 
 AUDIT = "api/v1/audit/engagements/<int:engagement_id>/requests/"
 BOARD = "structures/<int:organization_id>/settings/audits/<int:engagement_id>/requests/"
 ONE = BOARD + "<int:request_id>/"
+WORKSPACE = "audit/<int:engagement_id>/requests/"
 
 urlpatterns = [
     path(AUDIT, auditor_api.AuditorRequestList.as_view(), name="audit-request-list"),
@@ -31,4 +32,11 @@ urlpatterns = [
     path(ONE + "submit/", request_pages.submit, name="structure-settings-request-submit"),
     path(ONE + "messages/", request_pages.post_message,
          name="structure-settings-request-message"),
+    path(WORKSPACE, auditor_pages.request_list, name="audit-requests"),
+    path(WORKSPACE + "new/", auditor_pages.request_create, name="audit-requests-new"),
+    path(WORKSPACE + "<int:request_id>/", auditor_pages.request_detail, name="audit-request"),
+    path(WORKSPACE + "<int:request_id>/messages/", auditor_pages.request_message,
+         name="audit-request-message-page"),
+    path(WORKSPACE + "<int:request_id>/review/", auditor_pages.request_review,
+         name="audit-request-review-page"),
 ]

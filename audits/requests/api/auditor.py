@@ -1,15 +1,15 @@
 """The auditor's routes for the evidence requests of one engagement
-(`audit/engagements/<id>/requests/...`), reached through the engagement grant
-(`access.require_engagement`): the requests with the status shown to the auditor and the
-submitted answers only, asking for more, reviewing what was submitted, and the auditor thread.
-The internal thread has no route here. Members of the structure read these routes too (they
-show what the auditor sees); writing needs `Action.AUDIT`."""
+(`audit/engagements/<id>/requests/...`), reached through the workspace's guard (the choke
+point's `require_engagement`; the auditor's reads recorded as `auditor.view`): the requests
+with the status shown to the auditor and the submitted answers only, asking for more,
+reviewing what was submitted, and the auditor thread. The internal thread has no route here.
+Members of the structure read these routes too (they show what the auditor sees, unlogged);
+writing needs `Action.AUDIT`."""
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -17,6 +17,7 @@ from audit_prep import access
 from audit_prep.roles import Action
 
 from ...models import Engagement
+from ...workspace import guard
 from .. import services, threads
 from ..models import EvidenceRequest, RequestAnswer, RequestMessage, Thread
 from .serializers import (
@@ -32,11 +33,8 @@ class _EngagementView(generics.GenericAPIView):
     queryset: QuerySet = EvidenceRequest.objects.none()  # for the schema: each view reads its own
 
     def engagement(self) -> Engagement:
-        found = Engagement.objects.filter(pk=self.kwargs["engagement_id"]).first()
-        if found is None:
-            raise NotFound()
-        access.require_engagement(self.request.user, Action.VIEW, found)
-        return found
+        """Through the workspace's guard (the choke point's 404 / 403)."""
+        return guard.enter(self.request.user, self.kwargs["engagement_id"])
 
     def requests_of(self, engagement: Engagement):
         return (EvidenceRequest.objects.filter(engagement=engagement)
@@ -61,6 +59,7 @@ class AuditorRequestList(_EngagementView):
                    responses={200: AuditorRequestSerializer(many=True)})
     def get(self, request, engagement_id: int):
         engagement = self.engagement()
+        guard.record(request, "view", engagement, what="requests")
         return Response(AuditorRequestSerializer(self.requests_of(engagement), many=True).data)
 
     @extend_schema(request=AuditorRequestSerializer,
@@ -81,7 +80,8 @@ class AuditorRequestDetail(_EngagementView):
 
     @extend_schema(operation_id="audit_requests_retrieve")
     def get(self, request, engagement_id: int, request_id: int):
-        _engagement, found = self.evidence_request()
+        engagement, found = self.evidence_request()
+        guard.record(request, "view", engagement, found)
         return Response(AuditorRequestSerializer(found).data)
 
 
@@ -108,7 +108,8 @@ class AuditorRequestMessages(_EngagementView):
 
     @extend_schema(responses={200: AuditorMessageSerializer(many=True)})
     def get(self, request, engagement_id: int, request_id: int):
-        _engagement, found = self.evidence_request()
+        engagement, found = self.evidence_request()
+        guard.record(request, "view", engagement, found, what="messages")
         rows = threads.thread_messages(request.user, found, Thread.AUDITOR)
         return Response(AuditorMessageSerializer(rows, many=True).data)
 
