@@ -73,6 +73,15 @@ def _password_for(user, passwords: dict) -> None:
     passwords[user.username] = password
 
 
+def add_demo_password(user) -> None:
+    """A random password for a demo account created by another app's seed, kept with the
+    others in the credentials file."""
+    passwords: dict[str, str] = {}
+    _password_for(user, passwords)
+    with _credentials_file().open("a", encoding="utf-8") as handle:
+        handle.write(f"{user.username} {passwords[user.username]}\n")
+
+
 def seed(stdout=None) -> dict:
     """Create the demo structure, accounts and evidence; returns {username: password} for the
     accounts created now (passwords of earlier runs are kept in DATA_DIR)."""

@@ -17,7 +17,7 @@ def seeded(settings, tmp_path, media_root, db):
 
 
 def test_the_credentials_file_names_every_account(seeded):
-    assert set(seeded) == {"qualite", "contributeur", "lecteur", "admin"}
+    assert set(seeded) == {"qualite", "contributeur", "lecteur", "admin", "auditrice"}
 
 
 def test_the_staff_account_signs_in_to_the_admin(seeded):
