@@ -17,6 +17,7 @@ class AuditsConfig(AppConfig):
             gate,  # noqa: F401  (registers the gate on the previous audit's NCs)
         )
         from .packs import sections  # noqa: F401  (the sealed pack's findings, requests)
+        from .requests import deadlines as request_deadlines  # noqa: F401  (requests' deadlines)
         from .scales import give_default_scale
         from .workspace.pages import workspace_landing
 

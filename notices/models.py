@@ -177,37 +177,6 @@ class Notification(models.Model):
         return self.title
 
 
-class RequestReminder(models.Model):
-    """One reminder of an evidence request to its assignee: `threshold_days` before its due
-    date (7, 1, then 0 on the day or once overdue), once per request, due date and threshold
-    (the unique constraint is the backstop of concurrent runs; a new due date arms the
-    thresholds again). It is its own delivery: `sent_at` stays empty until the mail server
-    accepted it, or `last_error` says why no e-mail was sent (opt-out, superseded by a more
-    urgent one, the request answered or reassigned since...)."""
-
-    evidence_request = models.ForeignKey("audits.EvidenceRequest", on_delete=models.CASCADE,
-                                         related_name="+")
-    due_date = models.DateField()
-    threshold_days = models.PositiveSmallIntegerField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True, default="")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["evidence_request", "due_date", "threshold_days"],
-                                    name="request_reminder_once"),
-            models.CheckConstraint(condition=models.Q(threshold_days__lte=30),
-                                   name="request_reminder_threshold_range"),
-        ]
-        indexes = [models.Index(fields=["sent_at", "user"])]
-
-    def __str__(self):
-        return f"{self.evidence_request_id} {self.due_date} -{self.threshold_days}d"
-
-
 class DeadlineReminder(models.Model):
     """One reminder, to one person, of a deadline an app announced (`audit_prep.deadlines`),
     at one threshold (days before the date). The unique row makes each go out once; open while

@@ -48,20 +48,10 @@ def run_gap_digests(today=None):
         return gaps.run(today)
 
 
-def run_request_reminders(today=None):
-    """The reminders of evidence requests to their assignees: `notices.reminders.requests.run`
-    inside its own job lock and transaction."""
-    from notices.reminders import requests
-
-    with job_lock(requests.JOB_NAME) as held:
-        if not held:
-            return requests.RequestRunResult(locked=True)
-        return requests.run(today)
-
-
 def run_deadline_reminders(today=None):
     """The reminders of the deadlines apps announce (`notices.deadlines.run`: audits to plan in
-    a certificate's cycle...) inside their own job lock and transaction."""
+    a certificate's cycle, evidence requests, corrective actions...) inside their own job lock
+    and transaction."""
     from notices import deadlines
 
     with job_lock(deadlines.JOB_NAME) as held:
@@ -72,20 +62,19 @@ def run_deadline_reminders(today=None):
 
 @shared_task(name="workers.send_reminders", bind=True, **TRANSIENT_RETRY)
 def send_reminders(self) -> str:
-    """Send the reminder digests that became due, then the gap digests before audits, the
-    reminders of evidence requests and those of the deadlines apps announce; retries deliveries
-    the mail server refused (every run is idempotent)."""
+    """Send the reminder digests that became due, then the gap digests before audits and the
+    reminders of the deadlines apps announce; retries deliveries the mail server refused (every
+    run is idempotent)."""
     from notices import reminders
 
     result = run_reminders()
     gap_result = run_gap_digests()
-    request_result = run_request_reminders()
     deadline_result = run_deadline_reminders()
-    failed = result.failed + gap_result.failed + request_result.failed + deadline_result.failed
+    failed = result.failed + gap_result.failed + deadline_result.failed
     if failed:
         raise self.retry(exc=reminders.DeliveryFailed(failed),
                          countdown=verification.retry_delay(self.request.retries))
-    return f"{result}; {gap_result}; {request_result}; {deadline_result}"
+    return f"{result}; {gap_result}; {deadline_result}"
 
 
 @shared_task(name="workers.send_invitation", autoretry_for=(smtplib.SMTPException, OSError),

@@ -5,5 +5,5 @@ two threads per request, one with the auditor and one internal to the structure.
 
 `models` holds the tables and their invariants, `services` the operations `(actor, obj, ...)`,
 `threads` the messages, `imports` the CSV / XLSX import, `api` and `auditor_api` the routes,
-`pages` the structure's pages. The reminders before the due date live in
-`notices.reminders.requests` (audits may not import notices)."""
+`pages` the structure's pages, `deadlines` the due dates announced to the reminders
+(`audit_prep.deadlines`: notices delivers them; audits may not import notices)."""

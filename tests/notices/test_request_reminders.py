@@ -1,7 +1,8 @@
-"""Reminders of evidence requests (decision 0007's windows and unique rows): the assignee is
-reminded 7 days and 1 day before the due date and on the day, once each, in their language;
-a missed day catches up with the most urgent only; nothing once the request is answered,
-reassigned or closed; a new due date arms the thresholds again."""
+"""Reminders of evidence requests, through the deadline reminders (decisions 0024 and 0027, with
+0007's windows and unique rows): the assignee is reminded 7 days and 1 day before the due date
+and on the day, once each, in their language; a missed day catches up with the most urgent
+only; nothing once the request is answered, reassigned or closed; a new due date arms the
+thresholds again."""
 
 import datetime
 import io
@@ -16,10 +17,10 @@ from audits.models import EngagementKind
 from audits.requests import services
 from checklists.models import Requirement
 from checklists.services import tailoring
-from notices.models import Notification, RequestReminder
-from notices.reminders import requests as reminders
+from notices.models import DeadlineReminder, Notification
 from tests.checklists.conftest import make_referential
 from tests.factories import EvidenceFactory
+from workers import tasks
 
 DUE = datetime.date(2027, 1, 15)
 
@@ -51,7 +52,7 @@ def asked(org, qm, contributor):
 
 def run(day):
     with on(day):
-        return reminders.run(day)
+        return tasks.run_deadline_reminders()
 
 
 def test_7_1_0_days_fire_once_each_on_their_days(asked, contributor, mailoutbox):
@@ -61,36 +62,39 @@ def test_7_1_0_days_fire_once_each_on_their_days(asked, contributor, mailoutbox)
         result = run(day)
         assert (result.reminders_created, result.emails_sent) == (1, 1), str(result)
         assert run(day).reminders_created == 0  # a second run the same day sends nothing
-        assert RequestReminder.objects.filter(threshold_days=days, sent_at__isnull=False,
-                                              last_error="").count() == 1
+        assert DeadlineReminder.objects.filter(threshold=days, sent_at__isnull=False,
+                                               last_error="").count() == 1
     assert len(mailoutbox) == 3 and {tuple(m.to) for m in mailoutbox} == {
         ("contributrice@example.org",)}
-    assert "DP-" in mailoutbox[0].body and "Registre des formations 2026" in mailoutbox[0].body
-    assert "échéance dans 7 jours" in mailoutbox[0].body and "aujourd'hui" in mailoutbox[2].body
+    assert (f"Demande de preuve DP-{asked.pk:06d} (AI du Val) : Registre des formations 2026 — "
+            "échéance le 15 janvier 2027, dans 7 jours") in mailoutbox[0].body
+    assert "échéance aujourd’hui, 15 janvier 2027" in mailoutbox[2].body
     link = f"/settings/audits/{asked.engagement_id}/requests/{asked.pk}/"
     assert link in mailoutbox[0].body
     assert Notification.objects.filter(user=contributor,
-                                       kind="evidence_requests_due").count() == 3
+                                       kind="deadline").count() == 3
 
 
 def test_a_missed_week_sends_the_most_urgent_only(asked, mailoutbox):
     result = run(datetime.date(2027, 1, 20))
     assert (result.reminders_created, result.emails_sent) == (3, 1)
-    assert len(mailoutbox) == 1 and "en retard de 5 jours" in mailoutbox[0].body
-    assert sorted(RequestReminder.objects.values_list("threshold_days", "last_error")) == [
+    assert len(mailoutbox) == 1 and "dépassée depuis 5 jours" in mailoutbox[0].body
+    assert sorted(DeadlineReminder.objects.values_list("threshold", "last_error")) == [
         (0, ""), (1, "superseded"), (7, "superseded")]
     assert run(datetime.date(2027, 1, 27)).reminders_created == 0  # once overdue, once
 
 
 def test_nothing_once_answered_and_unsent_reminders_close(asked, contributor, qm, org,
-                                                          mailoutbox):
+                                                          mailoutbox, settings):
+    settings.EMAIL_BACKEND = "tests.notices.test_deadline_reminders.RefusesEverything"
+    assert run(datetime.date(2027, 1, 8)).failed == 1  # recorded, not sent
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with on(datetime.date(2027, 1, 8)):
-        reminders.record_due(datetime.date(2027, 1, 8), None)  # recorded, not sent yet
         services.add_answer(contributor, asked, EvidenceFactory(organization=org, created_by=qm))
         services.mark_answered(contributor, asked)
     result = run(datetime.date(2027, 1, 8))
     assert result.emails_sent == 0 and mailoutbox == []
-    assert RequestReminder.objects.get().last_error == "obsolete"
+    assert DeadlineReminder.objects.get().last_error == "obsolete"
     assert run(DUE).reminders_created == 0
 
 
@@ -112,4 +116,4 @@ def test_the_daily_command_runs_them(asked, mailoutbox):
     out = io.StringIO()
     with on(DUE):
         call_command("send_reminders", "--date", DUE.isoformat(), stdout=out)
-    assert "request reminders: 3 new, 1 e-mails sent" in out.getvalue()
+    assert "deadlines: 3 new, 1 e-mails sent" in out.getvalue()
