@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +20,12 @@ class AuditsConfig(AppConfig):
         from .packs import sections  # noqa: F401  (the sealed pack's findings, requests)
         from .requests import deadlines as request_deadlines  # noqa: F401  (requests' deadlines)
         from .scales import give_default_scale
+        from .workspace import session
         from .workspace.pages import workspace_landing
 
         post_save.connect(give_default_scale, sender="audit_prep.Organization",
                           dispatch_uid="audits_default_scale")
+        user_logged_in.connect(session.on_logged_in, dispatch_uid="audits-workspace-only")
 
         if workspace_landing not in HOME_ELSEWHERE:  # an auditor member of no structure
             HOME_ELSEWHERE.append(workspace_landing)

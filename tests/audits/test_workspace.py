@@ -37,6 +37,9 @@ def test_an_auditor_lands_on_their_audits_and_sees_no_structure(auditor_browser,
     assert "Mes structures" not in engagement_page
     assert "Surveillance" in engagement_page or "surveillance" in engagement_page
     assert "workspace-preview" not in engagement_page
+    account = auditor_browser.get("/account/").content.decode()  # any page: the same header
+    header = account[:account.index("</header>")]
+    assert "Mes structures" not in header and 'href="/audit/"' in header
 
 
 def test_an_auditor_at_several_structures_sees_each_audit_apart(audited, audit_user, qm,
