@@ -16,6 +16,7 @@ from audits.requests import urls as request_urls
 from audits.requests.api import views as request_api
 from audits.workspace import api as workspace_api
 from audits.workspace import evidence_pages as workspace_evidence
+from audits.workspace import findings_pages as workspace_findings
 from audits.workspace import pages as workspace
 from checklists import (
     evidence_actions,
@@ -217,6 +218,9 @@ urlpatterns = [
                    "audit-file-preview"),
     workspace_path("files/<int:file_id>/download/", workspace_evidence.file_download,
                    "audit-file-download"),
+    workspace_path("findings/", workspace_findings.findings_list, "audit-findings-page"),
+    workspace_path("findings/<int:finding_id>/", workspace_findings.finding_page,
+                   "audit-finding-page"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("evidence/new/", upload_pages.choose_structure, name="evidence-page-choose"),

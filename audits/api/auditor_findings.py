@@ -5,17 +5,16 @@ structure's answer, close. Each needs `Action.AUDIT` on the engagement through t
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from audit_prep import access
 from audit_prep.roles import Action
 
 from .. import findings
 from ..models import Engagement
 from ..scales import scale_for
+from ..workspace.guard import enter, record
 from .finding_serializers import (
     AuditorFindingSerializer,
     CloseSerializer,
@@ -31,11 +30,12 @@ class _Audited(GenericAPIView):
     serializer_class = AuditorFindingSerializer
 
     def engagement(self) -> Engagement:
-        engagement = Engagement.objects.filter(pk=self.kwargs["engagement_id"]).first()
-        if engagement is None:
-            raise NotFound()
-        access.require_engagement(self.request.user, Action.AUDIT, engagement)
-        return engagement
+        """The engagement, if the user audits it (the workspace's way in: the choke point)."""
+        return enter(self.request.user, self.kwargs["engagement_id"], Action.AUDIT)
+
+    def read(self, engagement: Engagement, obj=None) -> None:
+        """An auditor's read is in the audit trail (`auditor.view`)."""
+        record(self.request, "view", engagement, obj)
 
     def finding(self):
         engagement = self.engagement()
@@ -58,6 +58,7 @@ class FindingsView(_Audited):
     @extend_schema(responses=AuditorFindingSerializer(many=True))
     def get(self, request, engagement_id):
         engagement = self.engagement()
+        self.read(engagement)
         return Response(AuditorFindingSerializer(findings_queryset().filter(
             engagement=engagement), many=True).data)
 
@@ -74,7 +75,9 @@ class FindingView(_Audited):
     """One finding; PATCH changes its draft (409 `finding_published` once published)."""
 
     def get(self, request, engagement_id, finding_id):
-        return self.shown(self.finding())
+        finding = self.finding()
+        self.read(finding.engagement, finding)
+        return self.shown(finding)
 
     @extend_schema(request=FindingInputSerializer)
     def patch(self, request, engagement_id, finding_id):
@@ -131,4 +134,5 @@ class ScaleView(_Audited):
     def get(self, request, engagement_id):
         engagement = self.engagement()
         scale = scale_for(engagement)
+        self.read(engagement, scale)
         return Response(GradingScaleSerializer(scale, context={"request": request}).data)

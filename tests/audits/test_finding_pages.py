@@ -164,3 +164,31 @@ def test_an_improvement_item_is_closed_from_the_page_and_a_nonconformity_is_not(
     assert "Le constat est clos." in closed.content.decode()
     improvement.refresh_from_db()
     assert improvement.status == "closed"
+
+
+def test_the_auditor_records_and_publishes_a_finding_in_the_workspace(org, iso, stage_2,
+                                                                       stage_2_auditor, qm):
+    from .otp import signed_in
+    auditor = signed_in(stage_2_auditor)
+    auditor.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = auditor.get(f"/audit/{stage_2.pk}/findings/").content.decode()
+    assert "Enregistrer un constat" in page and "Non-conformité majeure" in page
+    refused = auditor.post(f"/audit/{stage_2.pk}/findings/", {
+        "form": "draft", "grade": grade(org, "major_nc").pk, "text": "Sans exigence"})
+    assert 'data-code="requirement_required"' in refused.content.decode()
+    created = auditor.post(f"/audit/{stage_2.pk}/findings/", {
+        "form": "draft", "grade": grade(org, "minor_nc").pk, "text": "Achats non évalués",
+        "requirements": [requirement(iso, "9.2.2").pk]})
+    finding = Finding.objects.get()
+    assert created["Location"] == f"/audit/{stage_2.pk}/findings/{finding.pk}/"
+    # the structure does not see the draft, even in the preview of the workspace
+    member = Client()
+    member.force_login(qm)
+    assert member.get(f"/audit/{stage_2.pk}/findings/{finding.pk}/").status_code == 404
+    auditor.post(f"/audit/{stage_2.pk}/findings/{finding.pk}/", {"form": "publish"})
+    shown = auditor.get(f"/audit/{stage_2.pk}/findings/{finding.pk}/").content.decode()
+    assert FindingVersion.objects.get().sha256 in shown and "Achats non évalués" in shown
+    assert AuditEvent.objects.filter(action="finding.publish",
+                                     actor_id=stage_2_auditor.pk).exists()
+    preview = member.get(f"/audit/{stage_2.pk}/findings/{finding.pk}/").content.decode()
+    assert "Achats non évalués" in preview and 'name="form"' not in preview

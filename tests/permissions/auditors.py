@@ -36,8 +36,10 @@ here with a class inheriting `AuditorMatrixSuite` and an `AuditorArea(endpoints,
 verbs, reads, effects)`: `Endpoint`s as in `base.py` (paths formatted with `world.ids`), one
 status per `AUDITOR_SUBJECTS` entry, the verb each successful auditor read is logged with,
 and for writes an effect `check(world, subject, response)` (writes are not "nothing changed":
-the effect says what changed). Add the class to `AUDITOR_AREAS` in `test_coverage.py`. Extra
-objects: override the class's `world` fixture as `test_workspace.TestWorkspace` does.
+the effect says what changed, and which audit events the write left; reads are checked on
+GET only). Add the class to `AUDITOR_AREAS` in `test_coverage.py`. Extra objects:
+override the class's `world` fixture as `test_workspace.TestWorkspace` does, or add an autouse
+fixture on it as `test_auditor_findings.TestAuditorFindings` does.
 """
 
 import dataclasses
@@ -220,7 +222,7 @@ class AuditorMatrixSuite:
                 else f"/accounts/second-factor/?{urlencode({'next': path})}")
             assert snapshot(world) == before
             return
-        if endpoint.route in self.area.reads:
+        if endpoint.method == "GET" and endpoint.route in self.area.reads:
             self.area.reads[endpoint.route](endpoint, world, subject, response)
         if name in self.area.effects:
             self.area.effects[name](world, subject, response)

@@ -12,6 +12,7 @@ from audit_prep import urls as project_urls
 
 from . import (
     test_audit_packs,
+    test_auditor_findings,
     test_auditor_requests,
     test_auditors,
     test_audits,
@@ -45,7 +46,8 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
 
 # The auditor's side (`auditors.py`): its own subjects, so its own tables.
 AUDITOR_AREAS = (test_workspace.TestWorkspace.area,
-                 test_auditor_requests.TestAuditorRequests.area)
+                 test_auditor_requests.TestAuditorRequests.area,
+                 test_auditor_findings.TestAuditorFindings.area)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others
 # are not part of the API (admin, language switch, browsable-API login are includes, not routes
