@@ -4,18 +4,13 @@ changes the draft, publishes, corrects (a new version), reviews the structure's 
 closes. The same services and refusals as the settings pages and the API
 (`audits.findings`); members of the structure see the published findings as a preview.
 
-Reads go through `guard.auditor_page` (logged as the auditor's `page`); a form posted goes
-through the same choke point (`guard.enter`) and is recorded by its service's own event."""
-
-import functools
+Every request goes through `guard.auditor_page` (the choke point); a page shown is logged as
+the auditor's `page`, a form posted is recorded by its service's own event."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as PageForbidden
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound, PermissionDenied
 
 from audit_prep.page_forms import refusals
 
@@ -32,24 +27,8 @@ from ..finding_pages import (
     content_of,
 )
 from ..models import Engagement
-from .guard import auditor_page, enter, shown
+from .guard import auditor_page, shown
 from .pages import frame
-
-
-def auditor_form(view):
-    """A workspace form: signed-in users, the engagement through the choke point (404 or 403
-    pages); the service checks the write itself and records it."""
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, engagement_id: int, *args, **kwargs):
-        try:
-            engagement = enter(request.user, engagement_id)
-        except NotFound as refusal:
-            raise Http404(str(refusal.detail)) from refusal
-        except PermissionDenied as refusal:
-            raise PageForbidden(str(refusal.detail)) from refusal
-        return view(request, engagement, *args, **kwargs)
-    return wrapper
 
 
 def _list_page(request, engagement: Engagement, status=200, **context):
@@ -67,12 +46,10 @@ def _list_page(request, engagement: Engagement, status=200, **context):
 
 
 @auditor_page("page")
-def _findings_read(request, engagement: Engagement):
-    return _list_page(request, engagement)
-
-
-@auditor_form
-def _findings_write(request, engagement: Engagement):
+def findings_list(request, engagement: Engagement):
+    """The engagement's findings; its auditor records a new one (a draft)."""
+    if request.method != "POST":
+        return _list_page(request, engagement)
     created: list[Finding] = []
     refused = refusals(lambda: created.append(findings.draft_finding(
         request.user, engagement, content_of(request.POST))))
@@ -81,13 +58,6 @@ def _findings_write(request, engagement: Engagement):
                           values=request.POST)
     messages.success(request, _("The finding is recorded as a draft."))
     return redirect("audit-finding-page", engagement.pk, created[0].pk)
-
-
-def findings_list(request, engagement_id: int):
-    """The engagement's findings; its auditor records a new one (a draft)."""
-    if request.method == "POST":
-        return _findings_write(request, engagement_id)
-    return _findings_read(request, engagement_id)
 
 
 def _finding_of(request, engagement: Engagement, finding_id: int) -> Finding:
@@ -112,19 +82,16 @@ def _finding_page(request, engagement: Engagement, finding: Finding, status=200,
         **{"refusals": [], **context}), status=status)
 
 
-@auditor_page("page")
-def _finding_read(request, engagement: Engagement, finding_id: int):
-    finding = _finding_of(request, engagement, finding_id)
-    shown(request, finding)
-    return _finding_page(request, engagement, finding)
-
-
 AUDITOR_FORMS = ("draft", "publish", "correct", "review", "close")
 
 
-@auditor_form
-def _finding_write(request, engagement: Engagement, finding_id: int):
+@auditor_page("page")
+def finding_page(request, engagement: Engagement, finding_id: int):
+    """One finding: its published versions with their hash; the auditor's forms."""
     finding = _finding_of(request, engagement, finding_id)
+    if request.method != "POST":
+        shown(request, finding)
+        return _finding_page(request, engagement, finding)
     form = request.POST.get("form", "")
     if form not in AUDITOR_FORMS:
         return _finding_page(request, engagement, finding, status=400,
@@ -137,8 +104,3 @@ def _finding_write(request, engagement: Engagement, finding_id: int):
     return redirect("audit-finding-page", engagement.pk, finding.pk)
 
 
-def finding_page(request, engagement_id: int, finding_id: int):
-    """One finding: its published versions with their hash; the auditor's forms."""
-    if request.method == "POST":
-        return _finding_write(request, engagement_id, finding_id)
-    return _finding_read(request, engagement_id, finding_id)
