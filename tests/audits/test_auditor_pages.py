@@ -8,7 +8,9 @@ import html
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from audit_prep import access
@@ -203,3 +205,21 @@ def test_the_engagements_own_auditor_reaches_none_of_it(engagement, auditor, inv
             assert response.json()["results"] == []
     assert api.post("/api/v1/auditor-invitations/", {
         "engagement": engagement.pk, "email": "x@example.org"}).status_code == 403
+
+
+def page_queries(client, engagement, qm, count: int) -> int:
+    existing = AuditorAccess.objects.filter(engagement=engagement).count()
+    for number in range(existing, count):
+        user = UserFactory(username=f"auditeur{number}")
+        AuditorAccess.objects.create(engagement=engagement, user=user, granted_by=qm,
+                                     starts_on=datetime.date(2026, 12, 1),
+                                     ends_on=datetime.date(2027, 3, 13))
+        auditor_services.invite(qm, engagement, f"invite{number}@example.org")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url(engagement)).status_code == 200
+    return len(queries)
+
+
+def test_the_auditors_section_reads_in_a_fixed_number_of_queries(qm_browser, engagement, qm):
+    assert page_queries(qm_browser, engagement, qm, 10) == page_queries(
+        qm_browser, engagement, qm, 30)
