@@ -20,6 +20,7 @@ from checklists.services import tailoring
 from notices.models import DeadlineReminder, Notification
 from tests.checklists.conftest import make_referential
 from tests.factories import EvidenceFactory
+from tests.trail import remove_audit_events
 from workers import tasks
 
 DUE = datetime.date(2027, 1, 15)
@@ -117,3 +118,47 @@ def test_the_daily_command_runs_them(asked, mailoutbox):
     with on(DUE):
         call_command("send_reminders", "--date", DUE.isoformat(), stdout=out)
     assert "deadlines: 1 new, 1 e-mails sent" in out.getvalue()
+
+
+@pytest.fixture
+def before_the_move(transactional_db):
+    """notices as it was before the requests' reminders moved onto the deadline ledger; brought
+    back to the latest migrations afterwards, whatever happens."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("notices", "0005_deadline_reminders")])
+    try:
+        yield MigrationExecutor(connection).loader.project_state(
+            [("notices", "0005_deadline_reminders")]).apps
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        remove_audit_events()  # the trail is append-only: the flush after the test needs this
+
+
+def test_reminders_already_sent_are_kept_when_they_move_to_the_deadline_ledger(
+        before_the_move, contributor, qm, org, mailoutbox):
+    referential, _ = make_referential()
+    with on(datetime.date(2026, 12, 1)):
+        tailoring.adopt(qm, org, referential)
+        engagement = audits.create_engagement(qm, org, {
+            "kind": EngagementKind.INTERNAL, "referentials": [referential],
+            "start_date": datetime.date(2027, 2, 10), "end_date": datetime.date(2027, 2, 11)})
+        asked = services.create_request(qm, engagement, {
+            "requirements": [Requirement.objects.get(referential=referential, ref_id="7.2")],
+            "asked": "Registre des formations 2026", "due_date": DUE, "assignee": contributor})
+    before_the_move.get_model("notices", "RequestReminder").objects.create(
+        evidence_request_id=asked.pk, due_date=DUE, threshold_days=7, user_id=contributor.pk,
+        sent_at=datetime.datetime(2027, 1, 8, 7, tzinfo=datetime.UTC), attempts=1)
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    moved = DeadlineReminder.objects.get()
+    assert (moved.key, moved.due_date, moved.threshold, moved.user_id, moved.organization_id,
+            moved.attempts) == (f"audits.request:{asked.pk}", DUE, 7, contributor.pk, org.pk, 1)
+    assert run(datetime.date(2027, 1, 9)).emails_sent == 0 and mailoutbox == []
