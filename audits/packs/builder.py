@@ -20,6 +20,8 @@ import os
 import tempfile
 import time
 import zipfile
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -35,6 +37,7 @@ from . import index
 from .models import AuditPack, BuildState, PackFile
 
 CHUNK = 1024 * 1024
+HASH_DEPTH = 8  # chunks the hashing thread may be behind (memory: at most this many MiB)
 PROGRESS_SECONDS = 1.0
 STALE_SECONDS = 120
 PACK_PREFIX = "packs"
@@ -98,17 +101,38 @@ class _Progress:
         self.last = time.monotonic()
 
 
+class _Hashing:
+    """SHA-256 updates run by one helper thread (hashlib releases the GIL), in order, at most
+    `HASH_DEPTH` chunks behind: reading, CRC and writing go on meanwhile, on the other core."""
+
+    def __init__(self, pool: ThreadPoolExecutor):
+        self.pool, self.pending = pool, deque()
+
+    def update(self, hasher, data: bytes) -> None:
+        self.pending.append(self.pool.submit(hasher.update, data))
+        while len(self.pending) > HASH_DEPTH:
+            self.pending.popleft().result()
+
+    def hexdigest(self, hasher) -> str:
+        while self.pending:
+            self.pending.popleft().result()
+        return hasher.hexdigest()
+
+
 class _HashingWriter:
     """A write-only stream (no seek: zipfile writes data descriptors) to a file, hashed and
     counted as it is written."""
 
-    def __init__(self, handle):
-        self.handle, self.hasher, self.size = handle, hashlib.sha256(), 0
+    def __init__(self, handle, hashing: _Hashing):
+        self.handle, self.hashing, self.hasher, self.size = handle, hashing, hashlib.sha256(), 0
 
     def write(self, data) -> int:
-        self.hasher.update(data)
+        self.hashing.update(self.hasher, bytes(data))
         self.size += len(data)
         return self.handle.write(data)
+
+    def hexdigest(self) -> str:
+        return self.hashing.hexdigest(self.hasher)
 
     def flush(self) -> None:
         self.handle.flush()
@@ -135,6 +159,7 @@ class _Archive:
     zip: zipfile.ZipFile
     stamp: tuple
     sums: list
+    hashing: _Hashing
 
     def entry(self, path: str, size: int):
         info = zipfile.ZipInfo(path, date_time=self.stamp)
@@ -149,17 +174,17 @@ class _Archive:
 
 
 def _copy(archive: _Archive, row: PackFile, progress: _Progress) -> None:
-    hasher = hashlib.sha256()
+    hasher, hashing = hashlib.sha256(), archive.hashing
     with _open_stored(row.stored_file, row.path) as source, \
             archive.entry(row.path, row.size) as out:
         try:
             while chunk := source.read(CHUNK):
-                hasher.update(chunk)
+                hashing.update(hasher, chunk)
                 out.write(chunk)
                 progress.add(len(chunk))
         except (OSError, BotoCoreError, ClientError) as exc:
             raise TransientStorageError(str(exc)) from exc
-    if hasher.hexdigest() != row.sha256:
+    if hashing.hexdigest(hasher) != row.sha256:
         raise _Failed("altered_file", row.path)
     archive.sums.append((row.sha256, row.path))
     progress.add(0, files=1)
@@ -180,18 +205,32 @@ def _index_bytes(write, manifest: dict, seal: str) -> bytes:
         return spool.read()
 
 
-def _write(pack: AuditPack, handle) -> _HashingWriter:
-    writer = _HashingWriter(handle)
+def _indexes(pack: AuditPack) -> list[tuple[str, bytes]]:
+    """`index.xlsx` and `index.pdf`, from the sealed manifest, in the language it was sealed
+    in (run in a thread beside the copy: no database access)."""
+    manifest = json.loads(pack.manifest)
+    with translation.override(pack.language):
+        return [(name, _index_bytes(write, manifest, pack.seal))
+                for name, write in (("index.xlsx", index.write_xlsx),
+                                    ("index.pdf", index.write_pdf))]
+
+
+def _write(pack: AuditPack, handle, hashing: _Hashing) -> _HashingWriter:
+    writer = _HashingWriter(handle, hashing)
     progress = _Progress(pack)
     stamp = timezone.localtime(pack.sealed_at).timetuple()[:6]
-    with zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED, allowZip64=True) as zipped:
-        archive = _Archive(zipped, stamp, [])
+    # The indexes are laid out (CPU) while the files are copied (I/O, hashing without the
+    # GIL), so that the archive is not held up by them at the end.
+    with ThreadPoolExecutor(max_workers=1) as pool, \
+            zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED, allowZip64=True) as zipped:
+        indexes = pool.submit(_indexes, pack)
+        archive = _Archive(zipped, stamp, [], hashing)
         for row in _rows(pack):
             _copy(archive, row, progress)
-        manifest = json.loads(pack.manifest)
-        with translation.override(pack.language):
-            archive.add_bytes("index.xlsx", _index_bytes(index.write_xlsx, manifest, pack.seal))
-            archive.add_bytes("index.pdf", _index_bytes(index.write_pdf, manifest, pack.seal))
+        while not wait([indexes], timeout=PROGRESS_SECONDS).done:
+            progress.flush()  # the heartbeat goes on while the indexes are finished
+        for name, data in indexes.result():
+            archive.add_bytes(name, data)
         archive.add_bytes("manifest.json", pack.manifest.encode("utf-8"))
         sums = "".join(f"{digest}  {path}\n" for digest, path in archive.sums)
         archive.add_bytes("SHA256SUMS", sums.encode("utf-8"))
@@ -216,14 +255,15 @@ def _store(pack: AuditPack) -> tuple[str, int, str]:
     handle = tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR,  # noqa: SIM115
                                          suffix=".zip", delete=False)
     try:
-        with handle:
-            writer = _write(pack, handle)
+        with handle, ThreadPoolExecutor(max_workers=1) as pool:
+            writer = _write(pack, handle, _Hashing(pool))
+            digest = writer.hexdigest()
         with open(handle.name, "rb") as written:  # moved into place on local disk
             storage.put(_TemporaryZip(written, key), key)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(handle.name)
-    return key, writer.size, writer.hasher.hexdigest()
+    return key, writer.size, digest
 
 
 def _finish(pack_id: int, was: BuildState, **fields) -> AuditPack:

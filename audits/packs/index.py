@@ -5,7 +5,7 @@ was sealed in: the workbook in openpyxl's write-only mode, row by row; the PDF i
 `PDF_ROWS_PER_TABLE` lines, as the checklist exports are."""
 
 from collections.abc import Iterator
-from itertools import islice
+from itertools import groupby, islice
 
 from django.utils.translation import gettext as _
 
@@ -80,8 +80,9 @@ def write_xlsx(manifest: dict, seal: str, stream) -> None:
     sheet.append([])
     sheet.append([cell(header, font=bold, alignment=wrap) for header in _headers()])
     count = 0
-    for values in rows(manifest):
-        sheet.append([cell(value, alignment=wrap) for value in values])
+    for values in rows(manifest):  # plain cells: a style per cell costs more than the row
+        sheet.append([cleaned(value) if not isinstance(value, str) or not value.startswith("=")
+                      else cell(value) for value in values])
         count += 1
     last = get_column_letter(len(_headers()))
     sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + max(count, 1)}"
@@ -89,31 +90,65 @@ def write_xlsx(manifest: dict, seal: str, stream) -> None:
     workbook.save(stream)
 
 
-_PDF_COLUMNS = (0, 1, 2, 3, 4, 5, 6, 7, 9)  # the size left out
-_PDF_WIDTHS = [16, 12, 48, 18, 20, 44, 12, 70, 30]
+_PDF_COLUMNS = (1, 2, 3, 4, 5, 6, 7, 9)  # a heading per referential; the size left out
+_PDF_WIDTHS = [16, 50, 20, 20, 52, 18, 70, 27]  # 273 mm: landscape A4 less margins
 
 
-def _pdf_cells(s, values: list) -> list:
-    cells = [values[i] for i in _PDF_COLUMNS]
-    cells[-1] = f"{cells[-1][:16]}…" if cells[-1] else ""
-    return [s.para(value) for value in cells]
+_PDF_CHARACTERS = {5: 38, 7: 50}  # title, file name: cut to their column (the XLSX has all)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _pdf_cells(s, values: list, previous: list | None) -> list:
+    """One row, as plain text on one line but the requirement's name (a paragraph, once per
+    requirement: wrapping paragraphs is what costs): the file's name without its folders (the
+    clause's), the SHA-256's first digits."""
+    from checklists.exports.pdf import _pdf_plain
+
+    values = list(values)
+    values[7] = values[7].rpartition("/")[2]
+    values[9] = f"{values[9][:16]}…" if values[9] else ""
+    for i, limit in _PDF_CHARACTERS.items():
+        values[i] = _cut(str(values[i]), limit)
+    name = "" if previous is not None and previous[:2] == values[:2] else values[2]
+    return [s.para(name) if i == 2 else _pdf_plain(values[i]) for i in _PDF_COLUMNS]
+
+
+def _table(s, head: list, chunk: list, before: list | None):
+    from checklists.exports.pdf import _grid
+
+    cells, previous = [], before
+    for values in chunk:
+        cells.append(_pdf_cells(s, values, previous))
+        previous = values
+    table = _grid([head, *cells], _PDF_WIDTHS)
+    table.setStyle([("FONT", (0, 1), (-1, -1), "AuditPrepSans", 8)])
+    return table
 
 
 def _pdf_story(s, manifest: dict, seal: str) -> list:
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Table
-
-    from checklists.exports.pdf import _grid
 
     story = [s.para(_title(), s.h1),
              Table([[s.para(label, s.head), s.para(value)] for label, value in
                     facts(manifest, seal)], colWidths=[55 * mm, 200 * mm], hAlign="LEFT")]
     headers = _headers()
     head = [s.para(headers[i], s.head) for i in _PDF_COLUMNS]
-    pending = rows(manifest)
-    while chunk := list(islice(pending, PDF_ROWS_PER_TABLE)):
-        story.append(_grid([head, *[_pdf_cells(s, values) for values in chunk]],
-                           _PDF_WIDTHS))
+    names = {r["ref_id"]: r["name"] for r in manifest["referentials"]}
+    heading = ParagraphStyle("referential", parent=s.h2, keepWithNext=0)
+    for referential, group in groupby(rows(manifest), key=lambda values: values[0]):
+        # not kept with the table (a long table would leave the first page empty)
+        name = names[referential]
+        story.append(s.para(name if name.startswith(referential) else
+                            f"{referential} — {name}", heading))
+        last = None
+        while chunk := list(islice(group, PDF_ROWS_PER_TABLE)):
+            story.append(_table(s, head, chunk, last))
+            last = chunk[-1]
     return story
 
 
