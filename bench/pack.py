@@ -235,7 +235,8 @@ def report(args, rounds, baselines, idle_peak, sums) -> bool:
           f"-> ZIP {pack.archive_size / 2**20:.0f} MiB; {len(rounds)} round(s)")
     for n, (r, b) in enumerate(zip(rounds, baselines, strict=True), 1):
         print(f"  round {n}: seal {r['seal']:.2f} s, build {r['build']:.2f} s "
-              f"(child {r['wall']:.2f} s with start-up), zip -0 {b:.2f} s, peak RSS "
+              f"(child {r['wall']:.2f} s with start-up), zip -0 {b:.2f} s (ratio "
+              f"{r['build'] / b:.2f}), peak RSS "
               f"{r['peak']:.1f} MB, {r['beats']} progress writes, longest gap "
               f"{r['max_interval']:.2f} s")
     print(f"  child loading Django and the builder only: peak RSS {idle_peak:.1f} MB")
