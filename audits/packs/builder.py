@@ -21,7 +21,7 @@ import tempfile
 import time
 import zipfile
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -106,7 +106,8 @@ class _Hashing:
     `HASH_DEPTH` chunks behind: reading, CRC and writing go on meanwhile, on the other core."""
 
     def __init__(self, pool: ThreadPoolExecutor):
-        self.pool, self.pending = pool, deque()
+        self.pool = pool
+        self.pending: deque[Future] = deque()
 
     def update(self, hasher, data: bytes) -> None:
         self.pending.append(self.pool.submit(hasher.update, data))
