@@ -12,6 +12,7 @@ from audits.api import packs as audit_packs
 from audits.api import views as audit_views
 from audits.auditor_invitation_page import auditor_invitation_page
 from audits.packs import pages as pack_pages
+from audits.packs import workspace as pack_workspace
 from audits.requests import urls as request_urls
 from audits.requests.api import views as request_api
 from audits.workspace import api as workspace_api
@@ -221,6 +222,9 @@ urlpatterns = [
     workspace_path("findings/", workspace_findings.findings_list, "audit-findings-page"),
     workspace_path("findings/<int:finding_id>/", workspace_findings.finding_page,
                    "audit-finding-page"),
+    workspace_path("pack/", pack_workspace.packs, "audit-sealed-pack"),
+    workspace_path("pack/<int:pack_id>/download/", pack_workspace.pack_download,
+                   "audit-sealed-pack-download"),
     path("evidence/", evidence_pages.evidence_list, name="evidence-page-list"),
     path("evidence/<int:evidence_id>/", evidence_pages.evidence_detail, name="evidence-page"),
     path("evidence/new/", upload_pages.choose_structure, name="evidence-page-choose"),

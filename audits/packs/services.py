@@ -84,8 +84,9 @@ def request_verification(actor, pack: AuditPack) -> AuditPack:
 
 
 def record_download(actor, pack: AuditPack, *, transfers: bool = True) -> None:
-    """Check the right to download the pack's ZIP (built) and log the download: as
-    `auditor.download` for the engagement's auditor, `audit_pack.download` for a member. A
+    """Check the right to download the pack's ZIP (built) and log a member's download
+    (`audit_pack.download`). The auditor's workspace logs its auditor's downloads itself
+    (`auditor.download`, `audits.workspace.guard`) and calls this with `transfers=False`; a
     request that transfers nothing (HEAD) is checked, not logged."""
     engagement = pack.engagement
     access.require_engagement(actor, Action.DOWNLOAD, engagement)
@@ -94,7 +95,6 @@ def record_download(actor, pack: AuditPack, *, transfers: bool = True) -> None:
                        code="pack_not_ready")
     if not transfers:
         return
-    auditor = access.role_in(actor, engagement.organization_id) is None
-    audit.record(actor, "auditor.download" if auditor else "audit_pack.download", pack,
+    audit.record(actor, "audit_pack.download", pack,
                  after={"engagement": engagement.pk, "pack": pack.pk, "number": pack.number,
                         "seal": pack.seal, "sha256": pack.archive_sha256})

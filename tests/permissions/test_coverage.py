@@ -28,6 +28,7 @@ from . import (
     test_settings_pages,
     test_tokens,
     test_workspace,
+    test_workspace_pack,
 )
 from .auditors import AUDITOR_SUBJECTS
 from .base import placeholders
@@ -47,7 +48,8 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
 # The auditor's side (`auditors.py`): its own subjects, so its own tables.
 AUDITOR_AREAS = (test_workspace.TestWorkspace.area,
                  test_auditor_requests.TestAuditorRequests.area,
-                 test_auditor_findings.TestAuditorFindings.area)
+                 test_auditor_findings.TestAuditorFindings.area,
+                 test_workspace_pack.TestWorkspacePack.area)
 
 # Top-level routes that are not in the matrix: token login is tested in test_core, the others
 # are not part of the API (admin, language switch, browsable-API login are includes, not routes
