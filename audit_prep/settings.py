@@ -278,7 +278,8 @@ _CRON = r"^\S+ \S+ \S+ \S+ \S+$"
 SCHEDULE_OVERRIDES = {
     name: value
     for name in ("send_reminders", "recompute_readiness", "daily_snapshots",
-                 "requeue_stuck_revisions", "sweep_orphans", "rehash_sample")
+                 "requeue_stuck_revisions", "requeue_stuck_packs", "sweep_orphans",
+                 "rehash_sample")
     if (value := env.str(f"SCHEDULE_{name.upper()}", "", validate=Regexp(f"{_CRON}|^$")))
 }
 STUCK_REVISION_MINUTES = env.int("STUCK_REVISION_MINUTES", 15, validate=Range(min=1))

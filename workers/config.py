@@ -62,6 +62,7 @@ SCHEDULE = {
     "recompute_readiness": ("workers.recompute_readiness", "*/5 * * * *", 240),
     "daily_snapshots": ("workers.daily_snapshots", "30 2 * * *", 3 * 3600),
     "requeue_stuck_revisions": ("workers.requeue_stuck_revisions", "*/10 * * * *", 500),
+    "requeue_stuck_packs": ("workers.requeue_stuck_packs", "*/10 * * * *", 500),
     "sweep_orphans": ("workers.sweep_orphans", "15 3 * * *", 3 * 3600),
     "rehash_sample": ("workers.rehash_sample", "45 3 * * *", 3 * 3600),
 }

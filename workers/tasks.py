@@ -162,6 +162,14 @@ def build_audit_pack(self, pack_id: int) -> str:
             from exc
 
 
+@shared_task(name="workers.requeue_stuck_packs")
+def requeue_stuck_packs() -> str:
+    """Send again the builds and verifications of sealed packs that wait (outbox sweep)."""
+    from audits.packs import sweeps as pack_sweeps
+
+    return str(len(pack_sweeps.requeue_stuck()))
+
+
 @shared_task(name="workers.verify_audit_pack", bind=True, max_retries=5)
 def verify_audit_pack(self, pack_id: int, actor_id: int | None = None) -> str:
     """Re-verify a sealed pack against the store (`audits.packs.verification.verify`)."""

@@ -63,6 +63,7 @@ class AuditPack(models.Model):
     # The latest re-verification of the seal against the store.
     verification = models.CharField(max_length=10, choices=VerificationState.choices,
                                     default=VerificationState.NEVER)
+    verification_requested_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_report = models.JSONField(default=dict, blank=True)
 

@@ -56,7 +56,7 @@ def rebuild(actor, pack: AuditPack) -> AuditPack:
     with transaction.atomic():
         changed = AuditPack.objects.filter(pk=pack.pk, state=BuildState.FAILED).update(
             state=BuildState.QUEUED, progress_done=0, files_done=0, failure_reason="",
-            failure_detail="")
+            failure_detail="", progress_at=timezone.now())
         if not changed:
             raise Conflict(_("Only a pack whose build failed can be built again."),
                            code="pack_not_failed")
@@ -73,7 +73,8 @@ def request_verification(actor, pack: AuditPack) -> AuditPack:
         changed = (AuditPack.objects.filter(pk=pack.pk)
                    .exclude(verification__in=(VerificationState.QUEUED,
                                               VerificationState.RUNNING))
-                   .update(verification=VerificationState.QUEUED))
+                   .update(verification=VerificationState.QUEUED,
+                           verification_requested_at=timezone.now()))
         if not changed:
             raise Conflict(_("This pack is already being verified."), code="pack_verifying")
         audit.record(actor, "audit_pack.verification_request", pack,

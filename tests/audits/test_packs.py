@@ -327,3 +327,24 @@ def test_the_requests_are_sealed_as_the_auditor_sees_them(qm, iso, vault):
             for r in json.loads(pack.manifest)["requests"]] == [
         (asked.reference, "submitted", ["9.3.3"], [reference(vault["review"].pk)]),
         (waiting.reference, "requested", ["9.3.3"], [])]
+
+
+def test_a_build_or_verification_left_waiting_is_sent_again(qm, iso, vault, monkeypatch):
+    from audits.packs import sweeps as pack_sweeps
+
+    sent = []
+    monkeypatch.setattr(pack_sweeps, "enqueue", lambda task, *ids, **options:
+                        sent.append((task, *ids)) or True)
+    waiting = services.seal(qm, engagement(qm, vault["procedure"].organization, iso))
+    services.request_verification(qm, waiting)  # the broker was down: nothing ran
+    assert pack_sweeps.requeue_stuck() == []  # too early to call it stuck
+
+    later = datetime.datetime(2026, 12, 5, 9, 11, tzinfo=datetime.UTC)
+    assert pack_sweeps.requeue_stuck(later) == [waiting.pk, waiting.pk]
+    assert sent == [("workers.build_audit_pack", waiting.pk),
+                    ("workers.verify_audit_pack", waiting.pk)]
+
+    assert tasks.build_audit_pack.apply(args=[waiting.pk]).get().startswith("built ")
+    assert verification.verify(waiting.pk, None).startswith("intact")
+    sent.clear()
+    assert pack_sweeps.requeue_stuck(later) == [] and sent == []
