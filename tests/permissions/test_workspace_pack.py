@@ -21,7 +21,8 @@ ENDPOINTS = [
     Endpoint("audit-sealed-pack-download", "GET", AUDIT + "pack/{audit_pack}/download/"),
     Endpoint("audit-sealed-pack-download", "GET", AUDIT + "pack/{queued_pack}/download/",
              "not built"),
-    Endpoint("audit-sealed-pack-download", "GET", AUDIT + "pack/{pack}/download/", "of another audit"),
+    Endpoint("audit-sealed-pack-download", "GET", AUDIT + "pack/{pack}/download/",
+             "of another audit"),
 ]
 
 # fmt: off
