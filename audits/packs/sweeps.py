@@ -35,7 +35,7 @@ def requeue_stuck(now: datetime.datetime | None = None) -> list[int]:
         verification__in=(VerificationState.QUEUED, VerificationState.RUNNING),
         verification_requested_at__lte=queued_before)
         .order_by("verification_requested_at").values_list("pk", flat=True)[:BATCH])
-    sent = []
+    sent: list[int] = []
     for task, ids in ((BUILD_TASK, builds), (VERIFY_TASK, verifications)):
         for pack_id in ids:
             if not enqueue(task, pack_id, expires=STUCK_MINUTES * 60):
