@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audits', '0006_request_status_labels'),
+        ('audits', '0007_auditor_invitation'),
     ]
 
     operations = [
