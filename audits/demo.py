@@ -1,6 +1,7 @@
 """The demo structure's certification: its ISO 9001 certificate, decided nine months ago after
 the initial audit, and its first surveillance audit planned on the demo's audit date (the
-adoption's target date, three months ahead). Idempotent, through the services."""
+adoption's target date, three months ahead), with its evidence requests (`requests.demo`).
+Idempotent, through the services."""
 
 import datetime
 
@@ -14,6 +15,7 @@ from checklists.models import Adoption
 
 from . import services
 from .models import Certificate, EngagementKind
+from .requests import demo as request_demo
 
 CERTIFICATION_BODY = "AFNOR Certification"
 
@@ -42,7 +44,8 @@ def seed() -> None:
         "start_date": stage_2, "end_date": stage_2 + datetime.timedelta(days=1),
         "certification_body": CERTIFICATION_BODY, "lead_auditor": "Claire Martin"})
     start = adoption.target_audit_date or timezone.localdate() + datetime.timedelta(days=90)
-    services.create_engagement(qm.user, organization, {
+    surveillance = services.create_engagement(qm.user, organization, {
         "kind": EngagementKind.SURVEILLANCE_1, "referentials": [adoption.referential],
         "start_date": start, "end_date": start, "lead_auditor": "Claire Martin",
         "scope": "4.4, 7.2, 8.5, 9.2, 9.3, 10.2"})
+    request_demo.seed(surveillance, qm.user)

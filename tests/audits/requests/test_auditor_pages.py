@@ -55,3 +55,33 @@ def test_a_quality_manager_previews_but_does_not_act_as_the_auditor(qm, asked, e
                                        "asked": "x", "due_date": "2027-02-10"}
                        ).status_code == 403
     assert EvidenceRequest.objects.count() == 1
+
+
+def test_the_auditors_list_takes_a_fixed_number_of_queries(auditor, qm, contributor,
+                                                           engagement, referential, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = otp.signed_in(auditor)
+    path = f"/audit/{engagement.pk}/requests/"
+
+    def add(count):
+        for index in range(count):
+            item = services.create_request(qm, engagement, {
+                "requirements": [requirement(referential, "7.2"),
+                                 requirement(referential, "9.2.2")],
+                "asked": f"Document {index}", "due_date": engagement.start_date})
+            services.add_answer(contributor, item, EvidenceFactory(organization=org,
+                                                                   created_by=qm))
+            services.submit(qm, item)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    add(2)
+    queries()
+    few = queries()
+    add(10)
+    assert queries() == few
