@@ -200,3 +200,27 @@ def test_a_date_in_the_finding_text_is_kept_as_written(auditor_api, stage_2, org
     assert finding["versions"][0]["text"] == "Revue du 3 mars : absente"
     assert datetime.date.fromisoformat(finding["versions"][0]["published_at"][:10]) == (
         datetime.date(2026, 12, 5))
+
+
+def _queries(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+def test_the_lists_of_findings_read_in_a_fixed_number_of_queries(auditor_api, stage_2, org,
+                                                                 iso, client_for, qm):
+    members = client_for(qm)
+    urls = {"members": lambda: members.get(f"/api/v1/findings/?engagement={stage_2.pk}"),
+            "auditor": lambda: auditor_api.get(findings_url(stage_2))}
+    for _index in range(10):
+        published(auditor_api, stage_2, org, iso)
+    for call in urls.values():
+        call()  # the first request of a person sets things up
+    ten = {name: _queries(call) for name, call in urls.items()}
+    for _index in range(15):
+        published(auditor_api, stage_2, org, iso)
+    assert {name: _queries(call) for name, call in urls.items()} == ten
+    assert members.get(f"/api/v1/findings/?engagement={stage_2.pk}").json()["count"] == 25
