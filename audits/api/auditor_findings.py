@@ -25,8 +25,17 @@ from .finding_serializers import (
 from .finding_views import findings_queryset
 
 
+class AuditsTheEngagement(IsAuthenticated):
+    """Signed in; the view asks the choke point for `Action.AUDIT` on the engagement (through
+    the workspace's guard), so a member who does not audit it gets 403, reads included."""
+
+    def may_forbid(self, view) -> bool:
+        """For the schema (audit_prep.api.schema): 403 on every method."""
+        return True
+
+
 class _Audited(GenericAPIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AuditsTheEngagement]
     serializer_class = AuditorFindingSerializer
 
     def engagement(self) -> Engagement:
@@ -98,7 +107,7 @@ class CorrectView(_Audited):
     """Start a correction of a published finding: a new draft version (the published one
     stays readable)."""
 
-    @extend_schema(request=FindingInputSerializer)
+    @extend_schema(request=FindingInputSerializer, responses={201: AuditorFindingSerializer})
     def post(self, request, engagement_id, finding_id):
         finding = self.finding()
         return self.shown(findings.correct(request.user, finding,
