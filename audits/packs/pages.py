@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit_prep.page_forms import refusals
 from audit_prep.roles import Action
-from audit_prep.structure_settings import frame, structure
+from audit_prep.structure_settings import frame
 
-from ..models import Engagement
+from ..requests.pages import engagement_of  # the structure and its audit, as every page
 from . import services
 from .models import AuditPack, BuildState
 from .serving import pack_response
@@ -22,17 +22,9 @@ from .serving import pack_response
 SECTION = "audits"
 
 
-def _engagement(request, organization_id: int, engagement_id: int, action=Action.VIEW):
-    organization = structure(request.user, organization_id, action)
-    engagement = Engagement.objects.filter(pk=engagement_id, organization=organization).first()
-    if engagement is None:
-        raise Http404
-    return organization, engagement
-
-
 def _pack(request, organization_id: int, engagement_id: int, pack_id: int,
           action=Action.VIEW):
-    organization, engagement = _engagement(request, organization_id, engagement_id, action)
+    organization, engagement = engagement_of(request, organization_id, engagement_id, action)
     pack = (AuditPack.objects.filter(pk=pack_id, engagement=engagement)
             .select_related("engagement__organization", "sealed_by").first())
     if pack is None:
@@ -52,9 +44,9 @@ def _packs_page(request, organization, engagement, refused=()):
 def packs(request, organization_id: int, engagement_id: int):
     """The audit's packs; a quality manager's POST seals the audit now."""
     if request.method != "POST":
-        return _packs_page(request, *_engagement(request, organization_id, engagement_id))
-    organization, engagement = _engagement(request, organization_id, engagement_id,
-                                           Action.MANAGE_AUDITS)
+        return _packs_page(request, *engagement_of(request, organization_id, engagement_id))
+    organization, engagement = engagement_of(request, organization_id, engagement_id,
+                                             Action.MANAGE_AUDITS)
     refused = refusals(lambda: services.seal(request.user, engagement))
     if refused:
         return _packs_page(request, organization, engagement, refused)

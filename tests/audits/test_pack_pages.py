@@ -140,3 +140,15 @@ def test_on_s3_the_pack_is_built_verified_and_signed_for_download(
     response = api.get(f"{PACKS}{pack.pk}/download/")
     assert response.status_code == 302
     assert "response-content-disposition=attachment" in response["Location"]
+
+
+def test_the_list_of_packs_reads_a_fixed_number_of_queries(api, qm, audit, media_root,
+                                                            django_assert_max_num_queries,
+                                                            django_assert_num_queries):
+    services.seal(qm, audit)
+    with django_assert_max_num_queries(20) as one:
+        assert api.get(PACKS).json()["count"] == 1
+    for _ in range(9):
+        services.seal(qm, audit)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert api.get(PACKS).json()["count"] == 10
