@@ -6,7 +6,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-# A fixed key (hex), the demo's too: its base32 form is in the README.
+# A fixed key (hex): the RFC 6238 test key.
 KEY = "3132333435363738393031323334353637383930"
 
 
