@@ -55,18 +55,24 @@ system-packages:
 		else echo "== missing Debian packages:$$missing (not root: the tests needing them skip, and fail under CI)"; fi; \
 	fi
 
-test-sqlite: $(VENV)/.installed system-packages
-	env -u DATABASE_URL $(PY) -m pytest -n 2
-
 # PostgreSQL is used when it answers on 127.0.0.1:5432, and is mandatory in CI (CI=true).
-# The PostgreSQL run takes the tests that reach the database (marker `database`, set in
-# tests/conftest.py); those that give the same answer on any database (settings, Docker files,
-# the benches, which make their own databases) and the browser tests, which drive pages whose
-# server side the rest of the suite checks on both databases, run once, in the SQLite run.
+POSTGRES = $(shell if [ "$$CI" = "true" ] || $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then echo yes; fi)
+
+# Each test runs where it tells something. With PostgreSQL:
+# - the SQLite run (the embedded default) takes everything but the role x scope matrices
+#   (marker `permissions`), which run once, on PostgreSQL, production's database;
+# - the PostgreSQL run takes the tests that reach the database (marker `database`) but the
+#   browser tests, which drive pages whose server side the rest of the suite checks on both.
+# Tests that reach no database (settings, Docker files, code rules, the benches, which make
+# their own databases) answer the same anywhere and run once, on SQLite.
+# Without PostgreSQL (outside CI) the SQLite run takes everything.
+test-sqlite: $(VENV)/.installed system-packages
+	env -u DATABASE_URL $(PY) -m pytest -n 2 $(if $(POSTGRES),-m "not permissions")
+
 test-postgres: $(VENV)/.installed system-packages
-	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+	@if [ -n "$(POSTGRES)" ]; then \
 		echo "== test suite on PostgreSQL"; DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2 -m "database and not browser"; \
-	else echo "== PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped (mandatory in CI)"; fi
+	else echo "== PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped, the permission matrices ran on SQLite (PostgreSQL is mandatory in CI)"; fi
 
 test: lint test-sqlite test-postgres
 

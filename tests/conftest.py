@@ -126,8 +126,12 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
 def pytest_collection_modifyitems(config, items):
     """Mark `database` every test that reaches the database, so that the PostgreSQL run of
     `make test` runs exactly those: the others (settings, Docker files, benches, which make
-    their own databases, code rules) give the same answer whatever the database."""
+    their own databases, code rules) give the same answer whatever the database. Mark
+    `permissions` the role x scope matrices (tests/permissions/), which `make test` runs once,
+    on PostgreSQL, production's database, when it answers."""
     for item in items:
         if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) \
                 or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.database)
+        if item.nodeid.startswith("tests/permissions/"):
+            item.add_marker(pytest.mark.permissions)
