@@ -20,7 +20,6 @@ from audit_prep.models import Membership
 from audit_prep.page_forms import field_errors, refusals
 from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
-from checklists.models import Requirement
 from evidence.models import EvidenceItem
 
 from . import answers, findings
@@ -28,6 +27,7 @@ from .api.finding_serializers import ActionSerializer
 from .api.finding_views import findings_queryset
 from .finding_models import CorrectiveAction, Finding, FindingStatus
 from .models import Engagement
+from .requests.services import engagement_requirements
 from .scales import scale_for
 
 SECTION, MANAGE = "audits", Action.MANAGE_AUDITS
@@ -56,10 +56,9 @@ def content_of(post) -> dict:
 def _form_context(engagement: Engagement) -> dict:
     """What the finding forms offer: the grades of the audit's scale and its requirements."""
     return {"grades": list(scale_for(engagement).grades.all()),
-            "requirements": list(Requirement.objects.filter(
-                referential__in=engagement.referentials.all(), assessable=True,
-                retired_at__isnull=True, organization_id__in=(None, engagement.organization_id)
-            ).select_related("referential").order_by("referential_id", "order"))}
+            "requirements": list(engagement_requirements(engagement).filter(assessable=True)
+                                 .select_related("referential")
+                                 .order_by("referential_id", "order"))}
 
 
 def _current(finding: Finding, auditing: bool):

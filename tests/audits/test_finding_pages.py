@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from audit_prep.models import AuditEvent
 from audits.models import Finding, FindingVersion, Grade
+from checklists.models import Requirement
 
 from .findings_world import grade, requirement
 
@@ -43,6 +44,17 @@ def record(browser, org, iso, engagement, **changes):
             "text": "Le programme d'audit ne couvre pas les achats.",
             "requirements": [requirement(iso, "9.2.2").pk], **changes}
     return browser.post(findings_page(org, engagement), body)
+
+
+def test_the_form_offers_the_librarys_requirements_and_the_structures_own(
+        browser, org, iso, internal):
+    own = Requirement.objects.create(
+        referential=iso, organization=org, urn=f"{iso.urn}:9.2.2-a", ref_id="9.2.2-a",
+        name_fr="Notre audit des achats",
+        name_en="Our audit of purchasing", order=999, assessable=True)
+    page = browser.get(findings_page(org, internal)).content.decode()
+    for offered in (requirement(iso, "9.2.2"), own):
+        assert f'<option value="{offered.pk}">' in page, offered.ref_id
 
 
 def test_a_quality_manager_records_publishes_and_answers_an_internal_finding(
