@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
 from audit_prep.models import Membership, Organization
 from audit_prep.roles import Role
-from tests.trail import remove_audit_events
+from tests.trail import remove_audit_events, remove_finding_versions
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Where the screenshots of the main pages go (test artifacts, not committed).
@@ -20,6 +21,26 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshot
 # there are ordinary blocking calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "un mot de passe de test 2026"
+# axe-core findings of these impacts fail the tests (RGAA 4.1 / WCAG 2.1 AA aim).
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def blocking_violations(page) -> list[str]:
+    """The page's serious and critical accessibility violations found by axe-core."""
+    results = Axe().run(page)
+    return [f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+            for violation in results.response["violations"]
+            if violation["impact"] in BLOCKING_IMPACTS]
+
+
+def csp_refusals(*pages) -> list[str]:
+    """The Content-Security-Policy refusals the pages' consoles report from now on (a list
+    that fills as the test goes)."""
+    refused: list[str] = []
+    for page in pages:
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
+    return refused
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +66,7 @@ def browser_context_args(browser_context_args):
 def _audit_trail_emptied_after(transactional_db):
     yield
     remove_audit_events()
+    remove_finding_versions()
 
 
 @pytest.fixture
@@ -72,12 +94,30 @@ def structure(transactional_db):
 
 @pytest.fixture
 def sign_in(page, live_server):
-    def sign_in(username="qualite", password=PASSWORD):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Nom d’utilisateur").fill(username)
-        page.get_by_label("Mot de passe").fill(password)
-        page.get_by_role("button", name="Se connecter").click()
+    """sign_in(username, password, on=page): the login form filled and sent (in the test's
+    page unless another is named)."""
+    def sign_in(username="qualite", password=PASSWORD, on=None):
+        on = on or page
+        on.goto(f"{live_server.url}/accounts/login/")
+        on.get_by_label("Nom d’utilisateur").fill(username)
+        on.get_by_label("Mot de passe").fill(password)
+        on.get_by_role("button", name="Se connecter").click()
     return sign_in
+
+
+@pytest.fixture
+def engagement(structure):
+    """A surveillance audit of the structure's ISO 9001 from today to tomorrow."""
+    from audits.models import Engagement, EngagementKind
+
+    manager = Membership.objects.get(organization=structure, role=Role.QUALITY_MANAGER).user
+    today = timezone.localdate()
+    audit = Engagement.objects.create(
+        organization=structure, created_by=manager, kind=EngagementKind.SURVEILLANCE_1,
+        start_date=today, end_date=today + datetime.timedelta(days=1),
+        certification_body="AFNOR Certification")
+    audit.referentials.set([structure.adoptions.get().referential])
+    return audit
 
 
 @pytest.fixture

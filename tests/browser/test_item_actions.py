@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from audit_prep.models import Membership
 from audit_prep.roles import Role
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, csp_refusals
 
 pytestmark = pytest.mark.browser
 
@@ -103,9 +103,7 @@ def test_a_contributor_has_no_approve_button_and_a_forged_post_is_refused(
 
 def test_images_and_pdfs_are_previewed_in_the_page(page, live_server, structure, sign_in,
                                                    evidence_item):
-    refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    refused = csp_refusals(page)
     item = evidence_item("affichage.png", "plan-competences.pdf")
     sign_in()
     page.goto(f"{live_server.url}/evidence/{item.pk}/")

@@ -2,20 +2,11 @@
 structure, the language switch, the keyboard, the Content-Security-Policy and accessibility."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from .conftest import blocking_violations, csp_refusals
+
 pytestmark = pytest.mark.browser
-
-# axe-core findings of these impacts fail the test (RGAA 4.1 / WCAG 2.1 AA aim).
-BLOCKING_IMPACTS = {"serious", "critical"}
-
-
-def _blocking_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
-            for violation in results.response["violations"]
-            if violation["impact"] in BLOCKING_IMPACTS]
 
 
 def test_quality_manager_signs_in_and_sees_readiness(page, live_server, structure, sign_in,
@@ -105,9 +96,7 @@ def _population(structure):
 
 def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, structure,
                                                          sign_in, screenshot, evidence_item):
-    refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    refused = csp_refusals(page)
     item = evidence_item("plan-competences.pdf")
     pdf = item.revisions.get().files.get()
     public = {"landing": "/", "login": "/accounts/login/",
@@ -140,12 +129,12 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
     found = {}
     for name, path in public.items():
         page.goto(live_server.url + path)
-        found[name] = _blocking_violations(page)
+        found[name] = blocking_violations(page)
         screenshot(name)
     sign_in()
     for name, path in signed_in.items():
         page.goto(live_server.url + path)
-        found[name] = _blocking_violations(page)
+        found[name] = blocking_violations(page)
         screenshot(name)
         assert page.evaluate("typeof window.htmx") == "object", name  # served by us, allowed
 

@@ -70,7 +70,7 @@ def test_a_justification_is_changed_in_its_row_and_the_page_stays_accessible(
         page, live_server, structure, sign_in, screenshot):
     from checklists.models import Exclusion, Requirement
     from checklists.services import tailoring
-    from tests.browser.test_pages import _blocking_violations
+    from tests.browser.conftest import blocking_violations
 
     adoption = structure.adoptions.get()
     manager = adoption.adopted_by
@@ -91,13 +91,13 @@ def test_a_justification_is_changed_in_its_row_and_the_page_stays_accessible(
     assert Exclusion.objects.get().justification == "Pas de conception de produits ni de services."
     page.get_by_text("Modifier la justification").click()
     screenshot("settings-exclusion-edit")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
 
 
 def test_refusals_and_the_removal_confirmation_are_accessible(page, live_server, structure,
                                                              sign_in):
     from audit_prep.models import Membership
-    from tests.browser.test_pages import _blocking_violations
+    from tests.browser.conftest import blocking_violations
 
     own = Membership.objects.get(organization=structure)
     sign_in()
@@ -107,11 +107,11 @@ def test_refusals_and_the_removal_confirmation_are_accessible(page, live_server,
     refusal = page.get_by_role("alert")
     expect(refusal).to_have_text("Une structure garde au moins un responsable qualité.")
     expect(page.get_by_label("Rôle de qualite")).to_have_attribute("aria-invalid", "true")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
 
     page.get_by_role("link", name="Retirer qualite").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Retirer un membre")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     page.get_by_role("button", name="Retirer le membre").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Une structure garde au moins un responsable qualité.")

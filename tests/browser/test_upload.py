@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from evidence.models import EvidenceItem
 from tests.filemakers import make_elf, make_pdf
 
+from .conftest import blocking_violations
 from .test_item_actions import _status_of_7_2
-from .test_pages import _blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def test_quality_manager_drops_two_pdfs_and_gets_two_items(page, live_server, st
     expect(page.get_by_role("status").filter(has_text="enregistré")).to_contain_text(
         "2 fichier(s) enregistré(s) sur 2.")
     expect(page.get_by_role("heading", name="Fichiers à envoyer")).to_be_focused()
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     screenshot("evidence-add-results")
 
     items = EvidenceItem.objects.filter(organization=structure).order_by("pk")
@@ -146,7 +146,7 @@ def test_a_new_version_is_dropped_on_the_item_page(page, live_server, structure,
     page.goto(f"{live_server.url}/evidence/{item.pk}/")
     version = page.get_by_role("region", name="Nouvelle version")
     expect(version).to_be_visible()
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
 
     _drop(page, "form[data-mode=version] [data-drop-zone]", procedure, annex)
     version.get_by_label("Ce qui a changé").fill("Livret d'accueil ajouté")

@@ -6,42 +6,30 @@ site's Content-Security-Policy (no inline script)."""
 import datetime
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit_prep.models import Membership
 from audit_prep.roles import Role
-from audits.models import AuditorAccess, Engagement, EngagementKind
+from audits.models import AuditorAccess
 from checklists.models import Requirement
 from checklists.services import links
 from tests.audits.otp import code_of, device_for
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, blocking_violations, csp_refusals
 
 pytestmark = pytest.mark.browser
 
 
-def _blocking_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{violation['id']}: {violation['help']}"
-            for violation in results.response["violations"]
-            if violation["impact"] in {"serious", "critical"}]
-
-
 @pytest.fixture
-def audit(structure, evidence_item):
+def audit(engagement, evidence_item):
     """An audit of the structure that started today, its auditor (with a TOTP device) and a
     PDF linked to clause 7.2 of its referential."""
+    structure = engagement.organization
     manager = Membership.objects.get(organization=structure, role=Role.QUALITY_MANAGER).user
     adoption = structure.adoptions.get()
     today = timezone.localdate()
-    engagement = Engagement.objects.create(
-        organization=structure, created_by=manager, kind=EngagementKind.SURVEILLANCE_1,
-        start_date=today, end_date=today + datetime.timedelta(days=1),
-        certification_body="AFNOR Certification")
-    engagement.referentials.set([adoption.referential])
     auditor = get_user_model().objects.create_user("auditrice", "audit@example.org", PASSWORD)
     AuditorAccess.objects.create(engagement=engagement, user=auditor, granted_by=manager,
                                  starts_on=today, ends_on=today + datetime.timedelta(days=30))
@@ -54,9 +42,7 @@ def audit(structure, evidence_item):
 def test_the_auditor_reads_the_checklist_and_previews_evidence(page, live_server, audit,
                                                                sign_in, screenshot):
     engagement, device, item = audit
-    refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    refused = csp_refusals(page)
     sign_in("auditrice")
     page.get_by_label("Code").fill(code_of(device))
     page.get_by_role("button", name="Continuer").click()
@@ -65,7 +51,7 @@ def test_the_auditor_reads_the_checklist_and_previews_evidence(page, live_server
     page.get_by_role("link", name=engagement.organization.name).click()
     page.get_by_role("link", name="Liste de contrôle à la date de l'audit").click()
     expect(page.locator("#missing-summary")).to_contain_text("Sans preuve à la date de l'audit")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     screenshot("workspace-checklist")
 
     page.get_by_label("Statut").select_option("missing")
@@ -79,6 +65,6 @@ def test_the_auditor_reads_the_checklist_and_previews_evidence(page, live_server
     page.get_by_role("link", name="Aperçu").click()
     frame = page.locator("iframe")
     expect(frame).to_have_attribute("title", "Aperçu de competences.pdf")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     screenshot("workspace-evidence")
     assert refused == []
