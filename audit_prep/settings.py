@@ -298,6 +298,8 @@ REHASH_SAMPLE_SIZE = env.int("REHASH_SAMPLE_SIZE", 200, validate=Range(min=0))
 ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", 24, validate=Range(min=1))
 # The name authenticator apps show beside an auditor's code (decision 0023).
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", "audit-prep")
+# Staff remove a lost device in the admin; they never see its key or QR code there.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Days an invitation to join a structure stays usable (a re-send starts the period again).
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", 7, validate=Range(min=1, max=90))
 

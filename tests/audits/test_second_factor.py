@@ -160,3 +160,16 @@ def test_signed_out_the_step_asks_to_sign_in(db):
 def test_the_test_helper_signs_in_past_the_step(auditor):
     assert signed_in(auditor).get("/audit/").status_code == 200
     assert signed_in(auditor, verified=False).get("/audit/").status_code == 302
+
+
+def test_staff_remove_a_lost_device_without_seeing_its_key(auditor, admin_client):
+    device = device_for(auditor)
+    listing = admin_client.get("/admin/otp_totp/totpdevice/")
+    assert listing.status_code == 200 and "auditrice" in listing.content.decode()
+    shown = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert device.key not in shown.content.decode()
+    assert admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
+    admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    client = password_sign_in("auditrice")
+    assert client.get(STEP).context["enrolling"]  # a new app, enrolled at the next sign-in
