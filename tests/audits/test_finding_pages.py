@@ -204,3 +204,11 @@ def test_the_auditor_records_and_publishes_a_finding_in_the_workspace(org, iso, 
                                      actor_id=stage_2_auditor.pk).exists()
     preview = member.get(f"/audit/{stage_2.pk}/findings/{finding.pk}/").content.decode()
     assert "Achats non évalués" in preview and 'name="form"' not in preview
+
+
+def test_the_form_offers_the_audits_requirements_and_the_scales_grades(browser, org, iso,
+                                                                       internal):
+    page = browser.get(findings_page(org, internal)).content.decode()
+    assert f'<option value="{requirement(iso, "9.2.2").pk}"' in page
+    assert f'<option value="{requirement(iso, "9").pk}"' not in page  # a chapter: no finding
+    assert f'<option value="{grade(org, "major_nc").pk}"' in page
