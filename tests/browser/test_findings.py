@@ -13,7 +13,7 @@ from audit_prep.models import Membership
 from audit_prep.roles import Role
 from audits.models import Engagement, EngagementKind, Finding
 
-from .test_workspace import _blocking_violations
+from .conftest import blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def test_a_quality_manager_records_publishes_and_answers_a_finding(page, live_se
     sign_in()
     page.goto(f"{live_server.url}/structures/{organization.pk}/settings/audits/{internal.pk}/")
     page.get_by_role("link", name="Constats de cet audit").click()
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     page.get_by_label("Cotation").select_option(label="Non-conformité mineure")
     page.get_by_label("Constat", exact=True).fill("Deux bilans de fin de mission non signés.")
     page.get_by_label("Exigences").select_option(index=3)
@@ -60,7 +60,7 @@ def test_a_quality_manager_records_publishes_and_answers_a_finding(page, live_se
     expect(page.get_by_role("table", name="Plan d'actions correctives").or_(
         page.get_by_role("table", name="Plan d’actions correctives"))).to_contain_text(
         "Ajouter la signature à la procédure")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     screenshot("finding-answer")
     page.get_by_role("button", name="Transmettre la réponse à l'auditeur").or_(
         page.get_by_role("button", name="Transmettre la réponse à l’auditeur")).click()
@@ -69,8 +69,8 @@ def test_a_quality_manager_records_publishes_and_answers_a_finding(page, live_se
 
     page.goto(f"{live_server.url}/structures/{organization.pk}/settings/improvement/")
     expect(page.locator("table")).to_contain_text("Deux bilans de fin de mission non signés.")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     page.goto(f"{live_server.url}/structures/{organization.pk}/settings/grading-scales/")
     expect(page.locator("h2").first).to_have_text("Grille par défaut")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     assert refused == []
