@@ -124,8 +124,8 @@ def engagement(structure):
 def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str) -> None:
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    def take(name: str, on=None) -> None:
+        (on or page).screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     return take
 
 

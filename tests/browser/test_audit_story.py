@@ -82,6 +82,12 @@ def _auditor_signs_up(auditor, live_server, sign_in):
 def _auditor_reads_the_checklist(auditor, live_server, engagement, internal, referential):
     competence, internal_audit = (Requirement.objects.get(referential=referential, ref_id=ref)
                                   for ref in ("7.2", "9.2"))
+    for path in (f"/structures/{engagement.organization_id}/",
+                 f"/structures/{engagement.organization_id}/settings/audits/{engagement.pk}/",
+                 f"/audit/{internal.pk}/"):
+        response = auditor.goto(live_server.url + path)
+        assert response is not None and response.status == 404, path
+    auditor.get_by_role("link", name="Mes audits").click()
     expect(auditor.locator(".cards .card")).to_have_count(1)
     auditor.get_by_role("link", name=engagement.organization.name).click()
     auditor.get_by_role("link", name="Liste de contrôle à la date de l'audit").click()
@@ -91,12 +97,6 @@ def _auditor_reads_the_checklist(auditor, live_server, engagement, internal, ref
     expect(auditor.locator(f"#requirement-{internal_audit.pk} .status").first).to_have_text(
         "Manquant")
     assert blocking_violations(auditor) == []
-    for path in (f"/structures/{engagement.organization_id}/",
-                 f"/structures/{engagement.organization_id}/settings/audits/{engagement.pk}/",
-                 f"/audit/{internal.pk}/"):
-        response = auditor.goto(live_server.url + path)
-        assert response is not None and response.status == 404, path
-    auditor.goto(f"{live_server.url}/audit/{engagement.pk}/")
 
 
 def _auditor_writes(auditor, referential):
@@ -191,7 +191,7 @@ def test_an_audit_from_the_invitation_to_the_sealed_pack(
     expect(page.locator(".status-access-invited")).to_have_text("Invité")
     _auditor_signs_up(auditor, live_server, sign_in)
     _auditor_reads_the_checklist(auditor, live_server, engagement, internal, referential)
-    screenshot("story-checklist")
+    screenshot("story-auditor-checklist", on=auditor)
     _auditor_writes(auditor, referential)
 
     _manager_answers(page, live_server, engagement, make_pdf(tmp_path / "audit-interne.pdf"))
@@ -205,6 +205,7 @@ def test_an_audit_from_the_invitation_to_the_sealed_pack(
     expect(auditor.get_by_role("heading", name="Réponse de la structure")).to_be_visible()
     auditor.get_by_role("link", name="Dossier scellé").click()
     assert blocking_violations(auditor) == []
+    screenshot("story-auditor-pack", on=auditor)
     with auditor.expect_download() as download:
         auditor.get_by_role("link", name=re.compile("^Télécharger le dossier")).click()
     archive = tmp_path / download.value.suggested_filename
