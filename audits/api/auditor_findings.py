@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from audit_prep.roles import Action
 
 from .. import findings
+from ..finding_models import Finding
 from ..models import Engagement
 from ..scales import scale_for
 from ..workspace.guard import enter, record
@@ -19,8 +20,8 @@ from .finding_serializers import (
     AuditorFindingSerializer,
     CloseSerializer,
     FindingInputSerializer,
+    FindingReviewSerializer,
     GradingScaleSerializer,
-    ReviewSerializer,
 )
 from .finding_views import findings_queryset
 
@@ -37,6 +38,7 @@ class AuditsTheEngagement(IsAuthenticated):
 class _Audited(GenericAPIView):
     permission_classes = [AuditsTheEngagement]
     serializer_class = AuditorFindingSerializer
+    queryset = Finding.objects.none()  # for the schema: every read goes through `engagement()`
 
     def engagement(self) -> Engagement:
         """The engagement, if the user audits it (the workspace's way in: the choke point)."""
@@ -117,10 +119,10 @@ class CorrectView(_Audited):
 class ReviewView(_Audited):
     """Accept the structure's corrective-action plan or ask for more."""
 
-    @extend_schema(request=ReviewSerializer)
+    @extend_schema(request=FindingReviewSerializer)
     def post(self, request, engagement_id, finding_id):
         finding = self.finding()
-        data = self.body(ReviewSerializer)
+        data = self.body(FindingReviewSerializer)
         return self.shown(findings.review(request.user, finding, data["decision"] == "accept",
                                           data["comment"]))
 

@@ -132,7 +132,7 @@ class FindingInputSerializer(serializers.Serializer):
                                      required=False, max_length=200)
 
 
-class ReviewSerializer(serializers.Serializer):
+class FindingReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("accept", _("accept the plan")),
                                                 ("more", _("ask for more"))])
     comment = serializers.CharField(required=False, allow_blank=True, default="",
@@ -144,7 +144,7 @@ class CloseSerializer(serializers.Serializer):
                                     style=MULTILINE, max_length=20000)
 
 
-class AnswerSerializer(serializers.Serializer):
+class FindingAnswerSerializer(serializers.Serializer):
     correction = serializers.CharField(required=False, allow_blank=True, style=MULTILINE,
                                        max_length=20000)
     root_cause = serializers.CharField(required=False, allow_blank=True, style=MULTILINE,

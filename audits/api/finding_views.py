@@ -28,7 +28,7 @@ from ..finding_models import (
 )
 from .finding_serializers import (
     ActionSerializer,
-    AnswerSerializer,
+    FindingAnswerSerializer,
     FindingSerializer,
     GradeSerializer,
     GradingScaleSerializer,
@@ -65,12 +65,12 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def _fresh(self, finding):
         return Response(FindingSerializer(self.get_queryset().get(pk=finding.pk)).data)
 
-    @extend_schema(request=AnswerSerializer, responses=FindingSerializer)
+    @extend_schema(request=FindingAnswerSerializer, responses=FindingSerializer)
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         """Write the answer (before it is submitted, or again when the auditor asks more)."""
         finding = self.get_object()
-        body = AnswerSerializer(data=request.data)
+        body = FindingAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._fresh(answers.answer(request.user, finding, body.validated_data))
 

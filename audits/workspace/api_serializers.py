@@ -1,5 +1,7 @@
 """What the auditor's workspace API answers (read-only; documented in the OpenAPI schema)."""
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -35,7 +37,7 @@ class WorkspaceEngagementSerializer(serializers.ModelSerializer):
         fields = ("id", "organization", "kind", "kind_label", "start_date", "end_date",
                   "audit_date", "certification_body", "lead_auditor", "scope", "referentials")
 
-    def get_audit_date(self, engagement: Engagement):
+    def get_audit_date(self, engagement: Engagement) -> datetime.date:
         return audit_date(engagement)
 
 
