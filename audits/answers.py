@@ -130,3 +130,21 @@ def update_action(actor, action: CorrectiveAction, data: dict) -> CorrectiveActi
         audit.record(actor, "corrective_action.update", action, before=before,
                      after=_action_facts(action))
     return action
+
+
+def record_done(actor, action: CorrectiveAction, day) -> CorrectiveAction:
+    """Record an action done on `day`: by its owner, whatever their role (they are reminded
+    of it), or by a quality manager."""
+    finding = action.finding
+    if actor.pk != action.owner_id:
+        return update_action(actor, action, {"done_on": day})
+    access.require_object(actor, Action.VIEW, finding)
+    if finding.status in (FindingStatus.DRAFT, FindingStatus.CLOSED):
+        raise Conflict(_("This finding is closed."), code="finding_closed")
+    with transaction.atomic():
+        before = _action_facts(action)
+        action.done_on = day
+        action.save(update_fields=["done_on"])
+        audit.record(actor, "corrective_action.update", action, before=before,
+                     after=_action_facts(action))
+    return action

@@ -156,7 +156,7 @@ def _action_done(request, finding):
                                              finding=finding).first()
     if action is None:
         raise Http404
-    answers.update_action(request.user, action, {"done_on": timezone.localdate()})
+    answers.record_done(request.user, action, timezone.localdate())
 
 
 def _auditor_step(request, finding, form: str):

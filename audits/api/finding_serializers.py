@@ -84,6 +84,10 @@ class ActionSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+class ActionDoneSerializer(serializers.Serializer):
+    done_on = BoundedDateField(required=False, help_text=_("Today when not given."))
+
+
 class FindingSerializer(serializers.ModelSerializer):
     """A finding as the structure sees it: its published versions (the last one is current),
     the deadlines, the answer, the auditor's review and the actions."""

@@ -28,6 +28,7 @@ from ..finding_models import (
 )
 from .finding_serializers import (
     ActionSerializer,
+    ActionDoneSerializer,
     FindingAnswerSerializer,
     FindingSerializer,
     GradeSerializer,
@@ -132,7 +133,7 @@ class CorrectiveActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 .exclude(finding__status=FindingStatus.DRAFT).order_by("due_date", "id"))
     serializer_class = ActionSerializer
     filterset_class = id_filterset(CorrectiveAction, id_fields=["finding", "owner"])
-    action_permissions = WRITES
+    action_permissions = {**WRITES, "done": Action.VIEW}  # the service checks who
     organization_field = "organization"
 
     def target_organizations(self, request) -> set[int]:
@@ -150,6 +151,17 @@ class CorrectiveActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data.pop("finding", None)
         serializer.instance = answers.update_action(self.request.user, serializer.instance,
                                                     data)
+
+    @extend_schema(request=ActionDoneSerializer, responses=ActionSerializer)
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """Record the action done (today unless `done_on` is given): its owner may, whatever
+        their role, as may quality managers."""
+        body = ActionDoneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = answers.record_done(request.user, self.get_object(),
+                                   body.validated_data.get("done_on") or timezone.localdate())
+        return Response(ActionSerializer(done, context={"request": request}).data)
 
 
 def _id(value) -> int | None:

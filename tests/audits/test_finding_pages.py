@@ -212,3 +212,22 @@ def test_the_form_offers_the_audits_requirements_and_the_scales_grades(browser, 
     assert f'<option value="{requirement(iso, "9.2.2").pk}"' in page
     assert f'<option value="{requirement(iso, "9").pk}"' not in page  # a chapter: no finding
     assert f'<option value="{grade(org, "major_nc").pk}"' in page
+
+
+def test_an_actions_owner_records_it_done_from_the_page(browser, org, iso, internal, member):
+    owner = member("contributor")
+    record(browser, org, iso, internal)
+    finding = Finding.objects.get()
+    browser.post(finding_page(org, finding), {"form": "publish"})
+    browser.post(finding_page(org, finding), {
+        "form": "action", "description": "Former les encadrants", "owner": owner.username,
+        "due_date": "2027-03-31"})
+    as_owner = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    as_owner.force_login(owner)
+    page = as_owner.get(finding_page(org, finding)).content.decode()
+    assert "La déclarer réalisée aujourd" in page and 'value="answer"' not in page
+    action = finding.actions.get()
+    done = as_owner.post(finding_page(org, finding), {"form": "done", "action": action.pk})
+    assert done.status_code == 302
+    action.refresh_from_db()
+    assert str(action.done_on) == "2026-12-05"

@@ -224,3 +224,19 @@ def test_the_lists_of_findings_read_in_a_fixed_number_of_queries(auditor_api, st
         published(auditor_api, stage_2, org, iso)
     assert {name: _queries(call) for name, call in urls.items()} == ten
     assert members.get(f"/api/v1/findings/?engagement={stage_2.pk}").json()["count"] == 25
+
+
+def test_an_actions_owner_records_it_done_whatever_their_role(auditor_api, stage_2, org, iso,
+                                                              client_for, qm, member):
+    owner, other = member("contributor"), member("viewer")
+    finding = published(auditor_api, stage_2, org, iso)
+    action = client_for(qm).post("/api/v1/corrective-actions/", {
+        "finding": finding["id"], "description": "Former", "owner": owner.username,
+        "due_date": "2027-04-30"}, format="json").json()
+    url = f"/api/v1/corrective-actions/{action['id']}/done/"
+    assert client_for(other).post(url, {}, format="json").status_code == 403
+    # the owner may not change the action otherwise
+    assert client_for(owner).patch(f"/api/v1/corrective-actions/{action['id']}/",
+                                   {"description": "Autre"}, format="json").status_code == 403
+    done = client_for(owner).post(url, {}, format="json")
+    assert (done.status_code, done.json()["done_on"]) == (200, "2026-12-05")
