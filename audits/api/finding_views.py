@@ -27,8 +27,8 @@ from ..finding_models import (
     GradingScale,
 )
 from .finding_serializers import (
-    ActionSerializer,
     ActionDoneSerializer,
+    ActionSerializer,
     FindingAnswerSerializer,
     FindingSerializer,
     GradeSerializer,
