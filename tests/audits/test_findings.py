@@ -240,3 +240,19 @@ def test_an_actions_owner_records_it_done_whatever_their_role(auditor_api, stage
                                    {"description": "Autre"}, format="json").status_code == 403
     done = client_for(owner).post(url, {}, format="json")
     assert (done.status_code, done.json()["done_on"]) == (200, "2026-12-05")
+
+
+def test_conflicts_on_scales_and_audits_say_why(auditor_api, stage_2, org, iso, client_for,
+                                                qm):
+    members = client_for(qm)
+    body = {"organization": org.pk, "certification_body": "SGS"}
+    assert members.post("/api/v1/grading-scales/", body, format="json").status_code == 201
+    again = members.post("/api/v1/grading-scales/", body, format="json")
+    assert (again.status_code, error(again)["code"]) == (409, "grading_scale_exists")
+    major = grade(org, "major_nc")
+    taken = members.patch(f"/api/v1/grades/{major.pk}/", {"code": "minor_nc"}, format="json")
+    assert (taken.status_code, error(taken)["code"]) == (409, "grade_code_exists")
+    # an audit with findings stays on record, even before its first day
+    draft(auditor_api, stage_2, org, iso)
+    cancelled = members.delete(f"/api/v1/engagements/{stage_2.pk}/")
+    assert (cancelled.status_code, error(cancelled)["code"]) == (409, "engagement_has_findings")
