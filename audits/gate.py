@@ -4,7 +4,6 @@ checklist's gates (`checklists.gates.register`), so the checklist evaluated befo
 its exports, the structure's next steps and the audit's page show it like the stage-1 gates."""
 
 from django.db.models import OuterRef, Subquery
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from checklists import gates
@@ -16,9 +15,9 @@ from .services import MAINTAINING_KINDS
 CODE = "previous_nonconformities"
 LABELS = {CODE: _("Nonconformities of the previous certification audit closed")}
 REASONS = {
-    "previous_nonconformities_closed": _("Every nonconformity of the previous audit "
-                                         "(%(audit)s) is closed"),
-    "previous_nonconformities_open": _("Nonconformities of the previous audit (%(audit)s) "
+    "previous_nonconformities_closed": _("Every nonconformity of the previous certification "
+                                         "audit is closed"),
+    "previous_nonconformities_open": _("Nonconformities of the previous certification audit "
                                        "still open: %(findings)s"),
 }
 
@@ -52,10 +51,9 @@ def gate_for(engagement: Engagement) -> gates.Gate | None:
     if previous is None:
         return None
     still_open = open_nonconformities(previous)
+    # Words of no language only: the structure's home stores the params of failing gates.
     params = {"previous_engagement": previous.pk,
               "open_findings": [finding.number for finding in still_open],
-              "audit": f"{previous.get_kind_display()}, "
-                       f"{formats.date_format(previous.start_date, 'DATE_FORMAT')}",
               "findings": ", ".join(f"#{finding.number}" for finding in still_open)}
     reason = "previous_nonconformities_open" if still_open else "previous_nonconformities_closed"
     return gates.Gate(CODE, "10.2", not still_open, reason, [], params)

@@ -255,6 +255,9 @@ def iso9001_stage1_gates(assessments: list[Assessment], on: datetime.date,
     ]
 
 
+# The stage-1 gates above; gates registered below are named otherwise on the pages.
+STAGE_1_CODES = frozenset(LABELS)
+
 # Gates that other apps add for any referential (the audits app: the previous audit's
 # nonconformities closed, decision 0026): (adoption, date) -> gates. They carry their labels and
 # reasons in LABELS and REASONS like the gates above, so that every reader shows them alike.

@@ -91,6 +91,7 @@ def _step(step: dict, adoption: Adoption, names: dict) -> dict:
     shown = dict(step)
     if step["kind"] == "gate":
         shown["label"] = str(gates.LABELS[step["code"]])
+        shown["stage_1"] = step["code"] in gates.STAGE_1_CODES
         shown["message"] = next_steps.gate_message(step["reason"], step["params"])
         shown["url"] = f"{checklist_url}?chapter={step['chapter']}"
         return shown

@@ -24,6 +24,7 @@ from .. import gates
 KINDS = ("gate", "missing", "expired", "expires_before_audit", "pending")
 STEPS_KEPT = 10  # per adoption: the home shows the first ones and counts the rest
 _GATE_PARAMS = ("chapters_missing", "refused_exclusions")
+_GATE_KEYS = ("code", "clause", "label", "passed", "reason", "message", "evidence")
 
 
 def _day(value) -> str | None:
@@ -63,6 +64,9 @@ def steps(data: dict, audit_date: datetime.date | None = None) -> list[dict]:
     for index, gate in enumerate(data["gates"]):
         if not gate["passed"]:
             params = {key: gate.get(key, []) for key in _GATE_PARAMS}
+            # a registered gate's own words (no language: e.g. "#1, #3"), for its message
+            params.update({key: value for key, value in gate.items()
+                           if key not in _GATE_KEYS and isinstance(value, str)})
             found.append(((0, index), {"kind": "gate", "code": gate["code"],
                                        "clause": gate["clause"], "chapter":
                                        gate["clause"].split(".")[0], "reason": gate["reason"],
@@ -92,7 +96,8 @@ def gate_message(reason: str, params: dict) -> str:
     text = str(gates.REASONS[reason])
     if "%(" not in text:
         return text
-    return text % {"chapters": ", ".join(params.get("chapters_missing", [])),
+    return text % {**{key: value for key, value in params.items() if isinstance(value, str)},
+                   "chapters": ", ".join(params.get("chapters_missing", [])),
                    "refs": ", ".join(params.get("refused_exclusions", []))}
 
 

@@ -100,3 +100,29 @@ def test_the_log_reads_in_a_fixed_number_of_queries(api, auditor_api, stage_2, o
         published(auditor_api, stage_2, org, iso)
     ten = _queries(lambda: api.get(f"/api/v1/findings/log/{org.pk}/"))
     assert one == ten <= 16
+
+
+def test_the_gate_is_a_next_step_of_the_structures_home_with_its_own_words(
+        api, auditor_api, stage_2, surveillance, org, iso, adoption):
+    """The home stores the failing gates' params and words them in the reader's language; a
+    gate of the audits is no stage-1 gate."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from checklists import structure_page
+    from checklists.services import checklist, next_steps
+    published(auditor_api, stage_2, org, iso)
+    data = checklist.build(adoption, datetime.date(2027, 12, 1))
+    [step] = [s for s in next_steps.steps(data) if s["kind"] == "gate"
+              and s["code"] == "previous_nonconformities"]
+    assert step["params"]["findings"] == "#1"
+    with translation.override("fr"):
+        shown = structure_page._step(step, SimpleNamespace(pk=adoption.pk), {})
+        html = render_to_string("checklists/pages/next_steps.html", {
+            "summary": {"adoption": adoption, "steps": [shown]}})
+    assert shown["stage_1"] is False
+    assert shown["message"] == ("Non-conformités de l'audit de certification précédent "
+                                "encore ouvertes : #1")
+    assert "Prérequis de l'audit non rempli" in html and "Étape 1" not in html
