@@ -126,3 +126,17 @@ def test_the_gate_is_a_next_step_of_the_structures_home_with_its_own_words(
     assert shown["message"] == ("Non-conformités de l'audit de certification précédent "
                                 "encore ouvertes : #1")
     assert "Prérequis de l'audit non rempli" in html and "Étape 1" not in html
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf", "csv"])
+def test_the_checklist_exports_carry_the_gate(api, auditor_api, stage_2, surveillance, org,
+                                              iso, adoption, fmt):
+    published(auditor_api, stage_2, org, iso)
+    response = api.get(f"/api/v1/adoptions/{adoption.pk}/checklist/export/{fmt}/"
+                       f"?date=2027-12-01")
+    assert response.status_code == 200
+    if fmt == "xlsx":
+        workbook = load_workbook(io.BytesIO(response.content))
+        cells = [str(value) for sheet in workbook.worksheets
+                 for row in sheet.iter_rows(values_only=True) for value in row if value]
+        assert any("#1" in cell for cell in cells)
