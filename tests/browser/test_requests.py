@@ -17,8 +17,7 @@ from audits.requests.models import AuditorStatus, EvidenceRequest
 from checklists.models import Requirement
 from tests.audits.otp import code_of, device_for
 
-from .conftest import PASSWORD
-from .test_workspace import _blocking_violations
+from .conftest import PASSWORD, blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +53,7 @@ def test_a_request_asked_answered_submitted_and_reviewed(page, live_server, audi
     page.locator("#ask-due").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="Enregistrer la demande").click()
     expect(page.locator("#messages")).to_contain_text("enregistrée")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     screenshot("requests-board")
 
     page.get_by_role("link", name=EvidenceRequest.objects.get().reference).click()
@@ -64,7 +63,7 @@ def test_a_request_asked_answered_submitted_and_reviewed(page, live_server, audi
     expect(page.locator("#answers-section")).to_contain_text("l'auditeur ne la voit pas")
     page.get_by_role("button", name="Transmettre les réponses à l'auditeur").click()
     expect(page.locator("#answers-section")).to_contain_text("transmise à l'auditeur le")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     screenshot("request-page")
 
     page.context.clear_cookies()
@@ -79,7 +78,7 @@ def test_a_request_asked_answered_submitted_and_reviewed(page, live_server, audi
     page.get_by_role("button", name="Envoyer").click()
     page.locator("button[name=decision][value=more]").click()
     expect(page.locator("#messages")).to_contain_text("complément")
-    assert _blocking_violations(page) == []
+    assert blocking_violations(page) == []
     screenshot("workspace-request")
     assert EvidenceRequest.objects.get().auditor_status == AuditorStatus.MORE_NEEDED
     assert refused == []
