@@ -89,5 +89,6 @@ class TextBuffer:
                 return
 
     def result(self, page_count: int | None = None, note: str = Note.NONE) -> Extraction:
-        text = "".join(self.parts).strip()
+        # Not str.strip(): a leading form feed says that the first page has no text.
+        text = "".join(self.parts).strip(" \t\r\n")
         return Extraction(text, page_count, note or (Note.TRUNCATED if self.full else Note.NONE))

@@ -358,3 +358,6 @@ class FileText(models.Model):
 
     def __str__(self):
         return f"{self.stored_file} ({len(self.text)} characters)"
+
+
+from .search.models import SearchEntry  # noqa: E402, F401 -- registered with the app's models

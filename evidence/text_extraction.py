@@ -79,8 +79,9 @@ def _pdf_text(reader, limits: Limits) -> Extraction:
         return Extraction("", _pdf_page_count(reader), Note.ENCRYPTED)
     buffer = TextBuffer(limits.text_chars)
     pages = len(reader.pages)
-    for page in reader.pages:
-        if not buffer.add(page.extract_text() + "\n"):
+    for number, page in enumerate(reader.pages):
+        # Pages apart by a form feed, so that search can tell on which page words are.
+        if not buffer.add(("\f" if number else "") + page.extract_text()):
             break
     return buffer.result(pages)
 

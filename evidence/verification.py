@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from audit_prep import audit
 
-from . import isolated_extraction, storage, text_extraction
+from . import isolated_extraction, search, storage, text_extraction
 from .file_checks import refresh_file_check
 from .filetypes import RejectionReason, same_type, sniff
 from .models import FileText, Revision, StoredFile, VerificationStatus
@@ -212,6 +212,8 @@ def _decide(revision_id: int, checks: list[FileVerification],
         revision.save(update_fields=["verification_status", "is_current", "verified_at",
                                      "rejection_reason"])
         refresh_file_check([revision.evidence_id])
+        if revision.is_current:
+            search.refresh_items([revision.evidence_id])
         audit.record(None, f"revision.{revision.verification_status}", revision,
                      after={"reason": revision.rejection_reason or None,
                             "current": revision.is_current,

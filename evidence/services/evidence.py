@@ -8,6 +8,7 @@ from audit_prep.api.errors import InvalidState
 from audit_prep.models import Membership
 from audit_prep.roles import Action
 
+from .. import search
 from ..models import EvidenceItem, EvidenceStatus, Tag, VerificationStatus
 from ..signals import vault_changed
 from .uploads import create_revision_rows, store_objects
@@ -88,6 +89,7 @@ def create_evidence(actor, organization, data: dict, uploads=None, note: str = "
         vault_changed.send(sender=EvidenceItem, organization_id=evidence.organization_id)
         if stored:
             create_revision_rows(actor, evidence, stored, note)
+        search.refresh_items([evidence.pk])
     return evidence
 
 
@@ -109,6 +111,7 @@ def update_evidence(actor, evidence: EvidenceItem, data: dict) -> EvidenceItem:
         if after != before:
             audit.record(actor, "evidence.update", evidence, before=before, after=after)
             vault_changed.send(sender=EvidenceItem, organization_id=evidence.organization_id)
+            search.refresh_items([evidence.pk])
     return evidence
 
 

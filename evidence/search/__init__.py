@@ -1,0 +1,57 @@
+"""Full-text search over the evidence (decision 0030): titles, tags, descriptions and the text
+of each item's current files, in French, on PostgreSQL or on the embedded SQLite.
+
+    query = parse(request.GET["q"])                  # QueryRefused: a 400 with its code
+    items = ranked(access.scope(items, user), query)  # matches only, `search_rank`, best first
+    found = excerpts([item.pk for item in page], query)
+
+Services call `refresh_items` whenever what is indexed changes (title, tags, description, a
+verified revision, a file's text): in their transaction, so search never shows a state the
+database does not hold.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from .excerpts import Excerpt
+from .query import QueryRefused, SearchQuery, any_of, parse
+
+__all__ = ["Excerpt", "QueryRefused", "SearchQuery", "any_of", "excerpts", "parse", "ranked",
+           "refresh_items"]
+
+BATCH = 500
+
+
+def _engine():
+    if connection.vendor == "postgresql":
+        from . import postgres
+
+        return postgres
+    from . import sqlite
+
+    return sqlite
+
+
+def refresh_items(item_ids: Iterable[int]) -> None:
+    """Rebuild the search entries of these evidence items from what the database holds now."""
+    ids = sorted(set(item_ids))
+    engine = _engine()
+    for start in range(0, len(ids), BATCH):
+        engine.refresh(ids[start:start + BATCH])
+
+
+def ranked(queryset: QuerySet, query: SearchQuery) -> QuerySet:
+    """The evidence items of `queryset` that match, annotated `search_rank` (higher is better)
+    and ordered by it; narrow `queryset` by the choke point first."""
+    return _engine().ranked(queryset, query).order_by("-search_rank", "-pk")
+
+
+def excerpts(item_ids: list[int], query: SearchQuery) -> dict[int, Excerpt]:
+    """item id -> where its files hold the words (highlighted, with the file and page); items
+    that matched only by their title, tags or description have none."""
+    if not item_ids or not query.included:
+        return {}
+    any_words = SearchQuery(query.included, match_all=False)
+    return _engine().excerpts(list(item_ids), query, any_words)

@@ -1,0 +1,97 @@
+"""Full-text search on PostgreSQL: the `audit_fr` configuration (unaccent, then the French
+Snowball stemmer), one weighted vector per item in `SearchEntry`, a GIN index over
+(structure, vector) through btree_gin (migration 0011)."""
+
+import logging
+
+from django.contrib.postgres.search import SearchQuery as EngineQuery
+from django.contrib.postgres.search import SearchRank
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, QuerySet
+
+from .documents import CONTENT, PAGE_SEPARATOR, TAGS
+from .excerpts import START, STOP, Excerpt, marked_html
+from .query import SearchQuery, to_tsquery
+
+logger = logging.getLogger(__name__)
+
+CONFIG = "audit_fr"
+# tsvector holds at most 1 MB; the text of a very large file (hundreds of thousands of
+# distinct tokens) may not fit: the item is then indexed on the beginning of its text.
+FALLBACK_CONTENT_CHARS = 200_000
+# Weights of D (content), C (description), B (tags), A (title); normalization 1 divides by
+# 1 + log(length), so that long files do not win by size alone.
+WEIGHTS = [0.1, 0.3, 0.6, 1.0]
+# Excerpts look for the words in at most this many characters of each file.
+EXCERPT_SCAN_CHARS = 300_000
+
+_UPSERT = f"""
+INSERT INTO evidence_searchentry (evidence_id, organization_id, vector, indexed_at)
+SELECT i.id, i.organization_id,
+       setweight(to_tsvector('{CONFIG}', i.title), 'A')
+       || setweight(to_tsvector('{CONFIG}', COALESCE({TAGS}, '')), 'B')
+       || setweight(to_tsvector('{CONFIG}', i.description), 'C')
+       || setweight(to_tsvector('{CONFIG}', {{content}}), 'D'),
+       now()
+FROM evidence_evidenceitem i WHERE i.id = ANY(%s)
+ON CONFLICT (evidence_id) DO UPDATE SET organization_id = EXCLUDED.organization_id,
+    vector = EXCLUDED.vector, indexed_at = EXCLUDED.indexed_at
+""".replace("{concat}", "string_agg")
+_CONTENT = CONTENT.replace("{concat}", "string_agg")
+
+
+def refresh(item_ids: list[int]) -> None:
+    whole = _UPSERT.format(content=f"COALESCE({_CONTENT}, '')")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(whole, [item_ids])
+        return
+    except OperationalError:  # "string is too long for tsvector": one item at a time
+        pass
+    capped = _UPSERT.format(content=f"left(COALESCE({_CONTENT}, ''), {FALLBACK_CONTENT_CHARS})")
+    for item_id in item_ids:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(whole, [[item_id]])
+        except OperationalError:
+            logger.warning("evidence %s: text too large for search, indexed on its beginning",
+                           item_id)
+            with connection.cursor() as cursor:
+                cursor.execute(capped, [[item_id]])
+
+
+def ranked(queryset: QuerySet, query: SearchQuery) -> QuerySet:
+    words = EngineQuery(to_tsquery(query), search_type="raw", config=CONFIG)
+    return queryset.filter(search_entry__vector=words).annotate(
+        search_rank=SearchRank(F("search_entry__vector"), words, weights=WEIGHTS,
+                               normalization=1))
+
+
+_PAGES = f"""
+SELECT DISTINCT ON (r.evidence_id) r.evidence_id, f.id, f.name, f.page_count, page.number,
+       ts_headline('{CONFIG}', page.text, q.words,
+                   'StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12,
+                    MaxFragments=2, FragmentDelimiter=" … "')
+FROM evidence_revision r
+JOIN evidence_storedfile f ON f.revision_id = r.id
+JOIN evidence_filetext ft ON ft.stored_file_id = f.id
+CROSS JOIN LATERAL regexp_split_to_table(left(ft.text, {EXCERPT_SCAN_CHARS}), '{PAGE_SEPARATOR}')
+    WITH ORDINALITY AS page(text, number)
+CROSS JOIN (SELECT to_tsquery('{CONFIG}', %s) AS words) AS q
+WHERE r.is_current AND r.evidence_id = ANY(%s) AND to_tsvector('{CONFIG}', page.text) @@ q.words
+ORDER BY r.evidence_id, ts_rank(to_tsvector('{CONFIG}', page.text), q.words) DESC, f.id, page.number
+"""
+
+
+def excerpts(item_ids: list[int], query: SearchQuery, any_words: SearchQuery) -> dict:
+    """The page of a current file where most of the words are, for each item."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGES, [to_tsquery(any_words), item_ids])
+        rows = cursor.fetchall()
+    found = {}
+    for item_id, file_id, name, page_count, page, headline in rows:
+        if START not in headline:
+            continue
+        found[item_id] = Excerpt(marked_html(headline), file_id, name,
+                                 page if page_count and page_count > 1 else None)
+    return found
