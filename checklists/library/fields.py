@@ -127,6 +127,7 @@ def check_node(check: Checker, raw: Any, index: int, library_urn: str | None,
     excludable = (check.boolean(item, "excludable", "excludable", urn) if "excludable" in item
                   else False)
     per_member = _check_per_member(check, item, urn, assessable)
+    keywords = _check_keywords(check, item, urn)
     if (len(check.problems) != before or urn is None or ref_id is None or name is None
             or description is None or name_is_descriptive is None or conditional is None
             or assessable is None or excludable is None):
@@ -137,7 +138,7 @@ def check_node(check: Checker, raw: Any, index: int, library_urn: str | None,
         typical_evidence=typical_evidence, documented_information=documented_information,
         conditional=conditional, renewal_months=renewal_months, renewal_basis=renewal_basis,
         assessable=assessable, excludable=excludable, line=item.line,
-        per_member=per_member,
+        per_member=per_member, keywords=keywords or {"fr": [], "en": []},
     )
 
 
@@ -153,30 +154,8 @@ def _check_per_member(check: Checker, item: LineMapping, urn: str | None,
 
 
 def _check_evidence(check: Checker, item: LineMapping, urn: str | None):
-    if "typical_evidence" not in item:
-        return None
-    evidence = check.mapping(item["typical_evidence"], "typical_evidence", urn,
-                             item.line_of("typical_evidence"))
-    if evidence is None:
-        return None
-    check.keys(evidence, LANGUAGES, (), "typical_evidence", urn)
-    lists = {}
-    for language in LANGUAGES:
-        if language not in evidence:
-            continue
-        values = evidence[language]
-        line = evidence.line_of(language)
-        if not isinstance(values, list):
-            check.add(f"typical_evidence.{language} must be a list, not {type_name(values)}",
-                      urn, line)
-            continue
-        bad = [v for v in values if not isinstance(v, str) or not v.strip()]
-        if bad:
-            check.add(f"typical_evidence.{language} items must be non-empty strings "
-                      f"(got {bad[0]!r})", urn, line)
-            continue
-        lists[language] = list(values)
-    if len(lists) != len(LANGUAGES):
+    lists = _check_lists(check, item, urn, "typical_evidence")
+    if lists is None:
         return None
     if len(lists["fr"]) != len(lists["en"]):
         check.add(f"typical_evidence: the French and English lists differ in length "
@@ -184,6 +163,41 @@ def _check_evidence(check: Checker, item: LineMapping, urn: str | None):
                   item.line_of("typical_evidence"))
         return None
     return lists
+
+
+def _check_keywords(check: Checker, item: LineMapping, urn: str | None):
+    """Words people write in such evidence, for suggested tags (optional; the French and
+    English lists need not match, each language's words are its own)."""
+    if item.get("keywords") is None:
+        return {"fr": [], "en": []}
+    return _check_lists(check, item, urn, "keywords")
+
+
+def _check_lists(check: Checker, item: LineMapping, urn: str | None,
+                 key: str) -> dict[str, list[str]] | None:
+    """A `{fr: [...], en: [...]}` map of non-empty strings, or None (problems reported)."""
+    if key not in item:
+        return None
+    mapping = check.mapping(item[key], key, urn, item.line_of(key))
+    if mapping is None:
+        return None
+    check.keys(mapping, LANGUAGES, (), key, urn)
+    lists = {}
+    for language in LANGUAGES:
+        if language not in mapping:
+            continue
+        values = mapping[language]
+        line = mapping.line_of(language)
+        if not isinstance(values, list):
+            check.add(f"{key}.{language} must be a list, not {type_name(values)}", urn, line)
+            continue
+        bad = [v for v in values if not isinstance(v, str) or not v.strip()]
+        if bad:
+            check.add(f"{key}.{language} items must be non-empty strings (got {bad[0]!r})",
+                      urn, line)
+            continue
+        lists[language] = list(values)
+    return lists if len(lists) == len(LANGUAGES) else None
 
 
 def _check_documented_information(check: Checker, item: LineMapping, urn: str | None):

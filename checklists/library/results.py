@@ -65,6 +65,8 @@ class Node:
     depth: int = 0  # 0 for top-level nodes
     line: int | None = None  # line of the node in the file
     per_member: str = ""  # a population kind: the requirement applies to each member
+    # words people write in such evidence, for suggested tags: {fr: [...], en: [...]}
+    keywords: dict[str, list[str]] = field(default_factory=lambda: {"fr": [], "en": []})
 
 
 @dataclass

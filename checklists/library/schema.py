@@ -34,7 +34,7 @@ NODE_REQUIRED = (
     "urn", "parent_urn", "ref_id", "name", "name_is_descriptive", "description",
     "typical_evidence", "documented_information", "conditional", "renewal", "assessable",
 )
-NODE_OPTIONAL = ("excludable", "per_member")  # excludable: default false
+NODE_OPTIONAL = ("excludable", "per_member", "keywords")  # excludable: default false
 RENEWAL_KEYS = ("months", "basis")
 SOURCE_KEYS = ("title", "url")
 

@@ -21,7 +21,7 @@ from ..models import Referential, Requirement
 NODE_FIELDS = (
     "ref_id", "order", "depth", "name_fr", "name_en", "name_is_descriptive", "description_fr",
     "description_en", "typical_evidence", "documented_information", "conditional",
-    "renewal_months", "renewal_basis", "assessable", "excludable", "per_member",
+    "renewal_months", "renewal_basis", "assessable", "excludable", "per_member", "keywords",
 )
 POSITION_FIELDS = ("order", "depth")  # follow from the file layout; see ImportReport.reordered
 REFERENTIAL_FIELDS = (
@@ -111,6 +111,7 @@ def node_values(node: Node) -> dict:
         "assessable": node.assessable,
         "excludable": node.excludable,
         "per_member": node.per_member,
+        "keywords": {"fr": list(node.keywords["fr"]), "en": list(node.keywords["en"])},
     }
 
 

@@ -601,18 +601,20 @@ def test_excludable_is_optional_boolean_and_follows_the_tree():
 
 
 def test_iso9001_upgrade_from_revision_1_adds_the_climate_node_and_the_flags(db):
-    """A database imported from revision 1 (no excludable flag, no climate node) upgrades in
-    place: nothing retired, links untouched."""
+    """A database imported from revision 1 (no excludable flag, no climate node, no keywords)
+    upgrades in place: nothing retired, links untouched."""
     text = ISO_FILE.read_text(encoding="utf-8")
     start = text.index("  - urn: urn:audit-prep:iso9001:2015:4.1-climat\n")
     end = text.index("  - urn: urn:audit-prep:iso9001:2015:4.2\n")
     old = (text[:start] + text[end:]).replace("    excludable: true\n", "")
-    old = mutate(old, "  revision: 2\n", "  revision: 1\n")
+    old = re.sub(r"\n    keywords: .*", "", old)
+    old = mutate(old, "  revision: 3\n", "  revision: 1\n")
     import_library(parse_library(old))
     assert not Requirement.objects.filter(excludable=True).exists()
     report = import_library(load_library(ISO_FILE))
     assert report.added == [f"{ISO_URN}:4.1-climat"]
-    assert {urn.rpartition(":")[2] for urn in report.changed} == ISO_EXCLUDABLE
+    with_keywords = {node.ref_id for node in load_library(ISO_FILE).nodes if node.keywords["fr"]}
+    assert {urn.rpartition(":")[2] for urn in report.changed} == ISO_EXCLUDABLE | with_keywords
     assert report.removed == [] and "revision" in report.referential_changed
     assert set(Requirement.objects.filter(excludable=True).values_list("ref_id", flat=True)
                ) == ISO_EXCLUDABLE
