@@ -30,6 +30,7 @@ from checklists import (
 from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
+from checklists.suggestions import api as suggestion_api
 from evidence import pages as evidence_files
 from evidence import upload_pages
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
@@ -87,6 +88,10 @@ router.register("memberships", api_views.MembershipViewSet, basename="membership
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 router.register("audit-events", api_views.AuditEventViewSet, basename="auditevent")
 router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("evidence", suggestion_api.EvidenceSuggestionViewSet,
+                basename="evidence-suggestion")
+router.register("suggestion-stats", suggestion_api.SuggestionStatsViewSet,
+                basename="suggestion-stats")
 router.register("revisions", RevisionViewSet, basename="revision")
 router.register("files", StoredFileViewSet, basename="storedfile")
 router.register("referentials", checklist_views.ReferentialViewSet, basename="referential")

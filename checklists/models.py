@@ -76,6 +76,10 @@ class Referential(models.Model):
         return f"{self.ref_id} ({self.version})"
 
 
+def no_keywords() -> dict:
+    return {"fr": [], "en": []}
+
+
 class Requirement(models.Model):
     """A node of a referential: a chapter, clause or item, identified by a stable URN.
 
@@ -111,6 +115,8 @@ class Requirement(models.Model):
     description_en = models.TextField(blank=True, default="")
     typical_evidence = models.JSONField(default=dict, blank=True)
     documented_information = models.JSONField(default=list, blank=True)
+    # Words people write in such evidence, read by suggested tags ({fr: [...], en: [...]}).
+    keywords = models.JSONField(default=no_keywords, blank=True)
     conditional = models.BooleanField(default=False)
     renewal_months = models.PositiveSmallIntegerField(null=True, blank=True)
     renewal_basis = models.CharField(
@@ -296,3 +302,57 @@ class ReadinessState(models.Model):
 
     def __str__(self):
         return f"{self.organization_id}/{self.referential_id}: {self.score}"
+
+
+class SuggestionDecision(models.TextChoices):
+    PENDING = "", _("not decided")
+    ACCEPTED = "accepted", _("accepted")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class SuggestionSource(models.TextChoices):
+    ITEM = "item", _("on the evidence item")
+    REQUIREMENT = "requirement", _("on the missing requirement")
+
+
+class TagSuggestion(models.Model):
+    """A requirement suggested for an evidence item, as it was shown to someone who may link
+    them, and what they decided (decision 0032): the acceptance rate is read from these rows."""
+
+    scope_path = "evidence__organization"
+
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT,
+                                 related_name="tag_suggestions")
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=20, choices=SuggestionSource.choices)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+    words = models.JSONField(_("matched words"), default=list, blank=True)
+    shown_at = models.DateTimeField(_("shown at"))
+    decision = models.CharField(_("decision"), max_length=20, blank=True, default="",
+                                choices=SuggestionDecision.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("suggested tag")
+        verbose_name_plural = _("suggested tags")
+        ordering = ["evidence_id", "rank", "requirement_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "requirement"],
+                                    name="tag_suggestion_unique"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="tag_suggestion_rank"),
+            models.CheckConstraint(condition=Q(score__gte=0), name="tag_suggestion_score"),
+            models.CheckConstraint(condition=Q(source__in=SuggestionSource.values),
+                                   name="tag_suggestion_source"),
+            models.CheckConstraint(
+                condition=Q(decision="", decided_by__isnull=True, decided_at__isnull=True)
+                | Q(decision__in=["accepted", "dismissed"], decided_by__isnull=False,
+                    decided_at__isnull=False),
+                name="tag_suggestion_decided"),
+        ]
+        indexes = [models.Index(fields=["decision", "rank"], name="tag_suggestion_outcome")]
+
+    def __str__(self):
+        return f"{self.evidence_id} → {self.requirement_id} ({self.decision or 'shown'})"

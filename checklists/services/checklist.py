@@ -111,7 +111,7 @@ def _linked_facts(adoption: Adoption) -> dict[int, list[readiness.EvidenceFacts]
     return facts
 
 
-def _exclusions(adoption: Adoption, requirements: list[Requirement]):
+def exclusions_in_effect(adoption: Adoption, requirements: list[Requirement]):
     """The exclusion in effect per requirement, {id: (excluded clause's ref_id, justification)}:
     its own when the library allows it, else its parent's (requirements come parents first);
     and the structure's exclusions that the library does not allow, {id: justification}: kept,
@@ -141,7 +141,7 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
         Requirement.objects.filter(referential_id=adoption.referential_id, retired_at__isnull=True)
         .filter(Q(organization__isnull=True) | Q(organization_id=adoption.organization_id))
     )
-    effective, refused = _exclusions(adoption, requirements)
+    effective, refused = exclusions_in_effect(adoption, requirements)
     linked = _linked_facts(adoption)
     populations = population_facts(adoption.organization_id, {
         r.per_member for r in requirements if r.per_member and r.pk not in effective})

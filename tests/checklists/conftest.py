@@ -4,6 +4,8 @@ import pytest
 
 from checklists.models import Adoption, Referential, ReferentialKind, Requirement
 
+from .suggestions_setup import follows_all  # noqa: F401 (a fixture of the suggestions' tests)
+
 
 def make_referential(code="iso9001", version="2015", clauses=None, excludable=("8.3",)):
     """A small referential: chapters are not assessable; clauses given as

@@ -26,6 +26,7 @@ from . import (
     test_populations,
     test_settings_lists,
     test_settings_pages,
+    test_suggestions,
     test_tokens,
     test_workspace,
     test_workspace_pack,
@@ -43,7 +44,8 @@ AREAS = (test_core.TestCore.area, test_evidence.TestEvidence.area,
          test_findings.TestFindings.area,
          test_evidence_requests.TestEvidenceRequests.area,
          test_audit_packs.TestAuditPacks.area,
-         test_settings_lists.TestSettingsLists.area)
+         test_settings_lists.TestSettingsLists.area,
+         test_suggestions.TestSuggestions.area)
 
 # The auditor's side (`auditors.py`): its own subjects, so its own tables.
 AUDITOR_AREAS = (test_workspace.TestWorkspace.area,

@@ -1,0 +1,128 @@
+"""The API of suggested tags (decision 0032): an item's suggestions, accepting or dismissing
+one, and the acceptance figures for quality managers. Thin views over `services` and `stats`,
+authorized by the scoped base viewset (`access`): whoever may see the item sees its
+suggestions; whoever may change it (link it) decides."""
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from audit_prep.api.viewsets import ScopedViewSet
+from audit_prep.roles import Action
+from evidence.models import EvidenceItem
+
+from ..models import TagSuggestion
+from . import services, stats
+
+
+def _name(requirement) -> str:
+    return (requirement.name_en if get_language() == "en" and requirement.name_en
+            else requirement.name_fr)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    requirement = serializers.IntegerField(source="requirement.pk")
+    referential = serializers.CharField(source="requirement.referential.ref_id",
+                                        help_text=_("How the referential is cited."))
+    ref_id = serializers.CharField(source="requirement.ref_id")
+    name = serializers.SerializerMethodField(help_text=_("The requirement's name."))
+    rank = serializers.IntegerField(help_text=_("Rank within its referential, from 1."))
+    score = serializers.FloatField(help_text=_("Relevance (higher is better)."))
+    words = serializers.ListField(child=serializers.CharField(), help_text=_(
+        "The words of the item that matched most, as written."))
+    recorded = serializers.BooleanField(help_text=_(
+        "Recorded as shown to you (you may accept or dismiss it)."))
+
+    def get_name(self, suggestion) -> str:
+        return _name(suggestion.requirement)
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    may_decide = serializers.BooleanField(help_text=_(
+        "Whether you may accept or dismiss them (you may link this item)."))
+    results = SuggestionSerializer(many=True)
+
+
+class TagSuggestionSerializer(serializers.ModelSerializer):
+    decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True)
+
+    class Meta:
+        model = TagSuggestion
+        fields = ["id", "evidence", "requirement", "source", "rank", "score", "words",
+                  "shown_at", "decision", "decided_by", "decided_at"]
+        read_only_fields = fields
+
+
+class RatesSerializer(serializers.Serializer):
+    shown = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    dismissed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    acceptance_rate = serializers.FloatField(allow_null=True, help_text=_(
+        "Accepted among the decided, in percent (null before any decision)."))
+
+
+class RankRatesSerializer(RatesSerializer):
+    rank = serializers.CharField(help_text=_("1, 2, 3 or 4+"))
+
+
+class StructureRatesSerializer(RatesSerializer):
+    organization = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AcceptanceSerializer(serializers.Serializer):
+    overall = RatesSerializer()
+    by_rank = RankRatesSerializer(many=True)
+    structures = StructureRatesSerializer(many=True)
+
+
+class EvidenceSuggestionViewSet(ScopedViewSet):
+    """Suggested tags of an evidence item: requirements of the referentials its structure
+    follows that best match its title, tags, description and files' text, with the words that
+    matched. Only proposed: accept one to link it, or dismiss it."""
+
+    queryset = EvidenceItem.objects.all()
+    action_permissions = {"suggestions": Action.VIEW, "accept": Action.CHANGE,
+                          "dismiss": Action.CHANGE}
+
+    @extend_schema(responses=SuggestionsSerializer)
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request, pk=None):
+        item = self.get_object()
+        found = services.for_item(request.user, item)
+        return Response(SuggestionsSerializer({
+            "may_decide": services.may_decide(request.user, item), "results": found}).data)
+
+    @extend_schema(request=None, responses=TagSuggestionSerializer)
+    @action(detail=True, methods=["post"],
+            url_path=r"suggestions/(?P<requirement_id>[0-9]+)/accept")
+    def accept(self, request, pk=None, requirement_id=None):
+        """Link the item to this suggested requirement (as `POST /links/` does)."""
+        suggestion = services.accept(request.user, self.get_object(), int(requirement_id))
+        return Response(TagSuggestionSerializer(suggestion).data)
+
+    @extend_schema(request=None, responses=TagSuggestionSerializer)
+    @action(detail=True, methods=["post"],
+            url_path=r"suggestions/(?P<requirement_id>[0-9]+)/dismiss")
+    def dismiss(self, request, pk=None, requirement_id=None):
+        """This requirement does not fit: it is not suggested for this item again."""
+        suggestion = services.dismiss(request.user, self.get_object(), int(requirement_id))
+        return Response(TagSuggestionSerializer(suggestion).data)
+
+
+class SuggestionStatsViewSet(ScopedViewSet):
+    """How suggested tags fare in the structures whose referentials you manage (quality
+    managers): shown, accepted, dismissed, the acceptance rate overall, by rank and per
+    structure."""
+
+    queryset = TagSuggestion.objects.all()
+    action_permissions = {"list": None}
+
+    @extend_schema(responses=AcceptanceSerializer)
+    def list(self, request):
+        return Response(AcceptanceSerializer(stats.for_quality_managers(request.user)).data)

@@ -1,0 +1,78 @@
+"""Permission matrix of suggested tags (decision 0032): an item's suggestions are read by
+whoever may see the item; accepting or dismissing one is linking, for whoever may change the
+item; the acceptance figures show the structures whose referentials the person manages.
+Subjects and the world: see `world.py`; the checks: `base.py`.
+
+A suggestion shown to someone who may decide is recorded (`TagSuggestion`, a ledger of what
+was shown, like the download trail): it is not among the tables a read must leave unchanged."""
+
+import pytest
+from django.utils import timezone
+
+from checklists.models import EvidenceLink, TagSuggestion
+
+from .base import Area, Endpoint, MatrixSuite
+
+ITEM = "/api/v1/evidence/{evidence}/suggestions/"
+ONE = ITEM + "{library_requirement}/"
+
+ENDPOINTS = [
+    Endpoint("evidence-suggestion-suggestions", "GET", ITEM),
+    Endpoint("evidence-suggestion-accept", "POST", ONE + "accept/", data=lambda w: {}),
+    Endpoint("evidence-suggestion-dismiss", "POST", ONE + "dismiss/", data=lambda w: {}),
+    Endpoint("suggestion-stats-list", "GET", "/api/v1/suggestion-stats/"),
+]
+
+# fmt: off
+MATRIX = {
+    # endpoint                                 anonymous viewer contributor quality_manager outsider
+    "evidence-suggestion-suggestions GET":     (401,  200,   200,        200,            404),
+    "evidence-suggestion-accept POST":         (401,  403,   200,        200,            404),
+    "evidence-suggestion-dismiss POST":        (401,  403,   200,        200,            404),
+    "suggestion-stats-list GET":               (401,  200,   200,        200,            200),
+}
+# fmt: on
+
+
+def _suggestions(endpoint, w, subject, response):
+    body = response.json()
+    assert body["may_decide"] == (subject in ("contributor", "quality_manager"))
+    assert isinstance(body["results"], list)
+
+
+def _stats(endpoint, w, subject, response):
+    structures = {line["organization"]: line for line in response.json()["structures"]}
+    mine = {"quality_manager": {w.org.pk}, "outsider": {w.other_org.pk}}.get(subject, set())
+    assert set(structures) == mine  # quality managers only, of their own structures
+    if subject == "quality_manager":
+        assert structures[w.org.pk]["shown"] == 1
+
+
+def _decided(decision):
+    def check(w, response, user):
+        row = TagSuggestion.objects.get(evidence_id=w.ids["evidence"],
+                                        requirement_id=w.ids["library_requirement"])
+        assert (row.decision, row.decided_by_id) == (decision, user.pk)
+        assert response.json()["decision"] == decision
+        linked = EvidenceLink.objects.filter(evidence_id=w.ids["evidence"],
+                                             requirement_id=w.ids["library_requirement"])
+        assert linked.exists() == (decision == "accepted")
+    return check
+
+
+class TestSuggestions(MatrixSuite):
+    area = Area(
+        endpoints=ENDPOINTS, matrix=MATRIX,
+        effects={"evidence-suggestion-accept POST": _decided("accepted"),
+                 "evidence-suggestion-dismiss POST": _decided("dismissed")},
+        reads={"evidence-suggestion-suggestions": _suggestions,
+               "suggestion-stats-list": _stats},
+    )
+
+    @pytest.fixture
+    def world(self, world):
+        """The world, and in its item the library requirement shown as a suggestion, pending."""
+        TagSuggestion.objects.create(
+            evidence_id=world.ids["evidence"], requirement_id=world.ids["library_requirement"],
+            source="item", rank=1, score=12.5, words=["objectifs"], shown_at=timezone.now())
+        return world
