@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/audit_prep
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres lint setup messages bench clean system-packages
+.PHONY: run test test-sqlite test-postgres lint setup messages bench clean system-packages ocr-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
-setup: $(VENV)/.installed-run
+setup: $(VENV)/.installed-run ocr-packages
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
 
@@ -38,11 +38,12 @@ lint: $(VENV)/.installed
 	$(PY) -m mypy
 
 # Debian packages the tests drive for real: Chromium for the browser tests (never a downloaded
-# browser), nginx for the slow-client tests (tests/integration/test_slow_clients.py). Installed
+# browser), nginx for the slow-client tests (tests/integration/test_slow_clients.py), and the
+# OCR engine (ocr-packages, below: tests/evidence/test_ocr*.py). Installed
 # when missing, as root, from Debian's registry; where that is impossible the tests that need
 # them skip, and fail under CI.
 SYSTEM_PACKAGES := chromium nginx
-system-packages:
+system-packages: ocr-packages
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
 	done; \
@@ -54,6 +55,22 @@ system-packages:
 				|| { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
 		else echo "== missing Debian packages:$$missing (not root: the tests needing them skip, and fail under CI)"; fi; \
 	fi
+
+# The OCR engine that reads scans (decision 0031): Tesseract with its French data and poppler's
+# pdftoppm, Debian packages installed when missing, as root; elsewhere the service runs all the
+# same and says that scans will not be searchable (`manage.py check`: evidence.W001), and the
+# tests that need the engine skip (they fail under CI).
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils
+ocr-packages:
+	@if command -v pdftoppm >/dev/null 2>&1 && command -v tesseract >/dev/null 2>&1 \
+		&& tesseract --list-langs 2>/dev/null | grep -qx fra; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing the OCR engine: $(OCR_PACKAGES)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q --no-install-recommends $(OCR_PACKAGES) >/dev/null \
+			|| { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(OCR_PACKAGES) >/dev/null; } \
+			|| echo "== the OCR engine could not be installed: scans (images, PDFs without text) will not be searchable"; \
+	else echo "== no OCR engine (install $(OCR_PACKAGES) as root): the service runs, but scans (images, PDFs without text) will not be searchable"; fi
 
 # PostgreSQL is used when it answers on 127.0.0.1:5432, and is mandatory in CI (CI=true).
 POSTGRES = $(shell if [ "$$CI" = "true" ] || $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then echo yes; fi)

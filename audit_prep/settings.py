@@ -281,8 +281,8 @@ _CRON = r"^\S+ \S+ \S+ \S+ \S+$"
 SCHEDULE_OVERRIDES = {
     name: value
     for name in ("send_reminders", "recompute_readiness", "daily_snapshots",
-                 "requeue_stuck_revisions", "requeue_stuck_packs", "sweep_orphans",
-                 "rehash_sample")
+                 "requeue_stuck_revisions", "requeue_stuck_packs", "requeue_stuck_ocr",
+                 "sweep_orphans", "rehash_sample")
     if (value := env.str(f"SCHEDULE_{name.upper()}", "", validate=Regexp(f"{_CRON}|^$")))
 }
 STUCK_REVISION_MINUTES = env.int("STUCK_REVISION_MINUTES", 15, validate=Range(min=1))
@@ -297,6 +297,12 @@ TEXT_EXTRACTION_MEMORY_BYTES = env.int("TEXT_EXTRACTION_MEMORY_BYTES", 256 * 102
                                        validate=Range(min=128 * 1024 * 1024))
 TEXT_EXTRACTION_TIMEOUT_SECONDS = env.int("TEXT_EXTRACTION_TIMEOUT_SECONDS", 30,
                                           validate=Range(min=1, max=40))
+# OCR of scans (decision 0031; .env.example says what each bounds).
+OCR_DPI = env.int("OCR_DPI", 300, validate=Range(72, 600))
+OCR_PAGE_TIMEOUT_SECONDS = env.int("OCR_PAGE_TIMEOUT_SECONDS", 60, validate=Range(1, 600))
+OCR_FILE_TIMEOUT_SECONDS = env.int("OCR_FILE_TIMEOUT_SECONDS", 600, validate=Range(1, 780))
+OCR_MEMORY_BYTES = env.int("OCR_MEMORY_BYTES", 1 << 30, validate=Range(min=128 << 20))
+OCR_MAX_PIXELS = env.int("OCR_MAX_PIXELS", 50_000_000, validate=Range(1_000_000, 400_000_000))
 REHASH_SAMPLE_SIZE = env.int("REHASH_SAMPLE_SIZE", 200, validate=Range(min=0))
 ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", 24, validate=Range(min=1))
 # The name authenticator apps show beside an auditor's code (decision 0023).

@@ -4,7 +4,7 @@ rules as the API (`EvidenceFilter`, `access.scope`)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -14,7 +14,7 @@ from audit_prep.models import AuditEvent, Organization
 from audit_prep.roles import Action
 from evidence.api.filters import EvidenceFilter
 from evidence.expiry import expiry_state
-from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision
+from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision, StoredFile
 from evidence.same_content import mark_same_content
 from evidence.upload_pages import upload_structures
 
@@ -74,7 +74,10 @@ def evidence_list(request):
 
 def item_or_404(request, evidence_id: int) -> EvidenceItem:
     """The item if the user may see it (its revisions newest first, with their files)."""
-    revisions = Revision.objects.order_by("-number").prefetch_related("files")
+    files = StoredFile.objects.annotate(text_note=F("extracted_text__note"),
+                                        text_source=F("extracted_text__source"))
+    revisions = Revision.objects.order_by("-number").prefetch_related(
+        Prefetch("files", queryset=files))
     item = (_visible_items(request.user).filter(pk=evidence_id)
             .prefetch_related("tags", Prefetch("revisions", queryset=revisions)).first())
     if item is None:

@@ -9,6 +9,7 @@ class EvidenceConfig(AppConfig):
     def ready(self):
         from audit_prep.health import register_check
 
+        from . import checks  # noqa: F401 - registers the OCR engine's system check
         from .storage import check_reachable
 
         register_check("storage", check_reachable)

@@ -28,6 +28,13 @@ class Note:
     MEMORY_LIMIT = "memory_limit"
     TIME_LIMIT = "time_limit"
     FAILED = "extraction_failed"
+    # OCR of scans (images, PDFs without text: decision 0031).
+    OCR_PENDING = "ocr_pending"
+    OCR_NO_TEXT = "ocr_no_text"
+    OCR_UNAVAILABLE = "ocr_unavailable"
+    IMAGE_TOO_LARGE = "image_too_large"
+    OCR_FAILED = "ocr_failed"
+    OCR_TIME_LIMIT = "ocr_time_limit"
 
 
 class Refused(Exception):

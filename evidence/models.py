@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from audit_prep.models import Organization
 
-from .extracted import Note
+# Where a file text stands lives in text_states (also imported from here).
+from .text_states import TextNote, TextSource
+from .text_states import TextStatus as TextStatus
 
 
 class EvidenceKind(models.TextChoices):
@@ -297,45 +299,6 @@ class StoredFile(models.Model):
         return self.name
 
 
-class TextNote(models.TextChoices):
-    """Why a file's text is partial or unavailable (`extracted.Note` holds the codes)."""
-
-    NONE = Note.NONE, _("text extracted")
-    TRUNCATED = Note.TRUNCATED, _("Only the beginning of the text was kept (size limit).")
-    NOT_SUPPORTED = Note.NOT_SUPPORTED, _("No text is read from this type of file.")
-    ENCRYPTED = Note.ENCRYPTED, _("The document is protected by a password.")
-    DAMAGED = Note.DAMAGED, _("The document's text could not be read.")
-    TOO_LARGE = Note.TOO_LARGE, _("The document is too large for its text to be read.")
-    PART_TOO_LARGE = Note.PART_TOO_LARGE, _(
-        "A part of the document is too large for its text to be read.")
-    COMPRESSION_RATIO = Note.COMPRESSION_RATIO, _(
-        "A part of the document is compressed abnormally (a possible decompression bomb).")
-    TOO_MANY_ELEMENTS = Note.TOO_MANY_ELEMENTS, _(
-        "The document has too many elements for its text to be read.")
-    XML_ENTITIES = Note.XML_ENTITIES, _(
-        "The document declares XML entities, which are not read (a possible XML bomb).")
-    MEMORY_LIMIT = Note.MEMORY_LIMIT, _("Reading the text needed too much memory.")
-    TIME_LIMIT = Note.TIME_LIMIT, _("Reading the text took too long.")
-    FAILED = Note.FAILED, _("Reading the text failed.")
-
-
-class TextStatus(models.TextChoices):
-    """Where a file's text stands, derived from its `FileText` row and note."""
-
-    PENDING = "pending", _("not extracted yet")
-    AVAILABLE = "available", _("available")
-    PARTIAL = "partial", _("partial")
-    UNAVAILABLE = "unavailable", _("unavailable")
-
-    @classmethod
-    def of(cls, note: str | None) -> "TextStatus":
-        """`note` of the file's text row, None when there is no row."""
-        if note is None:
-            return cls.PENDING
-        return {Note.NONE: cls.AVAILABLE, Note.TRUNCATED: cls.PARTIAL}.get(note,
-                                                                           cls.UNAVAILABLE)
-
-
 class FileText(models.Model):
     """The text extracted from a stored file by the verification pipeline, where search reads
     it; kept apart so that no query on files carries it. Derived data: rewritten when the file
@@ -348,13 +311,18 @@ class FileText(models.Model):
     text = models.TextField(blank=True, default="")
     # Why the text is empty or partial (truncated, encrypted, compression_ratio...).
     note = models.CharField(max_length=20, blank=True, default="", choices=TextNote.choices)
+    # Read from the file's own text layer, or by OCR of its pixels (decision 0031).
+    source = models.CharField(max_length=10, default=TextSource.EXTRACTED,
+                              choices=TextSource.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("extracted text")
         verbose_name_plural = _("extracted texts")
         constraints = [models.CheckConstraint(condition=Q(note__in=TextNote.values),
-                                              name="filetext_note_known")]
+                                              name="filetext_note_known"),
+                       models.CheckConstraint(condition=Q(source__in=TextSource.values),
+                                              name="filetext_source_known")]
 
     def __str__(self):
         return f"{self.stored_file} ({len(self.text)} characters)"

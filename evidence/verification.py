@@ -3,7 +3,9 @@
 1. read the stored object once and stream-hash it (SHA-256 and size must match the upload's);
 2. re-sniff its type (must confirm the type recorded at upload);
 3. look for the same content in another evidence item of the structure (informational only);
-4. extract its text (kept for later search) and its page count.
+4. extract its text (kept for later search) and its page count;
+
+then, once the revision is verified, its scans are queued for OCR (`ocr_results`).
 
 A file failing step 1 or 2 rejects the revision with a reason; otherwise the revision is verified
 and becomes current, unless a newer revision is already current. Text extraction never rejects:
@@ -28,10 +30,10 @@ from django.utils import timezone
 
 from audit_prep import audit
 
-from . import isolated_extraction, search, storage, text_extraction
+from . import isolated_extraction, ocr_results, search, storage, text_extraction
 from .file_checks import refresh_file_check
 from .filetypes import RejectionReason, same_type, sniff
-from .models import FileText, Revision, StoredFile, VerificationStatus
+from .models import FileText, Revision, StoredFile, TextSource, VerificationStatus
 from .signals import vault_changed
 
 logger = logging.getLogger(__name__)
@@ -147,8 +149,10 @@ def save_file_results(stored_file: StoredFile, extraction, checked_at) -> None:
         StoredFile.objects.filter(pk=stored_file.pk).update(last_checked_at=checked_at)
         return
     with transaction.atomic():
-        StoredFile.objects.filter(pk=stored_file.pk).update(
+        StoredFile.objects.filter(pk=stored_file.pk).update(  # locks the file's row
             last_checked_at=checked_at, page_count=extraction.page_count)
+        if FileText.objects.filter(stored_file_id=stored_file.pk, source=TextSource.OCR).exists():
+            return  # a concurrent run already verified it and queued its OCR (decision 0031)
         FileText.objects.bulk_create(  # one upsert: a second verification rewrites the text
             [FileText(stored_file_id=stored_file.pk, text=extraction.text,
                       note=extraction.note)],
@@ -207,6 +211,7 @@ def _decide(revision_id: int, checks: list[FileVerification],
             return revision.verification_status
         if reason is None:
             _mark_verified(revision)
+            ocr_results.queue_scans(revision.pk)  # after commit: the scans' OCR, once
         else:
             _mark_rejected(revision, reason)
         revision.save(update_fields=["verification_status", "is_current", "verified_at",

@@ -562,6 +562,16 @@ def test_dockerfile_shape():
             assert "SECRET" not in arguments.upper(), (keyword, arguments)
 
 
+def test_the_image_has_the_ocr_engine():
+    """The worker reads scans with tesseract (French data) and poppler (decision 0031): the
+    final stage installs them from Debian's packages, like libmagic1."""
+    final_runs = [a for k, a in stages()[-1] if k == "RUN"]
+    installs = [run for run in final_runs if "apt-get install" in run]
+    packages = {word for run in installs for word in run.split()}
+    assert {"tesseract-ocr", "tesseract-ocr-fra", "poppler-utils"} <= packages
+    assert all("rm -rf /var/lib/apt/lists/*" in run for run in installs)
+
+
 def test_dockerfile_healthcheck_requests_healthz():
     argv = healthcheck_argv()
     assert argv[:2] == ["python", "-c"]

@@ -27,7 +27,12 @@ if broker_url.startswith("filesystem"):
         "control_folder": str(_control_dir),
     }
 else:
-    broker_transport_options = {"visibility_timeout": TASK_TIME_LIMIT * 2}
+    # Redis: a list per queue and priority step; a worker pops the steps in order (0 first,
+    # whatever the queue order strategy), so a verification sent after a hundred OCR jobs is
+    # the next one a free worker takes. The filesystem transport ignores priorities.
+    broker_transport_options = {"visibility_timeout": TASK_TIME_LIMIT * 2,
+                                "priority_steps": list(range(10)),
+                                "queue_order_strategy": "round_robin"}
 
 broker_connection_retry_on_startup = True
 task_serializer = "json"
@@ -40,8 +45,14 @@ worker_prefetch_multiplier = 1
 task_time_limit = TASK_TIME_LIMIT
 task_soft_time_limit = TASK_TIME_LIMIT - 60
 task_default_queue = LIGHT_QUEUE
+# Message priorities (Redis: 0 is the highest, and what a message without one gets): OCR of
+# scans waits behind every other task (decision 0031). No task_default_priority: it would
+# override the routes' priorities.
+HIGH_PRIORITY = 0
+OCR_PRIORITY = 9
 task_routes = {
-    "workers.verify_revision": {"queue": FILE_QUEUE},
+    "workers.verify_revision": {"queue": FILE_QUEUE, "priority": HIGH_PRIORITY},
+    "workers.ocr_file": {"queue": FILE_QUEUE, "priority": OCR_PRIORITY},
     "workers.rehash_sample": {"queue": FILE_QUEUE},
     "workers.sweep_orphans": {"queue": FILE_QUEUE},
     "workers.build_audit_pack": {"queue": FILE_QUEUE},
@@ -63,6 +74,7 @@ SCHEDULE = {
     "daily_snapshots": ("workers.daily_snapshots", "30 2 * * *", 3 * 3600),
     "requeue_stuck_revisions": ("workers.requeue_stuck_revisions", "*/10 * * * *", 500),
     "requeue_stuck_packs": ("workers.requeue_stuck_packs", "*/10 * * * *", 500),
+    "requeue_stuck_ocr": ("workers.requeue_stuck_ocr", "*/10 * * * *", 500),
     "sweep_orphans": ("workers.sweep_orphans", "15 3 * * *", 3 * 3600),
     "rehash_sample": ("workers.rehash_sample", "45 3 * * *", 3 * 3600),
 }

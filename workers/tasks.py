@@ -26,6 +26,19 @@ def verify_revision(self, revision_id: int) -> str:
         raise self.retry(exc=exc, countdown=verification.retry_delay(self.request.retries)) from exc
 
 
+@shared_task(name="workers.ocr_file", bind=True, max_retries=5)
+def ocr_file(self, stored_file_id: int) -> str:
+    """Read a verified scan by OCR (tesseract) and keep its text beside the file; the file
+    stays verified whatever happens. Runs on the files queue below verification's priority;
+    safe to run twice (the text is stored only while the file is still pending OCR)."""
+    from evidence import ocr_results
+
+    try:
+        return ocr_results.ocr_file(stored_file_id)
+    except ocr_results.TransientStorageError as exc:
+        raise self.retry(exc=exc, countdown=verification.retry_delay(self.request.retries)) from exc
+
+
 def run_reminders(today=None):
     """The reminders job: `notices.reminders.run` inside its job lock, so that one run at a time
     happens across every worker (another worker's run: nothing done, `locked`)."""
@@ -120,6 +133,15 @@ def requeue_stuck_revisions() -> str:
     from evidence import sweeps
 
     return str(len(sweeps.requeue_stuck_revisions()))
+
+
+@shared_task(name="workers.requeue_stuck_ocr")
+def requeue_stuck_ocr() -> str:
+    """Re-enqueue the OCR of files still pending past an hour (a message lost with the broker,
+    or with a worker that died)."""
+    from evidence import ocr_results
+
+    return str(len(ocr_results.requeue_stuck_ocr()))
 
 
 @shared_task(name="workers.sweep_orphans")

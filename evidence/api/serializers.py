@@ -17,7 +17,16 @@ from audit_prep.models import Organization
 from audit_prep.roles import Action
 
 from ..expiry import Expiry, expiry_state
-from ..models import EvidenceItem, FileText, Revision, StoredFile, TextNote, TextStatus
+from ..models import (
+    EvidenceItem,
+    FileText,
+    Revision,
+    StoredFile,
+    TextNote,
+    TextSource,
+    TextStatus,
+)
+from ..text_states import text_state
 
 User = get_user_model()
 
@@ -30,8 +39,13 @@ def _error(message, code: str) -> list[serializers.ErrorDetail]:
 def files_with_text_state() -> Prefetch:
     """A revision's files with the note of their extracted text (`text_note`, None before
     extraction), without the text itself."""
-    return Prefetch("files", queryset=StoredFile.objects.annotate(
-        text_note=F("extracted_text__note")))
+    return Prefetch("files", queryset=with_text_state(StoredFile.objects.all()))
+
+
+def with_text_state(files):
+    """Files annotated with their text's note and source (`text_note`, `text_source`)."""
+    return files.annotate(text_note=F("extracted_text__note"),
+                          text_source=F("extracted_text__source"))
 
 
 class TextStateSerializer(serializers.Serializer):
@@ -42,12 +56,12 @@ class TextStateSerializer(serializers.Serializer):
         "Stable code of why the text is partial or unavailable, null when it is complete."))
     reason_label = serializers.CharField(allow_null=True, help_text=_(
         "The reason in the request's language."))
-
-
-def text_state(note: str | None) -> dict:
-    reason = TextNote(note) if note else None
-    return {"status": TextStatus.of(note).value, "reason": reason.value if reason else None,
-            "reason_label": str(reason.label) if reason else None}
+    # A declared field, popped from the class by DRF's metaclass: it does not shadow
+    # Field.source, whatever the type checker thinks.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=TextSource.choices, allow_null=True, help_text=_(
+        "extracted: the file's own text; ocr: read (or to be read) by OCR from a scan; null "
+        "before verification."))
 
 
 class StoredFileSerializer(serializers.ModelSerializer):
@@ -67,9 +81,9 @@ class StoredFileSerializer(serializers.ModelSerializer):
     def get_text(self, obj) -> dict:
         """Whether the file's text was extracted for search, and if not, why."""
         if hasattr(obj, "text_note"):
-            return text_state(obj.text_note)
-        return text_state(FileText.objects.filter(stored_file=obj).values_list(
-            "note", flat=True).first())
+            return text_state(obj.text_note, getattr(obj, "text_source", None))
+        row = FileText.objects.filter(stored_file=obj).values_list("note", "source").first()
+        return text_state(*row) if row else text_state(None)
 
 
 class RevisionSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -24,6 +24,7 @@ from .serializers import (
     UploadFieldsSerializer,
     UploadSerializer,
     files_with_text_state,
+    with_text_state,
 )
 
 
@@ -174,7 +175,7 @@ class RevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
 
 class StoredFileViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = StoredFile.objects.annotate(text_note=F("extracted_text__note"))
+    queryset = with_text_state(StoredFile.objects.all())
     serializer_class = StoredFileSerializer
     action_permissions = {"download": Action.DOWNLOAD}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence import isolated_extraction, text_extraction
+from evidence import isolated_extraction, ocr_results, text_extraction
 from evidence.extracted import Limits, Note
 from evidence.models import FileText, TextNote
 from tests import bombmakers, filemakers
@@ -43,6 +43,11 @@ def test_a_bomb_is_verified_and_its_text_unavailable_with_the_reason(
     assert step["text_note"] == note
     if note == Note.NOT_SUPPORTED:  # an image is never decoded: no child is even started
         assert step["text_peak_kb"] is None
+        # then it waits for OCR, which refuses it from its header alone (decision 0031)
+        assert FileText.objects.get(stored_file=stored).note == Note.OCR_PENDING
+        ocr_results.ocr_file(stored.pk)
+        note = Note.IMAGE_TOO_LARGE if ocr_results.engine_problem() is None else (
+            Note.OCR_UNAVAILABLE)
     else:
         assert 0 < step["text_peak_kb"] < WORKER_BUDGET_KB
     text = api.get(f"/api/v1/files/{stored.pk}/").json()["text"]
@@ -71,7 +76,7 @@ def test_text_state_of_a_pending_a_complete_and_a_partial_file(api, evidence, tm
     revision_id = upload_path(api, evidence, filemakers.make_txt(tmp_path / "note.txt"))
     listed = api.get(f"/api/v1/evidence/{evidence.pk}/revisions/").json()["results"]
     assert listed[0]["files"][0]["text"] == {"status": "pending", "reason": None,
-                                             "reason_label": None}
+                                             "reason_label": None, "source": None}
     verified_file(revision_id)
     current = api.get(f"/api/v1/evidence/{evidence.pk}/").json()["current_revision"]
     assert current["files"][0]["text"]["status"] == "available"
