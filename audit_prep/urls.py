@@ -31,6 +31,7 @@ from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
 from checklists.suggestions import api as suggestion_api
+from checklists.suggestions import pages as suggestion_pages
 from evidence import pages as evidence_files
 from evidence import upload_pages
 from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
@@ -83,15 +84,19 @@ def workspace_path(route: str, view, name: str):
 
 
 router = Router()
+# Routes under another resource's prefix (an item's suggestions, a checklist requirement's
+# matching evidence) come first: the API root lists a prefix by its last registration.
+router.register("evidence", suggestion_api.EvidenceSuggestionViewSet,
+                basename="evidence-suggestion")
+router.register("adoptions", suggestion_api.MatchingEvidenceViewSet,
+                basename="adoption-matching")
+router.register("suggestion-stats", suggestion_api.SuggestionStatsViewSet,
+                basename="suggestion-stats")
 router.register("organizations", api_views.OrganizationViewSet, basename="organization")
 router.register("memberships", api_views.MembershipViewSet, basename="membership")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 router.register("audit-events", api_views.AuditEventViewSet, basename="auditevent")
 router.register("evidence", EvidenceViewSet, basename="evidence")
-router.register("evidence", suggestion_api.EvidenceSuggestionViewSet,
-                basename="evidence-suggestion")
-router.register("suggestion-stats", suggestion_api.SuggestionStatsViewSet,
-                basename="suggestion-stats")
 router.register("revisions", RevisionViewSet, basename="revision")
 router.register("files", StoredFileViewSet, basename="storedfile")
 router.register("referentials", checklist_views.ReferentialViewSet, basename="referential")
@@ -251,6 +256,12 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/links/", evidence_tagging.link, name="evidence-page-link"),
     path("evidence/<int:evidence_id>/links/<int:link_id>/remove/", evidence_tagging.unlink,
          name="evidence-page-unlink"),
+    path("evidence/<int:evidence_id>/suggestions/<int:requirement_id>/accept/",
+         suggestion_pages.accept, name="evidence-suggestion-page-accept"),
+    path("evidence/<int:evidence_id>/suggestions/<int:requirement_id>/dismiss/",
+         suggestion_pages.dismiss, name="evidence-suggestion-page-dismiss"),
+    path("checklists/<int:adoption_id>/requirements/<int:requirement_id>/matching-evidence/",
+         suggestion_pages.matching_evidence, name="checklist-matching-evidence"),
     path("files/<int:file_id>/preview/", evidence_files.preview, name="file-preview"),
     path("account/", pages.account, name="account"),
     path("account/preferences/", notice_pages.preferences, name="account-preferences"),

@@ -20,6 +20,7 @@ from evidence.upload_pages import upload_structures
 
 from . import item_actions
 from .models import EvidenceLink, Requirement
+from .suggestions import blocks as suggestion_blocks
 
 PAGE_SIZE = 50
 TRAIL_SHOWN = 100  # the latest events of an item's history on its page
@@ -92,15 +93,21 @@ def evidence_detail(request, evidence_id: int):
     return render_detail(request, item_or_404(request, evidence_id))
 
 
-def render_detail(request, item: EvidenceItem, status: int = 200, **extra):
-    """The item's page; `extra` adds to its context (the refusals of a form sent from it)."""
-    links = (access.scope(EvidenceLink.objects.filter(evidence=item), request.user)
-             .select_related("requirement__referential").order_by("requirement__referential__ref_id",
-                                                                 "requirement__order"))
+def links_context(request, item: EvidenceItem) -> dict:
+    """The requirements the item answers, as its page lists them (`links`), and what the
+    user may do (`may`)."""
+    links = list(access.scope(EvidenceLink.objects.filter(evidence=item), request.user)
+                 .select_related("requirement__referential")
+                 .order_by("requirement__referential__ref_id", "requirement__order"))
     language = _language()
     for link in links:
         requirement = link.requirement
         link.requirement_name = getattr(requirement, f"name_{language}") or requirement.name_fr
+    return {"links": links, "may": item_actions.context(request, item)["may"]}
+
+
+def render_detail(request, item: EvidenceItem, status: int = 200, **extra):
+    """The item's page; `extra` adds to its context (the refusals of a form sent from it)."""
     revision_ids = [str(revision.pk) for revision in item.revisions.all()]
     file_ids = [str(file.pk) for revision in item.revisions.all() for file in revision.files.all()]
     about_item = (Q(object_type="evidence.evidenceitem", object_id=str(item.pk))
@@ -113,9 +120,10 @@ def render_detail(request, item: EvidenceItem, status: int = 200, **extra):
                   and item.status != EvidenceStatus.ARCHIVED)
     response = render(request, "checklists/pages/evidence_detail.html", {
         "may_upload": may_upload,
-        "item": item, "expiry": expiry_state(item), "links": links, "trail": trail,
+        "item": item, "expiry": expiry_state(item), "trail": trail,
         "may_read_trail": access.can(request.user, Action.VIEW_AUDIT_TRAIL,
                                      item.organization_id),
-        **item_actions.context(request, item), **extra}, status=status)
+        **item_actions.context(request, item), **links_context(request, item),
+        **suggestion_blocks.context(request, item), **extra}, status=status)
     item_actions.allow_previews(response)
     return response

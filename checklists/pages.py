@@ -151,7 +151,8 @@ def checklist_page(request, adoption_id: int):
     data = checklist.build(adoption, on, order, evidence_limit=EVIDENCE_SHOWN)
     context = {"adoption": adoption, "organization": adoption.organization,
                "date_errors": [] if valid else error_messages(query.errors), "order": order,
-               **checklist_rows(request, data)}
+               **checklist_rows(request, data),
+               "suggest_matching": True}  # existing evidence for a missing requirement
     template = ("checklists/pages/checklist_results.html" if request.htmx
                 else "checklists/pages/checklist.html")
     return render(request, template, context)

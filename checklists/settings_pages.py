@@ -20,8 +20,9 @@ from audit_prep.roles import Action
 from audit_prep.structure_settings import frame, structure
 
 from .api.serializers import AdoptionSerializer, ExclusionSerializer
-from .models import Adoption, Exclusion, Referential, Requirement
+from .models import Adoption, Exclusion, Referential, Requirement, TagSuggestion
 from .services import tailoring
+from .suggestions import stats as suggestion_stats
 
 SECTION, MANAGE = "referentials", Action.MANAGE_REFERENTIALS
 
@@ -41,9 +42,13 @@ def _referentials_page(request, organization: Organization, **context):
                .exclude(pk__in=[adoption.referential_id for adoption in adoptions])
                .order_by("ref_id", "version"))
     failed = bool(context.get("refusals") or context.get("field_errors"))
+    suggested = (suggestion_stats.acceptance(TagSuggestion.objects.filter(
+        evidence__organization=organization))["overall"]
+        if access.can(request.user, MANAGE, organization.pk) else None)
     return render(request, "checklists/pages/settings_referentials.html", frame(
         organization, SECTION, request.user, MANAGE, adoptions=rows, offered=offered,
-        language=_language(), **{"refusals": [], "field_errors": {}, "values": {}, **context}),
+        language=_language(), suggested=suggested,
+        **{"refusals": [], "field_errors": {}, "values": {}, **context}),
         status=400 if failed else 200)
 
 

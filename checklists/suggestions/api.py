@@ -8,14 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from audit_prep import access
 from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 from evidence.models import EvidenceItem
 
-from ..models import TagSuggestion
-from . import services, stats
+from ..models import Adoption, Requirement, TagSuggestion
+from . import matching, services, stats
 
 
 def _name(requirement) -> str:
@@ -126,3 +128,37 @@ class SuggestionStatsViewSet(ScopedViewSet):
     @extend_schema(responses=AcceptanceSerializer)
     def list(self, request):
         return Response(AcceptanceSerializer(stats.for_quality_managers(request.user)).data)
+
+
+class EvidenceMatchSerializer(serializers.Serializer):
+    evidence = serializers.IntegerField(source="item.pk")
+    reference = serializers.CharField(source="item.reference")
+    title = serializers.CharField(source="item.title")
+    status = serializers.CharField(source="item.status")
+    rank = serializers.IntegerField(help_text=_("Rank, from 1."))
+    score = serializers.FloatField(help_text=_("The search's relevance (higher is better)."))
+    words = serializers.ListField(child=serializers.CharField(), help_text=_(
+        "The words of the item that the requirement asks for, as written in the item."))
+    recorded = serializers.BooleanField(help_text=_(
+        "Recorded as shown to you (you may accept or dismiss it on the item)."))
+
+
+class MatchingEvidenceViewSet(ScopedViewSet):
+    """For a requirement of a checklist, the structure's existing evidence that best matches
+    it (not yet linked to it), found by the full-text search with the requirement's words;
+    accept one with the item's suggestion routes."""
+
+    queryset = Adoption.objects.all()
+    action_permissions = {"matching_evidence": Action.VIEW}
+
+    @extend_schema(responses=EvidenceMatchSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path=r"requirements/(?P<requirement_id>[0-9]+)/"
+                                                   r"matching-evidence")
+    def matching_evidence(self, request, pk=None, requirement_id=None):
+        adoption = self.get_object()
+        requirement = access.scope(Requirement.objects.filter(
+            pk=requirement_id, referential_id=adoption.referential_id), request.user).first()
+        if requirement is None:
+            raise NotFound()
+        found = matching.for_requirement(request.user, adoption.organization_id, requirement)
+        return Response(EvidenceMatchSerializer(found, many=True).data)

@@ -7,6 +7,7 @@ requirement) with its rank, score and the words that matched, then its outcome, 
 acceptance rate can be judged (`acceptance`)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -132,28 +133,31 @@ def for_item(user, item: EvidenceItem) -> list[Suggestion]:
     decide on them (a viewer sees them and records nothing)."""
     suggestions = rank_item(item)
     if suggestions and may_decide(user, item):
-        record_shown(item, suggestions, SuggestionSource.ITEM)
+        record_shown([(item, s.requirement, s) for s in suggestions], SuggestionSource.ITEM)
     return suggestions
 
 
-def record_shown(item: EvidenceItem, suggestions: list[Suggestion], source: str) -> None:
-    """One row per item and requirement: created when first shown; a pending row follows the
-    latest ranking (rank, score, words); a decided one is never changed."""
+def record_shown(entries: list[tuple[EvidenceItem, Requirement, Any]], source: str) -> None:
+    """Record what was shown: `entries` are (item, requirement, shown) where `shown` has the
+    `rank`, `score` and `words` shown (its `recorded` is set). One row per item and
+    requirement: created when first shown; a pending row follows the latest ranking; a decided
+    one is never changed."""
     now = timezone.now()
-    existing = {row.requirement_id: row for row in TagSuggestion.objects.filter(
-        evidence=item, requirement__in=[s.requirement for s in suggestions])}
+    existing = {(row.evidence_id, row.requirement_id): row for row in TagSuggestion.objects
+                .filter(evidence__in={item.pk for item, _r, _s in entries},
+                        requirement__in={requirement.pk for _i, requirement, _s in entries})}
     new, changed = [], []
-    for suggestion in suggestions:
-        row = existing.get(suggestion.requirement.pk)
-        values = {"rank": suggestion.rank, "score": suggestion.score, "words": suggestion.words}
+    for item, requirement, shown in entries:
+        row = existing.get((item.pk, requirement.pk))
+        values = {"rank": shown.rank, "score": shown.score, "words": shown.words}
         if row is None:
-            new.append(TagSuggestion(evidence=item, requirement=suggestion.requirement,
-                                     source=source, shown_at=now, **values))
+            new.append(TagSuggestion(evidence=item, requirement=requirement, source=source,
+                                     shown_at=now, **values))
         elif not row.decision and any(getattr(row, k) != v for k, v in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
             changed.append(row)
-        suggestion.recorded = True
+        shown.recorded = True
     TagSuggestion.objects.bulk_create(new, ignore_conflicts=True)  # two pages at once
     TagSuggestion.objects.bulk_update(changed, ["rank", "score", "words"])
 

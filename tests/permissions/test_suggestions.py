@@ -15,12 +15,22 @@ from .base import Area, Endpoint, MatrixSuite
 
 ITEM = "/api/v1/evidence/{evidence}/suggestions/"
 ONE = ITEM + "{library_requirement}/"
+PAGE_ONE = "/evidence/{evidence}/suggestions/{library_requirement}/"
+MATCHING = "/requirements/{library_requirement}/matching-evidence/"
 
 ENDPOINTS = [
     Endpoint("evidence-suggestion-suggestions", "GET", ITEM),
     Endpoint("evidence-suggestion-accept", "POST", ONE + "accept/", data=lambda w: {}),
     Endpoint("evidence-suggestion-dismiss", "POST", ONE + "dismiss/", data=lambda w: {}),
     Endpoint("suggestion-stats-list", "GET", "/api/v1/suggestion-stats/"),
+    Endpoint("adoption-matching-matching-evidence", "GET",
+             "/api/v1/adoptions/{adoption}" + MATCHING),
+    # the pages: the item's suggestions block and the checklist's matching evidence
+    Endpoint("evidence-suggestion-page-accept", "POST", PAGE_ONE + "accept/",
+             data=lambda w: {}, multipart=True),
+    Endpoint("evidence-suggestion-page-dismiss", "POST", PAGE_ONE + "dismiss/",
+             data=lambda w: {}, multipart=True),
+    Endpoint("checklist-matching-evidence", "GET", "/checklists/{adoption}" + MATCHING),
 ]
 
 # fmt: off
@@ -30,6 +40,10 @@ MATRIX = {
     "evidence-suggestion-accept POST":         (401,  403,   200,        200,            404),
     "evidence-suggestion-dismiss POST":        (401,  403,   200,        200,            404),
     "suggestion-stats-list GET":               (401,  200,   200,        200,            200),
+    "adoption-matching-matching-evidence GET": (401,  200,   200,        200,            404),
+    "evidence-suggestion-page-accept POST":    (302,  403,   302,        302,            404),
+    "evidence-suggestion-page-dismiss POST":   (302,  403,   302,        302,            404),
+    "checklist-matching-evidence GET":         (302,  200,   200,        200,            404),
 }
 # fmt: on
 
@@ -48,12 +62,24 @@ def _stats(endpoint, w, subject, response):
         assert structures[w.org.pk]["shown"] == 1
 
 
-def _decided(decision):
+def _matching(endpoint, w, subject, response):
+    assert isinstance(response.json(), list)
+
+
+def _html_of_org(endpoint, w, subject, response):
+    assert response["Content-Type"].startswith("text/html")
+    assert w.org.name in response.content.decode()
+
+
+def _decided(decision, page=False):
     def check(w, response, user):
+        if page:
+            assert response["Location"] == f"/evidence/{w.ids['evidence']}/#suggestions"
         row = TagSuggestion.objects.get(evidence_id=w.ids["evidence"],
                                         requirement_id=w.ids["library_requirement"])
         assert (row.decision, row.decided_by_id) == (decision, user.pk)
-        assert response.json()["decision"] == decision
+        if not page:
+            assert response.json()["decision"] == decision
         linked = EvidenceLink.objects.filter(evidence_id=w.ids["evidence"],
                                              requirement_id=w.ids["library_requirement"])
         assert linked.exists() == (decision == "accepted")
@@ -64,9 +90,13 @@ class TestSuggestions(MatrixSuite):
     area = Area(
         endpoints=ENDPOINTS, matrix=MATRIX,
         effects={"evidence-suggestion-accept POST": _decided("accepted"),
-                 "evidence-suggestion-dismiss POST": _decided("dismissed")},
+                 "evidence-suggestion-dismiss POST": _decided("dismissed"),
+                 "evidence-suggestion-page-accept POST": _decided("accepted", page=True),
+                 "evidence-suggestion-page-dismiss POST": _decided("dismissed", page=True)},
         reads={"evidence-suggestion-suggestions": _suggestions,
-               "suggestion-stats-list": _stats},
+               "suggestion-stats-list": _stats,
+               "adoption-matching-matching-evidence": _matching,
+               "checklist-matching-evidence": _html_of_org},
     )
 
     @pytest.fixture
