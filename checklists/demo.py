@@ -52,6 +52,22 @@ def _write_pdf(path: Path, title: str, lines: list[str]) -> Path:
     return path
 
 
+def _write_scan(path: Path, lines: list[str]) -> Path:
+    """A certificate as a phone photographs it: a JPEG of text and no text layer, which the
+    worker reads by OCR (decision 0031). Drawn by Pillow with reportlab's Bitstream Vera font
+    (both already there for the PDFs; Vera has the French accents)."""
+    import reportlab
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"), 52)
+    page = Image.new("RGB", (1754, 1240), (246, 244, 238))
+    draw = ImageDraw.Draw(page)
+    for index, line in enumerate(lines):
+        draw.text((140, 160 + 95 * index), line, font=font, fill=(30, 30, 40))
+    page.save(path, format="JPEG", quality=88)
+    return path
+
+
 def _write_xlsx(path: Path) -> Path:
     from openpyxl import Workbook
 
@@ -212,8 +228,10 @@ def _demo_items(tmp: Path, today: datetime.date, qm) -> list:
              "effective_date": today - datetime.timedelta(days=725),
              "valid_until": today + datetime.timedelta(days=5), "owner": qm,
              "tags": ["formation", "7.2"]},
-            _write_pdf(tmp / "attestation-sst.pdf", "Attestation SST", [
-                "Sauveteur secouriste du travail : formation suivie et validée.",
+            _write_scan(tmp / "attestation-sst.jpg", [
+                "ATTESTATION DE FORMATION", "Sauveteur secouriste du travail",
+                "Délivrée à Hélène Dupré, encadrante technique,",
+                "formation suivie et validée le 3 décembre 2024.",
             ]),
             True,
         ),

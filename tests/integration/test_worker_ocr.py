@@ -5,6 +5,7 @@ OCR jobs is taken before them."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,16 @@ from .conftest import (
     wait_for,
 )
 from .test_worker_faults import wait_verified
+
+BUDGET_KB = 300 * 1024
+
+
+def peak_kb(pid: int) -> int:
+    """Peak resident memory of a process (VmHWM, kB)."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for process {pid}")
 
 OCR_TIMEOUT = 60.0
 
@@ -53,6 +64,28 @@ def test_a_real_worker_reads_a_scanned_certificate(live_worker, api, evidence, t
     assert "Hélène Dupré" in row.text, live_worker.log()
     assert row.source == "ocr"
     assert "workers.ocr_file" in live_worker.log()
+
+
+@requires_postgresql
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(180)
+def test_the_worker_reads_a_300_dpi_scan_in_less_than_300_mb(live_worker, api, evidence,
+                                                             tmp_path):
+    """The pool process only copies the file and starts children: its peak (VmHWM, shared
+    pages of the main process counted) stays that of a worker verifying files."""
+    require_engine()
+    scan = scanmakers.make_scanned_pdf(tmp_path / "registre.pdf", pages=2, dpi=300)
+    revision_id = upload_path(api, evidence, scan)
+    wait_verified(live_worker, revision_id)
+
+    row = wait_read(live_worker, StoredFile.objects.get(revision_id=revision_id), 120)
+
+    assert row.note == Note.NONE and len(row.text.split("\f")) == 2, live_worker.log()
+    [pool_process] = live_worker.pool_children()
+    print(f"pool process VmHWM {peak_kb(pool_process)} kB, "
+          f"main process {peak_kb(live_worker.process.pid)} kB")
+    assert peak_kb(pool_process) < BUDGET_KB
 
 
 @pytest.fixture
