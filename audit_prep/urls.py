@@ -30,11 +30,12 @@ from checklists import (
 from checklists import pages as checklist_pages
 from checklists.api import policies as checklist_policies
 from checklists.api import views as checklist_views
+from checklists.evidence_filters import EvidenceViewSet
 from checklists.suggestions import api as suggestion_api
 from checklists.suggestions import pages as suggestion_pages
 from evidence import pages as evidence_files
 from evidence import upload_pages
-from evidence.api.views import EvidenceViewSet, RevisionViewSet, StoredFileViewSet
+from evidence.api.views import RevisionViewSet, StoredFileViewSet
 from notices import pages as notice_pages
 from notices import policy_pages
 from notices import views as notice_views

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 
 from audit_prep.api.schema import file_responses
 from audit_prep.roles import Action
-from evidence import serving
+from evidence import search, serving
+from evidence.api.serializers import search_match
 from evidence.filetypes import ALLOWED_TYPES
 from evidence.services import record_download
 
@@ -30,6 +31,18 @@ from .api_serializers import (
 )
 from .guard import enter, is_auditor_of, record
 from .pages import open_engagements
+from .search import matches, searched
+
+
+def _search_query(text: str) -> search.SearchQuery | None:
+    """The words of `q`, None when blank; a refused query is a 400 on `q`."""
+    if not text.strip():
+        return None
+    try:
+        return search.parse(text)
+    except search.QueryRefused as refused:
+        raise serializers.ValidationError({"q": [serializers.ErrorDetail(
+            str(refused.message), code=refused.code)]}) from None
 
 
 class AuditWorkspaceViewSet(viewsets.GenericViewSet):
@@ -78,7 +91,11 @@ class AuditWorkspaceViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=WorkspaceEvidenceSerializer(many=True), parameters=[
         OpenApiParameter("id", int, description=_("Only this evidence item.")),
         OpenApiParameter("requirement", int, description=_(
-            "Only the evidence linked to this requirement."))])
+            "Only the evidence linked to this requirement.")),
+        OpenApiParameter("q", str, description=_(
+            "Words to find among this audit's evidence, as in /api/v1/evidence/?q= (results "
+            "best first). The files' text is searched only where the revision in force on the "
+            "audit date is the current one; elsewhere the title, tags and description."))])
     @action(detail=True, methods=["get"])
     def evidence(self, request, engagement_id=None):
         """The evidence linked to the requirements of the engagement's referentials, each in
@@ -91,9 +108,13 @@ class AuditWorkspaceViewSet(viewsets.GenericViewSet):
                 if not value.isdigit() or len(value) > 12:
                     raise serializers.ValidationError({name: [_("A whole number is needed.")]})
                 items = items.filter(**{lookup: int(value)})
-        page = self.paginate_queryset(items)
+        query = _search_query(request.query_params.get("q", ""))
+        page = self.paginate_queryset(items if query is None else searched(items, query))
         rows = evidence_rows(engagement, page, lambda pk_: request.build_absolute_uri(
             reverse("auditengagement-download", args=[engagement.pk, pk_])))
+        found = matches(page, query)
+        for row in rows:
+            row["match"] = search_match(found[row["id"]]) if row["id"] in found else None
         record(request, "view", engagement, what="evidence")
         return self.get_paginated_response(WorkspaceEvidenceSerializer(rows, many=True).data)
 

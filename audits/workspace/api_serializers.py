@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from checklists.api.checklist_schema import ChecklistSerializer
+from evidence.api.serializers import SearchMatchSerializer
 from evidence.models import StoredFile
 from evidence.references import reference
 
@@ -78,6 +79,9 @@ class WorkspaceEvidenceSerializer(serializers.Serializer):
         "A later revision was put in force after the audit date (not served here)."))
     requirements = serializers.ListField(child=serializers.IntegerField(), help_text=_(
         "The requirements of the engagement's referentials it is linked to."))
+    match = SearchMatchSerializer(allow_null=True, help_text=_(
+        "With `q`: where the words were found in the files of the revision in force (null "
+        "when found in the title, tags or description, or without `q`)."))
 
 
 def evidence_rows(engagement: Engagement, items, download_url) -> list[dict]:

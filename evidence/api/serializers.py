@@ -234,3 +234,36 @@ class ReviewSerializer(serializers.Serializer):
 
     reviewed_on = BoundedDateField()
     note = serializers.CharField(max_length=2000, style=MULTILINE)
+
+
+class SearchMatchSerializer(serializers.Serializer):
+    """Where the words of `q` were found in the item's current files."""
+
+    excerpt = serializers.CharField(help_text=_(
+        "A few words around what was found, as HTML: the text escaped, the words found in "
+        "<mark> elements."))
+    file = serializers.IntegerField(allow_null=True, help_text=_("The file's id."))
+    file_name = serializers.CharField(help_text=_("The file's name."))
+    page = serializers.IntegerField(allow_null=True, help_text=_(
+        "The page of the file where the words are (PDF), null for files without pages."))
+
+
+def search_match(excerpt) -> dict:
+    return {"excerpt": str(excerpt.html), "file": excerpt.file_id,
+            "file_name": excerpt.file_name, "page": excerpt.page}
+
+
+class EvidenceResultSerializer(EvidenceSerializer):
+    """An item of the list, with where the search's words were found (`match`)."""
+
+    match = serializers.SerializerMethodField()
+
+    class Meta(EvidenceSerializer.Meta):
+        fields = [*EvidenceSerializer.Meta.fields, "match"]
+
+    @extend_schema_field(SearchMatchSerializer(allow_null=True))
+    def get_match(self, obj) -> dict | None:
+        """With `q`: where its words were found in the current files; null without `q`, or
+        when they were found only in the title, tags or description."""
+        excerpt = self.context.get("search_matches", {}).get(obj.pk)
+        return search_match(excerpt) if excerpt else None

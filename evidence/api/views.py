@@ -1,5 +1,6 @@
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -13,9 +14,10 @@ from audit_prep.roles import Action
 from .. import services, serving
 from ..filetypes import ALLOWED_TYPES
 from ..models import EvidenceItem, Revision, StoredFile
-from .filters import EvidenceFilter, RevisionFilter
+from .filters import EvidenceFilter, RankedOrderingFilter, RevisionFilter, page_matches
 from .serializers import (
     ArchiveSerializer,
+    EvidenceResultSerializer,
     EvidenceSerializer,
     EvidenceWithWarningsSerializer,
     ReviewSerializer,
@@ -55,6 +57,7 @@ class EvidenceViewSet(
     )
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
+    filter_backends = [DjangoFilterBackend, RankedOrderingFilter]
     ordering_fields = ["title", "valid_until", "validity_end", "effective_date", "updated_at",
                        "created_at"]
     ordering = ["-updated_at", "-id"]
@@ -67,6 +70,18 @@ class EvidenceViewSet(
         "revisions": Action.VIEW,
         "upload_revision": Action.UPLOAD,
     }
+
+    def get_serializer_class(self):
+        return EvidenceResultSerializer if self.action == "list" else super().get_serializer_class()
+
+    def list(self, request, *args, **kwargs):
+        """Evidence items of your structures. With `q`, only those holding the words, best
+        first unless `ordering` is given, each with where the words were found (`match`)."""
+        items = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(),
+                   "search_matches": page_matches(items, request.query_params.get("q"))}
+        return self.get_paginated_response(
+            EvidenceResultSerializer(items, many=True, context=context).data)
 
     def _respond(self, evidence, status_code=status.HTTP_200_OK):
         evidence = self.get_queryset().get(pk=evidence.pk)

@@ -42,10 +42,12 @@ def refresh_items(item_ids: Iterable[int]) -> None:
         engine.refresh(ids[start:start + BATCH])
 
 
-def ranked(queryset: QuerySet, query: SearchQuery) -> QuerySet:
+def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True) -> QuerySet:
     """The evidence items of `queryset` that match, annotated `search_rank` (higher is better)
-    and ordered by it; narrow `queryset` by the choke point first."""
-    return _engine().ranked(queryset, query).order_by("-search_rank", "-pk")
+    and ordered by it; narrow `queryset` by the choke point first. `content=False` reads the
+    title, tags and description only, not the files' text (the auditor's workspace, for items
+    whose current revision is not the one it shows)."""
+    return _engine().ranked(queryset, query, content).order_by("-search_rank", "-pk")
 
 
 def excerpts(item_ids: list[int], query: SearchQuery) -> dict[int, Excerpt]:

@@ -60,8 +60,9 @@ def refresh(item_ids: list[int]) -> None:
                 cursor.execute(capped, [[item_id]])
 
 
-def ranked(queryset: QuerySet, query: SearchQuery) -> QuerySet:
-    words = EngineQuery(to_tsquery(query), search_type="raw", config=CONFIG)
+def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True) -> QuerySet:
+    text = to_tsquery(query) if content else to_tsquery(query, weights="ABC")
+    words = EngineQuery(text, search_type="raw", config=CONFIG)
     return queryset.filter(search_entry__vector=words).annotate(
         search_rank=SearchRank(F("search_entry__vector"), words, weights=WEIGHTS,
                                normalization=1))

@@ -107,22 +107,25 @@ def _prefix(word: str) -> bool:
     return len(word) >= PREFIX_FROM_CHARS
 
 
-def to_tsquery(query: SearchQuery) -> str:
-    """PostgreSQL's `to_tsquery` text: the engine stems and folds each quoted word."""
+def to_tsquery(query: SearchQuery, weights: str = "") -> str:
+    """PostgreSQL's `to_tsquery` text: the engine stems and folds each quoted word; `weights`
+    ("ABC") keeps only the matches in those parts of the vector."""
 
-    def word(value: str) -> str:
-        return f"'{value}'" + (":*" if _prefix(value) else "")
+    def word(value: str, prefix: bool) -> str:
+        marks = ("*" if prefix else "") + weights
+        return f"'{value}'" + (f":{marks}" if marks else "")
 
     def term(item: Term) -> str:
-        rendered = " <-> ".join(f"'{value}'" for value in item.words) if item.is_phrase \
-            else word(item.words[0])
+        rendered = " <-> ".join(word(value, False) for value in item.words) if item.is_phrase \
+            else word(item.words[0], _prefix(item.words[0]))
         return f"!({rendered})" if item.excluded else f"({rendered})"
 
     return (" & " if query.match_all else " | ").join(term(item) for item in query.terms)
 
 
-def to_fts5(query: SearchQuery) -> str:
-    """SQLite FTS5's MATCH text: quoted strings, prefix stars, NOT for excluded terms."""
+def to_fts5(query: SearchQuery, columns: str = "") -> str:
+    """SQLite FTS5's MATCH text: quoted strings, prefix stars, NOT for excluded terms;
+    `columns` ("title tags") keeps only the matches in those columns."""
 
     def term(item: Term) -> str:
         quoted = '"' + " ".join(item.words) + '"'
@@ -130,4 +133,5 @@ def to_fts5(query: SearchQuery) -> str:
 
     positive = (" AND " if query.match_all else " OR ").join(term(t) for t in query.included)
     excluded = [term(t) for t in query.terms if t.excluded]
-    return f"({positive})" + "".join(f" NOT {item}" for item in excluded)
+    rendered = f"({positive})" + "".join(f" NOT {item}" for item in excluded)
+    return f"{{{columns}}} : ({rendered})" if columns else rendered

@@ -30,8 +30,8 @@ def refresh(item_ids: list[int]) -> None:
             f"FROM evidence_evidenceitem i WHERE i.id IN ({marks})", item_ids)
 
 
-def ranked(queryset: QuerySet, query: SearchQuery) -> QuerySet:
-    match = to_fts5(query)
+def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True) -> QuerySet:
+    match = to_fts5(query) if content else to_fts5(query, columns="title tags description")
     table = queryset.model._meta.db_table
     rank = RawSQL(f"SELECT -{BM25} FROM {TABLE} WHERE {TABLE} MATCH %s "
                   f"AND {TABLE}.rowid = {table}.id", [match], output_field=FloatField())

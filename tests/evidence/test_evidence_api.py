@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from audit_prep.models import AuditEvent
 from audit_prep.roles import Role
 from checklists.services import validity
+from evidence import search
 from evidence.models import EvidenceItem, Revision, StoredFile, Tag, VerificationStatus
 from tests.conftest import upload
 from tests.factories import EvidenceFactory
@@ -177,6 +178,8 @@ class TestFilters:
                             valid_until=datetime.date(2027, 6, 1))
         EvidenceFactory(organization=other_org, created_by=outsider, title="Attestation voisine")
         validity.refresh(on=datetime.date(2026, 11, 1))  # what the workers do after a change
+        # Made by factories, not the services: indexed for `q` as a bulk load is (0030).
+        search.refresh_items(EvidenceItem.objects.values_list("pk", flat=True))
         return a, b, contributor
 
     @pytest.mark.parametrize(("query", "titles"), [
