@@ -1,6 +1,7 @@
 """Web pages of the vault: the evidence list and an item's page. They show the requirements
 each item answers, so they live with the links, in checklists. Same filters, choke point and
-rules as the API (`EvidenceFilter`, `access.scope`)."""
+rules as the API (`LinkedEvidenceFilter`, `access.scope`; the search's glue in
+`evidence_listing`)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,22 +11,19 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from audit_prep import access
-from audit_prep.models import AuditEvent, Organization
+from audit_prep.models import AuditEvent
 from audit_prep.roles import Action
-from evidence.api.filters import EvidenceFilter
 from evidence.expiry import expiry_state
 from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision, StoredFile
 from evidence.same_content import mark_same_content
 from evidence.upload_pages import upload_structures
 
-from . import item_actions
+from . import evidence_listing, item_actions
 from .models import EvidenceLink, Requirement
 from .suggestions import blocks as suggestion_blocks
 
 PAGE_SIZE = 50
 TRAIL_SHOWN = 100  # the latest events of an item's history on its page
-# The sort orders offered, as the API's `ordering` spells them.
-ORDERINGS = ["-updated_at", "title", "validity_end", "-validity_end", "-effective_date"]
 
 
 def _visible_items(user):
@@ -48,29 +46,33 @@ def _requirement_asked(request) -> Requirement | None:
 
 @login_required
 def evidence_list(request):
-    """The evidence of my structures: filters (structure, status, kind, words), sort, pages."""
-    ordering = request.GET.get("ordering")
-    ordering = ordering if ordering in ORDERINGS else ORDERINGS[0]
-    found = EvidenceFilter(request.GET, queryset=_visible_items(request.user))
-    items = found.qs.order_by(ordering, "-id") if found.is_valid() else EvidenceItem.objects.none()
-    requirement = _requirement_asked(request)
+    """The evidence of my structures: words searched in their files too, filters, sort,
+    pages; htmx requests get the results only. A refused search or filter answers 400 with
+    its message in the form, the page still usable."""
+    found = evidence_listing.listing(request, _visible_items(request.user))
+    requirement, items = _requirement_asked(request), found.items
     if "requirement" in request.GET:  # one the user cannot see lists nothing, as an unknown one
         items = (items.filter(requirement_links__requirement=requirement) if requirement
-                 else EvidenceItem.objects.none())
+                 else items.none())
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page:
         item.expiry = expiry_state(item)
+    evidence_listing.describe_matches(page.object_list, found.query)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "checklists/pages/evidence_list.html", {
-        "page": page, "errors": found.errors, "ordering": ordering,
-        "organizations": access.scope(Organization.objects.order_by("name"), request.user),
+    template = ("checklists/pages/evidence_list_results.html" if request.htmx
+                else "checklists/pages/evidence_list.html")
+    return render(request, template, {
+        "page": page, "errors": found.errors, "search_errors": found.search_errors,
+        "searching": found.query is not None, "ordering": found.ordering,
         "statuses": EvidenceStatus.choices, "kinds": EvidenceKind.choices,
         "selected_statuses": request.GET.getlist("status"), "query": query.urlencode(),
         "requirement": requirement, "requirement_asked": "requirement" in request.GET,
         "requirement_name": requirement and (
             getattr(requirement, f"name_{_language()}") or requirement.name_fr),
-        "may_add": upload_structures(request.user).exists()})
+        "may_add": upload_structures(request.user).exists(),
+        **evidence_listing.filter_choices(request)},
+        status=400 if found.errors or found.search_errors else 200)
 
 
 def item_or_404(request, evidence_id: int) -> EvidenceItem:

@@ -20,6 +20,7 @@ from evidence.services import record_download
 
 from ..auditor_evidence import auditor_evidence, auditor_files, engagement_links
 from ..models import Engagement
+from . import search
 from .guard import auditor_page, is_auditor_of, shown
 from .pages import frame
 
@@ -44,20 +45,30 @@ def _name(requirement) -> str:
 @require_safe
 @auditor_page("page")
 def evidence_list(request, engagement: Engagement):
-    """The engagement's evidence, by title; `?requirement=<id>` keeps those linked to one
-    requirement (the checklist's "see them all")."""
+    """The engagement's evidence, by title, or best first for the words of `q` (searched among
+    the engagement's evidence only, `search.searched`); `?requirement=<id>` keeps those linked
+    to one requirement (the checklist's "see them all"). htmx gets the results only."""
     items = auditor_evidence(engagement).order_by("title", "pk")
     requirement = _requirement_asked(request, engagement)
     if "requirement" in request.GET:
         items = (items.filter(requirement_links__requirement=requirement) if requirement
                  else items.none())
+    query, search_errors = search.read(request.GET.get("q", ""))
+    if query is not None:
+        items = search.searched(items, query)
+    elif search_errors:
+        items = items.none()
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "audits/workspace/evidence_list.html", frame(
-        request, engagement, section="evidence", page=page, query=query.urlencode(),
+    search.describe_matches(engagement, page.object_list, query)
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    template = ("audits/workspace/evidence_results.html" if request.htmx
+                else "audits/workspace/evidence_list.html")
+    return render(request, template, frame(
+        request, engagement, section="evidence", page=page, query=query_string.urlencode(),
+        searching=query is not None, search_errors=search_errors,
         requirement=requirement, requirement_name=requirement and _name(requirement),
-        requirement_asked="requirement" in request.GET))
+        requirement_asked="requirement" in request.GET), status=400 if search_errors else 200)
 
 
 def _item_or_404(engagement: Engagement, evidence_id: int):

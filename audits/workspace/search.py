@@ -10,6 +10,7 @@ and description only, so that no word of a revision the auditor may not read fin
 shows in an excerpt."""
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.urls import reverse
 
 from evidence import search
 from evidence.models import Revision
@@ -39,3 +40,25 @@ def matches(items, query: search.SearchQuery | None) -> dict:
     shown = [item.pk for item in items
              if getattr(item, "current_revision_id", None) == item.revision_in_force_id]
     return search.excerpts(shown, query)
+
+
+def read(text: str) -> tuple[search.SearchQuery | None, list[str]]:
+    """The words of a page's `q` (None when blank) and the refusal's message, if any."""
+    if not text.strip():
+        return None, []
+    try:
+        return search.parse(text), []
+    except search.QueryRefused as refused:
+        return None, [str(refused.message)]
+
+
+def describe_matches(engagement, items, query: search.SearchQuery | None) -> None:
+    """Gives each item of one page its `match` and `match_href` (the workspace's preview of the
+    file, at the page of a PDF), as `checklists/pages/search_match.html` shows them."""
+    found = matches(items, query)
+    base = reverse("audit-engagement", args=[engagement.pk]) + "files/"
+    for item in items:
+        excerpt = found.get(item.pk)
+        item.match = excerpt
+        item.match_href = f"{base}{excerpt.file_id}/preview/#page={excerpt.page}" \
+            if excerpt and excerpt.page else ""

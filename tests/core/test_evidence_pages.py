@@ -5,6 +5,8 @@ import pytest
 
 from audit_prep.roles import Role
 from checklists.models import EvidenceLink
+from evidence import search
+from evidence.models import EvidenceItem
 from tests.checklists.conftest import make_referential
 from tests.conftest import upload
 from tests.factories import EvidenceFactory
@@ -29,6 +31,7 @@ def test_evidence_list_shows_my_structures_items_only_and_filters(signed_in, org
                     kind="document")
     EvidenceFactory(organization=org, created_by=qm, title="Attestation SST", kind="record")
     EvidenceFactory(organization=other_org, created_by=outsider, title="Procédure du voisin")
+    search.refresh_items(EvidenceItem.objects.values_list("pk", flat=True))  # factories: by hand
 
     everything = _page(signed_in, "/evidence/")
     assert "Procédure d&#x27;accueil" in everything and "Attestation SST" in everything
@@ -38,7 +41,7 @@ def test_evidence_list_shows_my_structures_items_only_and_filters(signed_in, org
     records = _page(signed_in, "/evidence/", kind="record")
     assert "Attestation SST" in records and "accueil" not in records
     words = _page(signed_in, "/evidence/", q="accueil")
-    assert "1 preuve trouvée." in words and "Attestation SST" not in words
+    assert "1 preuve contient ces mots." in words and "Attestation SST" not in words
     # another structure's id as a filter shows nothing of it
     assert "0 preuve trouvée." in _page(signed_in, "/evidence/", organization=other_org.pk)
 
@@ -54,8 +57,11 @@ def test_evidence_list_sorts_and_pages(signed_in, org, qm):
 
 
 def test_evidence_list_reports_a_bad_filter_instead_of_failing(signed_in, org):
-    text = _page(signed_in, "/evidence/", valid_until_before="1800-01-01")
-    assert 'role="alert"' in text and "0 preuve trouvée." in text
+    response = signed_in.get("/evidence/", {"valid_until_before": "1800-01-01"},
+                             HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 400  # as the API answers the same filter
+    text = response.content.decode()
+    assert 'role="alert"' in text and "Aucune recherche n'a été faite" in text
 
 
 def test_evidence_page_shows_versions_files_requirements_and_history(signed_in, api, org, qm,

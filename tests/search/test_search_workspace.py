@@ -8,7 +8,6 @@ import datetime
 import pytest
 
 from audit_prep.roles import Role
-from tests.audits.conftest import adoption, audit_user, audited, iso, today  # noqa: F401
 from tests.audits.otp import signed_in
 from tests.audits.workspace_world import DURING, at, linked_evidence, new_version, requirement
 
@@ -21,7 +20,7 @@ HIDDEN = "Le tableau des habilitations électriques est tenu par le chef d'équi
 
 
 @pytest.fixture
-def world(org, qm, iso, audited, audit_user, client_for, other_org, member,  # noqa: F811
+def world(org, qm, iso, audited, audit_user, client_for, other_org, member,
           media_root, tmp_path):
     api = client_for(qm)
     procedure = linked_evidence(qm, org, [requirement(iso, "9.3.3")], "Procédure qualité",
@@ -85,3 +84,27 @@ def test_a_refused_search_answers_400(world, audited, audit_user, words, code):
         response = evidence_api(signed_in(audit_user), audited, q=words)
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["q"][0]["code"] == code
+
+
+def page_of(client, engagement, **params):
+    return client.get(f"/audit/{engagement.pk}/evidence/", params)
+
+
+def test_the_workspace_page_shows_the_excerpt_and_finds_only_the_engagements_evidence(
+        world, audited, audit_user, qm, tmp_path, org):
+    pdf_item = linked_evidence(qm, org, [], "Compte rendu de revue")
+    with at(DURING):
+        client = signed_in(audit_user)
+        html = page_of(client, audited, q="réclamations enregistrées").content.decode()
+        assert "Procédure qualité" in html and "<mark>réclamations</mark>" in html
+        assert "In procedure.txt" in html or "Dans procedure.txt" in html
+        assert '<label for="evidence-q">' in html
+        assert 'role="status" aria-live="polite"' in html
+        for words in ("habilitations électriques", "voisin", "compte rendu"):
+            html = page_of(client, audited, q=words).content.decode()
+            assert "Registre interne" not in html and "Procédure du voisin" not in html
+            assert "Compte rendu de revue" not in html, words
+        refused = page_of(client, audited, q="-x")
+    assert pdf_item.requirement_links.count() == 0
+    assert refused.status_code == 400
+    assert 'id="evidence-q-errors" role="alert"' in refused.content.decode()

@@ -10,6 +10,16 @@
       target.focus();
     }
   });
+  /* A form marked data-swap-refusals shows the 400 answer of a refused search or filter
+     (its message in the form) in place of its results, as it shows any other answer. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var element = event.detail.elt;
+    if (event.detail.xhr.status === 400 && element && element.closest &&
+        element.closest("[data-swap-refusals]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   /* A read-only address to copy (the calendar feed's): focusing it selects it whole. */
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("input.copyable")) {

@@ -1,0 +1,103 @@
+"""The evidence list page searches the files' text too: results best first with their excerpt,
+file and page (linked to the file's preview), a count announced, the new filters, and a
+refused search shown in the form with a 400, the page still usable; htmx gets the results."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from checklists.models import EvidenceLink
+from tests.checklists.conftest import make_referential
+
+from .corpus import PHRASE, add_item, complaints_pdf, paged_pdf
+
+pytestmark = pytest.mark.django_db
+
+URL = "/evidence/"
+
+
+@pytest.fixture
+def browser(qm):
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(qm)
+    return client
+
+
+@pytest.fixture
+def vault(org, qm, api, media_root, tmp_path):
+    return {
+        "procedure": add_item(org, qm, api, "Procédure qualité",
+                              files=[complaints_pdf(tmp_path)], kind="document"),
+        "register": add_item(org, qm, api, "Registre des réclamations"),
+        "other": add_item(org, qm, api, "Attestation SST"),
+    }
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="/evidence/\d+/">([^<]+)</a>', html)
+
+
+def test_words_inside_a_pdf_show_the_excerpt_the_file_and_the_page(vault, browser):
+    response = browser.get(URL, {"q": "reclamations enregistrees"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert rows(html) == ["Procédure qualité"]
+    assert "<mark>réclamations</mark>" in html
+    assert "procedure-reclamations.pdf" in html
+    stored = vault["procedure"].revisions.get().files.get()
+    assert f'href="/files/{stored.pk}/preview/#page=2">page 2</a>' in html
+    assert re.search(r'id="results-status" role="status" aria-live="polite">1 ', html)
+    assert '<label for="evidence-q">' in html
+
+
+def test_results_come_best_first_and_an_order_chosen_wins(vault, browser):
+    assert rows(browser.get(URL, {"q": "réclamations"}).content.decode()) == [
+        "Registre des réclamations", "Procédure qualité"]
+    assert rows(browser.get(URL, {"q": "réclamations", "ordering": "title"}).content.decode()) \
+        == ["Procédure qualité", "Registre des réclamations"]
+
+
+def test_filters_combine_with_the_words(vault, browser, qm):
+    referential, requirements = make_referential()
+    EvidenceLink.objects.create(evidence=vault["register"], requirement=requirements["7.2"],
+                                created_by=qm)
+    html = browser.get(URL, {"q": "réclamations", "referential": referential.pk}).content.decode()
+    assert rows(html) == ["Registre des réclamations"]
+    html = browser.get(URL, {"q": "réclamations", "kind": "document"}).content.decode()
+    assert rows(html) == ["Procédure qualité"]
+    html = browser.get(URL, {"q": "", "effective_after": "2027-01-01", "referential": "",
+                             "owner": "", "updated_before": ""}).content.decode()
+    assert rows(html) == []
+
+
+@pytest.mark.parametrize(("words", "message"), [
+    ("x" * 10_000, "trop longue"), ("😀🎉", "au moins un mot"), ("-x", "au moins un mot")])
+def test_a_refused_search_is_a_message_in_the_form(vault, browser, words, message):
+    response = browser.get(URL, {"q": words})
+    assert response.status_code == 400
+    html = response.content.decode()
+    start = html.index('<form class="filters"')
+    form = html[start:html.index("</form>", start)]
+    assert 'id="evidence-q-errors" role="alert"' in form and message in form
+    assert 'aria-invalid="true"' in form
+    assert rows(html) == []
+    assert browser.get(URL, {"q": "réclamations"}).status_code == 200  # still usable
+
+
+def test_htmx_gets_the_results_the_count_and_the_words_box(vault, browser):
+    response = browser.get(URL, {"q": "accueil"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<form" not in html and rows(html) == ["Procédure qualité"]
+    assert 'id="results-status" role="status" aria-live="polite" hx-swap-oob="true"' in html
+    refused = browser.get(URL, {"q": "-x"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400
+    assert 'id="search-field" hx-swap-oob="true"' in refused.content.decode()
+
+
+def test_another_structures_items_never_appear(vault, browser, other_org, outsider,
+                                               client_for, tmp_path):
+    add_item(other_org, outsider, client_for(outsider), "Procédure du voisin",
+             files=[paged_pdf(tmp_path / "voisin.pdf", [PHRASE])])
+    assert rows(browser.get(URL, {"q": "accueil chantier"}).content.decode()) == [
+        "Procédure qualité"]
