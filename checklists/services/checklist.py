@@ -8,7 +8,9 @@ rule itself is applied in Python by the pure functions of `checklists.readiness`
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -120,7 +122,14 @@ def exclusions_in_effect(adoption: Adoption, requirements: list[Requirement]):
         organization_id=adoption.organization_id,
         requirement__referential_id=adoption.referential_id,
     ).values_list("requirement_id", "justification"))
-    own_list = adoption.referential.organization_id is not None
+    return exclusions_applied(own, requirements, adoption.referential.organization_id is not None)
+
+
+def exclusions_applied(own: dict[int, str], requirements: list, own_list: bool):
+    """`exclusions_in_effect` given the structure's exclusions of the referential (`own`,
+    {requirement id: justification}) and whether it is the structure's own list; the
+    requirements, parents first, are any rows with `pk`, `parent_id`, `ref_id` and
+    `excludable` (suggested tags read them as plain tuples)."""
     effective: dict[int, tuple[str, str]] = {}
     refused: dict[int, str] = {}
     for requirement in requirements:
@@ -178,17 +187,29 @@ def evaluate(adoption: Adoption, on: datetime.date | None = None):
     return on, rows
 
 
-def tree_order(requirements) -> list[Requirement]:
+class TreeNode(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def parent_id(self) -> Any: ...
+    @property
+    def order(self) -> int: ...
+
+
+Node = TypeVar("Node", bound=TreeNode)
+
+
+def tree_order(requirements: Iterable[Node]) -> list[Node]:
     """Each node followed by its subtree, siblings by their `order`: the requirements a
     structure added under a template's node come right after that node's own children. A node
     whose parent is not in the list (retired) stands at the top."""
     rows = sorted(requirements, key=lambda r: (r.order, r.pk))
     present = {r.pk for r in rows}
-    children: dict[int | None, list[Requirement]] = {}
+    children: dict[int | None, list[Node]] = {}
     for row in rows:
         parent = row.parent_id if row.parent_id in present else None
         children.setdefault(parent, []).append(row)
-    ordered: list[Requirement] = []
+    ordered: list[Node] = []
     stack = list(reversed(children.get(None, [])))
     while stack:
         row = stack.pop()

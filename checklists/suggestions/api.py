@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from audit_prep import access
+from audit_prep.api.filters import MAX_ID
 from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 from evidence.models import EvidenceItem
@@ -156,6 +157,8 @@ class MatchingEvidenceViewSet(ScopedViewSet):
                                                    r"matching-evidence")
     def matching_evidence(self, request, pk=None, requirement_id=None):
         adoption = self.get_object()
+        if int(requirement_id) > MAX_ID:
+            raise NotFound()
         requirement = access.scope(Requirement.objects.filter(
             pk=requirement_id, referential_id=adoption.referential_id), request.user).first()
         if requirement is None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from audit_prep import access
+from audit_prep.api.filters import MAX_ID
 from audit_prep.page_forms import refusals
 from audit_prep.roles import Action
 from evidence.models import EvidenceItem
@@ -77,6 +78,8 @@ def dismiss(request, evidence_id: int, requirement_id: int):
 @login_required
 def matching_evidence(request, adoption_id: int, requirement_id: int):
     """The structure's existing evidence that might answer a requirement of its checklist."""
+    if not max(adoption_id, requirement_id) <= MAX_ID:
+        raise Http404
     adoption = access.scope(Adoption.objects.filter(pk=adoption_id), request.user) \
         .select_related("organization", "referential").first()
     if adoption is None:

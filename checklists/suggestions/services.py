@@ -7,7 +7,7 @@ requirement) with its rank, score and the words that matched, then its outcome, 
 acceptance rate can be judged (`acceptance`)."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -17,19 +17,21 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from audit_prep import access, audit
+from audit_prep.api.filters import MAX_ID
 from audit_prep.roles import Action
 from evidence.models import EvidenceItem, EvidenceStatus, FileText
 
 from ..models import (
     Adoption,
     EvidenceLink,
+    Exclusion,
     Requirement,
     SuggestionDecision,
     SuggestionSource,
     TagSuggestion,
 )
 from ..services import links
-from ..services.checklist import exclusions_in_effect, tree_order
+from ..services.checklist import exclusions_applied, tree_order
 from . import ranking
 from .text import MAX_CHARS
 
@@ -64,33 +66,53 @@ def item_query(item: EvidenceItem) -> ranking.Terms:
     return ranking.query_terms(item.title, tags, item.description, item_text(item))
 
 
-def _row(requirement: Requirement) -> ranking.Row:
+class _Node(NamedTuple):
+    """A requirement as the ranking and the exclusions read it (a plain row: no model)."""
+
+    pk: int
+    referential_id: int
+    parent_id: int | None
+    ref_id: str
+    order: int
+    assessable: bool
+    excludable: bool
+    name_fr: str
+    description_fr: str
+    typical_evidence: dict
+    keywords: dict
+
+
+def _row(node: _Node) -> ranking.Row:
     return ranking.Row(
-        pk=requirement.pk, referential_id=requirement.referential_id,
-        parent_id=requirement.parent_id, ref_id=requirement.ref_id, name=requirement.name_fr,
-        description=requirement.description_fr,
-        evidence=tuple((requirement.typical_evidence or {}).get("fr", ())),
-        keywords=tuple((requirement.keywords or {}).get("fr", ())))
+        pk=node.pk, referential_id=node.referential_id, parent_id=node.parent_id,
+        ref_id=node.ref_id, name=node.name_fr, description=node.description_fr,
+        evidence=tuple((node.typical_evidence or {}).get("fr", ())),
+        keywords=tuple((node.keywords or {}).get("fr", ())))
 
 
-def candidates(organization_id: int) -> tuple[list[ranking.Index], dict[int, Requirement],
-                                              set[int]]:
-    """The indexes of the referentials the structure follows, their requirements by id, and
-    the ids of those that may be suggested (assessable, in force, not excluded)."""
-    adoptions = list(Adoption.objects.filter(organization_id=organization_id)
-                     .select_related("referential").order_by("referential__ref_id"))
-    requirements = list(Requirement.objects.filter(
+def candidates(organization_id: int) -> tuple[list[ranking.Index], set[int]]:
+    """The indexes of the referentials the structure follows and the ids of the requirements
+    that may be suggested (assessable, in force, not excluded: the exclusions in effect, as
+    the checklist applies them). Three queries, whatever the number of referentials."""
+    adopted = list(Adoption.objects.filter(organization_id=organization_id)
+                   .order_by("referential__ref_id")
+                   .values_list("referential_id", "referential__organization_id"))
+    nodes = [_Node(*values) for values in Requirement.objects.filter(
         Q(organization__isnull=True) | Q(organization_id=organization_id),
-        referential_id__in=[adoption.referential_id for adoption in adoptions],
-        retired_at__isnull=True).select_related("referential").order_by("order"))
+        referential_id__in=[referential for referential, _owner in adopted],
+        retired_at__isnull=True).values_list(*_Node._fields)]
+    excluded = dict(Exclusion.objects.filter(
+        organization_id=organization_id,
+        requirement__referential_id__in=[referential for referential, _owner in adopted])
+        .values_list("requirement_id", "justification"))
     indexes: list[ranking.Index] = []
     eligible: set[int] = set()
-    for adoption in adoptions:
-        own = tree_order([r for r in requirements if r.referential_id == adoption.referential_id])
-        excluded, _refused = exclusions_in_effect(adoption, own)
-        eligible.update(r.pk for r in own if r.assessable and r.pk not in excluded)
-        indexes.append(ranking.index_for(adoption.referential_id, [_row(r) for r in own]))
-    return indexes, {r.pk: r for r in requirements}, eligible
+    for referential_id, owner in adopted:
+        own = tree_order([node for node in nodes if node.referential_id == referential_id])
+        effective, _refused = exclusions_applied(excluded, own, owner is not None)
+        eligible.update(node.pk for node in own if node.assessable and node.pk not in effective)
+        indexes.append(ranking.index_for(referential_id, [_row(node) for node in own]))
+    return indexes, eligible
 
 
 def rank_item(item: EvidenceItem, per_referential: int = PER_REFERENTIAL) -> list[Suggestion]:
@@ -107,12 +129,14 @@ def rank_terms(organization_id: int, query: ranking.Terms, taken=frozenset(),
                per_referential: int = PER_REFERENTIAL) -> list[Suggestion]:
     """The requirements of the referentials the structure follows that best match `query`,
     but those `taken`; grouped by referential, the best referential first."""
-    indexes, requirements, eligible = candidates(organization_id)
+    indexes, eligible = candidates(organization_id)
     eligible -= set(taken)
     if not eligible:
         return []
     matches = [match for match in ranking.rank(query, indexes, eligible, per_referential)
                if match.score >= MIN_SCORE]
+    requirements = Requirement.objects.select_related("referential").in_bulk(
+        [match.row.pk for match in matches])
     best: dict[int, float] = {}
     for match in matches:
         best.setdefault(match.row.referential_id, match.score)
@@ -162,11 +186,12 @@ def record_shown(entries: list[tuple[EvidenceItem, Requirement, Any]], source: s
     TagSuggestion.objects.bulk_update(changed, ["rank", "score", "words"])
 
 
-def _pending(actor, item: EvidenceItem, requirement_id) -> TagSuggestion:
+def _pending(actor, item: EvidenceItem, requirement_id: int) -> TagSuggestion:
     access.require(actor, Action.CHANGE, item.organization_id)
     found = (TagSuggestion.objects.select_for_update()
              .filter(evidence=item, requirement_id=requirement_id, decision="")
-             .select_related("requirement__referential").first())
+             .select_related("requirement__referential").first()
+             if 1 <= requirement_id <= MAX_ID else None)
     if found is None:
         raise ValidationError({"requirement": [_(
             "This requirement is not a pending suggestion for this evidence item.")]},

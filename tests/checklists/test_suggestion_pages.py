@@ -155,3 +155,41 @@ def test_quality_managers_read_the_acceptance_rate_in_the_settings(api, org, qm,
     contributor = _signed_in(member(Role.CONTRIBUTOR))
     assert "suggestion-rate" not in contributor.get(
         f"/structures/{org.pk}/settings/referentials/").content.decode()
+
+
+def test_the_matching_evidence_puts_the_right_item_first(api, org, follows_all, tmp_path):
+    """Three files in the vault: for ISO 9001 7.2 (competence) the training attendance sheet
+    comes first, for 8.4 the supplier evaluation."""
+    keys = ["revue-direction-2025", "emargement-sst", "evaluation-fournisseurs"]
+    items = {}
+    for index, key in enumerate(keys):
+        document = next(doc for doc in DOCUMENTS if doc.key == key)
+        path, _mime = write(document, tmp_path, index)
+        items[key] = add_with_file(api, org, path, document.title)
+    adoption = Adoption.objects.get(organization=org, referential=follows_all["iso9001"])
+
+    def first(ref_id):
+        requirement = _requirement(follows_all, ref_id)
+        found = api.get(f"/api/v1/adoptions/{adoption.pk}/requirements/{requirement.pk}/"
+                        "matching-evidence/").json()
+        return found[0]["evidence"]
+
+    assert first("7.2") == items["emargement-sst"].pk
+    assert first("8.4") == items["evaluation-fournisseurs"].pk
+    assert first("9.3") == items["revue-direction-2025"].pk
+
+
+def test_ids_out_of_range_are_refused_not_failed(api, org, qm, follows_all, tmp_path):
+    item = _review_item(api, org, tmp_path)
+    adoption = Adoption.objects.get(organization=org, referential=follows_all["iso9001"])
+    huge = "9" * 30
+    page = _signed_in(qm)
+
+    accepted = api.post(f"/api/v1/evidence/{item.pk}/suggestions/{huge}/accept/")
+    matching = api.get(f"/api/v1/adoptions/{adoption.pk}/requirements/{huge}/matching-evidence/")
+    dismissed = page.post(f"/evidence/{item.pk}/suggestions/{huge}/dismiss/", **HTMX)
+    shown = page.get(f"/checklists/{adoption.pk}/requirements/{huge}/matching-evidence/")
+
+    assert accepted.status_code == 400
+    assert accepted.json()["error"]["fields"]["requirement"][0]["code"] == "not_suggested"
+    assert (matching.status_code, dismissed.status_code, shown.status_code) == (404, 400, 404)
