@@ -10,7 +10,8 @@
    changes nothing). The original file is never changed; the file stays verified whatever
    happens. A missing engine stores `ocr_unavailable`.
 3. `requeue_stuck_ocr`: rows still pending past STUCK_MINUTES get their task again (a
-   message lost with the broker, or with a worker killed before the broker redelivered it).
+   message lost with the broker, or with a worker killed before the broker redelivered it),
+   and so do rows stored `ocr_unavailable` once the engine is installed.
 """
 
 from __future__ import annotations
@@ -170,16 +171,23 @@ def ocr_file(stored_file_id: int) -> str:
 
 def requeue_stuck_ocr(now: datetime.datetime | None = None) -> list[int]:
     """Send the OCR task again for files pending past STUCK_MINUTES (oldest first); the
-    message expires after that time, so a backlog does not pile up copies."""
+    message expires after that time, so a backlog does not pile up copies. Once the engine is
+    there, files stored `ocr_unavailable` (read when it was not) are pending again and sent."""
     minutes = STUCK_MINUTES
     cutoff = (now or timezone.now()) - datetime.timedelta(minutes=minutes)
     ids = list(FileText.objects.filter(note=Note.OCR_PENDING, created_at__lte=cutoff)
                .order_by("created_at", "stored_file_id")
                .values_list("stored_file_id", flat=True)[:REQUEUE_BATCH])
+    if engine_problem() is None:
+        unread = list(FileText.objects.filter(note=Note.OCR_UNAVAILABLE)
+                      .order_by("stored_file_id")
+                      .values_list("stored_file_id", flat=True)[:REQUEUE_BATCH])
+        FileText.objects.filter(stored_file_id__in=unread, note=Note.OCR_UNAVAILABLE).update(
+            note=Note.OCR_PENDING)
+        ids += unread
     requeued = []
     for stored_file_id in ids:
         if not enqueue(OCR_TASK, stored_file_id, expires=minutes * 60):
             break
         requeued.append(stored_file_id)
     return requeued
-

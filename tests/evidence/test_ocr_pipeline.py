@@ -178,3 +178,18 @@ def test_the_sweep_sends_again_the_ocr_of_files_left_pending(org, qm):
         assert requeue_stuck_ocr.apply().get() == "1"  # the beat's task, run eagerly
     # (the file's object does not exist: the OCR run eagerly ends it with a reason)
     assert FileText.objects.get(stored_file=stored).note == Note.OCR_FAILED
+
+
+def test_scans_left_unread_without_the_engine_are_read_once_it_is_there(
+        no_ocr_engine, api, evidence, tmp_path, django_capture_on_commit_callbacks, monkeypatch):
+    revision_id = upload_path(api, evidence, scanmakers.make_scan_image(tmp_path / "a.png"))
+    stored = verify_and_read(revision_id, django_capture_on_commit_callbacks)
+    assert stored.extracted_text.note == Note.OCR_UNAVAILABLE
+    assert ocr_results.requeue_stuck_ocr() == []  # still no engine: nothing to do
+
+    monkeypatch.undo()  # the engine is installed (PATH as it was)
+    ocr.engine_problem.cache_clear()
+    require_engine()
+    assert ocr_results.requeue_stuck_ocr() == [stored.pk]  # sent, and run eagerly
+
+    assert "Hélène Dupré" in FileText.objects.get(stored_file=stored).text
