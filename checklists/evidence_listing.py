@@ -51,6 +51,8 @@ def listing(request, items: QuerySet) -> Listing:
     ordering = ordering if ordering in ORDERINGS else ""
     data = request.GET.copy()
     data.pop("requirement", None)  # the page's own: the requirement's name, a link from it
+    for name in list(data):  # an empty field means "not given", as an absent parameter does
+        data.setlist(name, [value for value in data.getlist(name) if value])
     found = LinkedEvidenceFilter(data, queryset=items, request=request)
     if not found.is_valid():
         errors = dict(found.errors)

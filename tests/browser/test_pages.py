@@ -140,3 +140,34 @@ def test_main_pages_are_accessible_and_keep_to_the_policy(page, live_server, str
 
     assert {name: issues for name, issues in found.items() if issues} == {}
     assert refused == []
+
+
+def test_evidence_search_finds_a_phrase_inside_a_pdf_with_or_without_accents(
+        page, live_server, structure, sign_in, screenshot, tmp_path):
+    from rest_framework.test import APIClient
+
+    from audit_prep.models import Membership
+    from audit_prep.roles import Role
+    from tests.search.corpus import add_item, complaints_pdf
+
+    manager = Membership.objects.get(organization=structure, role=Role.QUALITY_MANAGER).user
+    api = APIClient()
+    api.force_authenticate(manager)
+    add_item(structure, manager, api, "Procédure qualité", files=[complaints_pdf(tmp_path)])
+    sign_in()
+    page.goto(f"{live_server.url}/evidence/")
+    status = page.locator("#results-status")
+    for words in ("reclamations enregistrees", "réclamations enregistrées"):
+        page.get_by_label("Mots à trouver").fill(words)
+        page.get_by_label("Mots à trouver").press("Enter")
+        expect(status).to_contain_text("1 preuve contient ces mots.")
+        match = page.locator(".search-match")
+        expect(match.locator("mark").first).to_have_text("réclamations")
+        expect(match).to_contain_text("procedure-reclamations.pdf")
+        expect(match.get_by_role("link", name="page 2")).to_be_visible()
+    assert blocking_violations(page) == []
+    screenshot("evidence-search")
+    page.get_by_label("Mots à trouver").fill("-procédure")
+    page.get_by_label("Mots à trouver").press("Enter")
+    expect(page.locator("#evidence-q-errors")).to_contain_text("au moins un mot")
+    expect(status).to_contain_text("Aucune recherche n'a été faite")

@@ -69,6 +69,12 @@ def test_filters_combine_with_the_words(vault, browser, qm):
     html = browser.get(URL, {"q": "", "effective_after": "2027-01-01", "referential": "",
                              "owner": "", "updated_before": ""}).content.decode()
     assert rows(html) == []
+    # the form as sent with every filter left empty ("all"): every item, no refusal
+    empty = {name: "" for name in ("referential", "status", "kind", "owner", "ordering",
+                                   "effective_after", "valid_until_before")}
+    response = browser.get(URL, {**empty, "q": "réclamations"})
+    assert response.status_code == 200
+    assert rows(response.content.decode()) == ["Registre des réclamations", "Procédure qualité"]
 
 
 @pytest.mark.parametrize(("words", "message"), [

@@ -13,7 +13,8 @@
   /* A form marked data-swap-refusals shows the 400 answer of a refused search or filter
      (its message in the form) in place of its results, as it shows any other answer. */
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var element = event.detail.elt;
+    var config = event.detail.requestConfig;
+    var element = (config && config.elt) || event.detail.elt;
     if (event.detail.xhr.status === 400 && element && element.closest &&
         element.closest("[data-swap-refusals]")) {
       event.detail.shouldSwap = true;
