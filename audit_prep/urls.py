@@ -91,8 +91,7 @@ router.register("evidence", suggestion_api.EvidenceSuggestionViewSet,
                 basename="evidence-suggestion")
 router.register("adoptions", suggestion_api.MatchingEvidenceViewSet,
                 basename="adoption-matching")
-router.register("suggestion-stats", suggestion_api.SuggestionStatsViewSet,
-                basename="suggestion-stats")
+router.register("suggestions", suggestion_api.SuggestionViewSet, basename="suggestion")
 router.register("organizations", api_views.OrganizationViewSet, basename="organization")
 router.register("memberships", api_views.MembershipViewSet, basename="membership")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")

@@ -13,12 +13,18 @@ from rest_framework.response import Response
 
 from audit_prep import access
 from audit_prep.api.filters import MAX_ID
+from audit_prep.api.schema import refusal
 from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 from evidence.models import EvidenceItem
 
 from ..models import Adoption, Requirement, TagSuggestion
 from . import matching, services, stats
+
+
+NOT_SUGGESTED = refusal(_(
+    "The requirement is not a pending suggestion for this item (not_suggested), or the link "
+    "is refused (evidence_archived, requirement_not_adopted…)."))
 
 
 def _name(requirement) -> str:
@@ -92,6 +98,8 @@ class EvidenceSuggestionViewSet(ScopedViewSet):
     queryset = EvidenceItem.objects.all()
     action_permissions = {"suggestions": Action.VIEW, "accept": Action.CHANGE,
                           "dismiss": Action.CHANGE}
+    filter_backends: list = []  # nothing to filter, order or page
+    pagination_class = None
 
     @extend_schema(responses=SuggestionsSerializer)
     @action(detail=True, methods=["get"])
@@ -101,7 +109,7 @@ class EvidenceSuggestionViewSet(ScopedViewSet):
         return Response(SuggestionsSerializer({
             "may_decide": services.may_decide(request.user, item), "results": found}).data)
 
-    @extend_schema(request=None, responses=TagSuggestionSerializer)
+    @extend_schema(request=None, responses={200: TagSuggestionSerializer, 400: NOT_SUGGESTED})
     @action(detail=True, methods=["post"],
             url_path=r"suggestions/(?P<requirement_id>[0-9]+)/accept")
     def accept(self, request, pk=None, requirement_id=None):
@@ -109,7 +117,7 @@ class EvidenceSuggestionViewSet(ScopedViewSet):
         suggestion = services.accept(request.user, self.get_object(), int(requirement_id))
         return Response(TagSuggestionSerializer(suggestion).data)
 
-    @extend_schema(request=None, responses=TagSuggestionSerializer)
+    @extend_schema(request=None, responses={200: TagSuggestionSerializer, 400: NOT_SUGGESTED})
     @action(detail=True, methods=["post"],
             url_path=r"suggestions/(?P<requirement_id>[0-9]+)/dismiss")
     def dismiss(self, request, pk=None, requirement_id=None):
@@ -118,16 +126,20 @@ class EvidenceSuggestionViewSet(ScopedViewSet):
         return Response(TagSuggestionSerializer(suggestion).data)
 
 
-class SuggestionStatsViewSet(ScopedViewSet):
-    """How suggested tags fare in the structures whose referentials you manage (quality
-    managers): shown, accepted, dismissed, the acceptance rate overall, by rank and per
-    structure."""
+class SuggestionViewSet(ScopedViewSet):
+    """Suggested tags across your structures."""
 
     queryset = TagSuggestion.objects.all()
-    action_permissions = {"list": None}
+    action_permissions = {"acceptance": None}
+    filter_backends: list = []
+    pagination_class = None
 
     @extend_schema(responses=AcceptanceSerializer)
-    def list(self, request):
+    @action(detail=False, methods=["get"])
+    def acceptance(self, request):
+        """How suggested tags fare in the structures whose referentials you manage (quality
+        managers): shown, accepted, dismissed, the acceptance rate overall, by rank and per
+        structure."""
         return Response(AcceptanceSerializer(stats.for_quality_managers(request.user)).data)
 
 
@@ -151,6 +163,8 @@ class MatchingEvidenceViewSet(ScopedViewSet):
 
     queryset = Adoption.objects.all()
     action_permissions = {"matching_evidence": Action.VIEW}
+    filter_backends: list = []  # a list of at most a few items: nothing to filter or page
+    pagination_class = None
 
     @extend_schema(responses=EvidenceMatchSerializer(many=True))
     @action(detail=True, methods=["get"], url_path=r"requirements/(?P<requirement_id>[0-9]+)/"

@@ -163,7 +163,7 @@ def test_acceptance_rate_overall_and_by_rank(api, client_for, member, org, follo
     api.post(f"/api/v1/evidence/{item.pk}/suggestions/{shown[0]['requirement']}/accept/")
     api.post(f"/api/v1/evidence/{item.pk}/suggestions/{shown[1]['requirement']}/dismiss/")
 
-    figures = api.get("/api/v1/suggestion-stats/").json()
+    figures = api.get("/api/v1/suggestions/acceptance/").json()
 
     recorded = TagSuggestion.objects.count()
     assert figures["overall"] == {"shown": recorded, "accepted": 1, "dismissed": 1,
@@ -171,7 +171,7 @@ def test_acceptance_rate_overall_and_by_rank(api, client_for, member, org, follo
     rank_one = next(line for line in figures["by_rank"] if line["rank"] == "1")
     assert rank_one["accepted"] == 1
     assert figures["structures"][0]["organization"] == org.pk
-    contributor = client_for(member(Role.CONTRIBUTOR)).get("/api/v1/suggestion-stats/").json()
+    contributor = client_for(member(Role.CONTRIBUTOR)).get("/api/v1/suggestions/acceptance/").json()
     assert contributor["structures"] == [] and contributor["overall"]["shown"] == 0
 
 

@@ -22,7 +22,7 @@ ENDPOINTS = [
     Endpoint("evidence-suggestion-suggestions", "GET", ITEM),
     Endpoint("evidence-suggestion-accept", "POST", ONE + "accept/", data=lambda w: {}),
     Endpoint("evidence-suggestion-dismiss", "POST", ONE + "dismiss/", data=lambda w: {}),
-    Endpoint("suggestion-stats-list", "GET", "/api/v1/suggestion-stats/"),
+    Endpoint("suggestion-acceptance", "GET", "/api/v1/suggestions/acceptance/"),
     Endpoint("adoption-matching-matching-evidence", "GET",
              "/api/v1/adoptions/{adoption}" + MATCHING),
     # the pages: the item's suggestions block and the checklist's matching evidence
@@ -39,7 +39,7 @@ MATRIX = {
     "evidence-suggestion-suggestions GET":     (401,  200,   200,        200,            404),
     "evidence-suggestion-accept POST":         (401,  403,   200,        200,            404),
     "evidence-suggestion-dismiss POST":        (401,  403,   200,        200,            404),
-    "suggestion-stats-list GET":               (401,  200,   200,        200,            200),
+    "suggestion-acceptance GET":               (401,  200,   200,        200,            200),
     "adoption-matching-matching-evidence GET": (401,  200,   200,        200,            404),
     "evidence-suggestion-page-accept POST":    (302,  403,   302,        302,            404),
     "evidence-suggestion-page-dismiss POST":   (302,  403,   302,        302,            404),
@@ -94,7 +94,7 @@ class TestSuggestions(MatrixSuite):
                  "evidence-suggestion-page-accept POST": _decided("accepted", page=True),
                  "evidence-suggestion-page-dismiss POST": _decided("dismissed", page=True)},
         reads={"evidence-suggestion-suggestions": _suggestions,
-               "suggestion-stats-list": _stats,
+               "suggestion-acceptance": _stats,
                "adoption-matching-matching-evidence": _matching,
                "checklist-matching-evidence": _html_of_org},
     )
