@@ -21,7 +21,6 @@ from evidence.models import EvidenceItem
 from ..models import Adoption, Requirement, TagSuggestion
 from . import matching, services, stats
 
-
 NOT_SUGGESTED = refusal(_(
     "The requirement is not a pending suggestion for this item (not_suggested), or the link "
     "is refused (evidence_archived, requirement_not_adopted…)."))
