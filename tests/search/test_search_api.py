@@ -157,3 +157,12 @@ def test_excerpts_cost_the_same_queries_for_one_result_or_many(org, qm, api, med
                  files=[paged_pdf(tmp_path / f"b{number}.pdf", [f"Sommaire {number}", PHRASE])])
     assert len(api.get(URL, {"q": "accueil"}).json()["results"]) == 5
     assert queries() == one
+
+
+def test_tag_filter_and_words_together(vault, api, org, qm):
+    add_item(org, qm, api, "Fiche de suivi des réclamations", tags=["clients", "suivi"])
+    both = {"q": "réclamations", "tag": "clients"}
+    assert sorted(titles(api.get(URL, both))) == [  # once each, whatever the joins
+        "Fiche de suivi des réclamations", "Registre des réclamations"]
+    assert titles(api.get(URL, {**both, "ordering": "created_at"})) == [
+        "Registre des réclamations", "Fiche de suivi des réclamations"]

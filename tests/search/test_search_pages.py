@@ -107,3 +107,23 @@ def test_another_structures_items_never_appear(vault, browser, other_org, outsid
              files=[paged_pdf(tmp_path / "voisin.pdf", [PHRASE])])
     assert rows(browser.get(URL, {"q": "accueil chantier"}).content.decode()) == [
         "Procédure qualité"]
+
+
+def test_excerpts_cost_the_same_queries_for_one_result_or_many(org, qm, api, browser,
+                                                                media_root, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add_item(org, qm, api, "Premier", files=[paged_pdf(tmp_path / "a.pdf", [PHRASE])])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get(URL, {"q": "accueil"}).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for number in range(4):
+        add_item(org, qm, api, f"Autre {number}",
+                 files=[paged_pdf(tmp_path / f"b{number}.pdf", [f"Sommaire {number}", PHRASE])])
+    assert len(rows(browser.get(URL, {"q": "accueil"}).content.decode())) == 5
+    assert queries() == one
