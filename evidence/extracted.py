@@ -35,6 +35,7 @@ class Note:
     IMAGE_TOO_LARGE = "image_too_large"
     OCR_FAILED = "ocr_failed"
     OCR_TIME_LIMIT = "ocr_time_limit"
+    OCR_PARTIAL = "ocr_partial"  # some pages read, others not (time, size, failure)
 
 
 class Refused(Exception):

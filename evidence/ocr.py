@@ -251,20 +251,24 @@ def ocr_pdf(path: Path, limits: Limits) -> Result:
 
 # --- the result -------------------------------------------------------------------------------
 
-# When pages end differently, the file's note is the first of these found.
+# When no page gave text, the file's note is the first of these found among its pages; when
+# some did, `ocr_partial`.
 NOTE_ORDER = (Note.OCR_TIME_LIMIT, Note.IMAGE_TOO_LARGE, Note.OCR_FAILED)
 
 
 def _finish(texts: list[str], notes: list[str], limits: Limits, pages: int,
             seconds: float) -> Result:
     """One text for the file, its pages separated by a form feed (an empty page keeps its
-    place, so that the n-th page is after the (n-1)-th form feed), capped at the text limit."""
+    place, so that the n-th page is after the (n-1)-th form feed), capped at the text limit;
+    its note says whether every page was read."""
     if not any(text.strip() for text in texts):
         note = next((code for code in NOTE_ORDER if code in notes), Note.OCR_NO_TEXT)
         return Result(note=note, pages=pages, seconds=seconds, page_notes=notes)
     text = PAGE_SEPARATOR.join(texts)
-    note = next((code for code in NOTE_ORDER if code in notes),
-                Note.TRUNCATED if len(text) > limits.text_chars else Note.NONE)
+    if any(code in notes for code in NOTE_ORDER):
+        note = Note.OCR_PARTIAL
+    else:
+        note = Note.TRUNCATED if len(text) > limits.text_chars else Note.NONE
     return Result(text=text[:limits.text_chars], note=note, pages=pages, seconds=seconds,
                   page_notes=notes)
 

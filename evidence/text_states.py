@@ -35,8 +35,10 @@ class TextNote(models.TextChoices):
     IMAGE_TOO_LARGE = Note.IMAGE_TOO_LARGE, _(
         "The image has too many pixels to be read by OCR.")
     OCR_FAILED = Note.OCR_FAILED, _("The scan could not be read by OCR (damaged or protected).")
-    OCR_TIME_LIMIT = Note.OCR_TIME_LIMIT, _(
-        "Reading the scan by OCR took too long: only the pages read in time are searchable.")
+    OCR_TIME_LIMIT = Note.OCR_TIME_LIMIT, _("Reading the scan by OCR took too long.")
+    OCR_PARTIAL = Note.OCR_PARTIAL, _(
+        "Some pages of the scan could not be read by OCR (too long, too large or damaged): "
+        "only the others are searchable.")
 
 
 class TextSource(models.TextChoices):
@@ -60,7 +62,7 @@ class TextStatus(models.TextChoices):
         if note is None or note == Note.OCR_PENDING:
             return cls.PENDING
         return {Note.NONE: cls.AVAILABLE, Note.TRUNCATED: cls.PARTIAL,
-                Note.OCR_TIME_LIMIT: cls.PARTIAL}.get(note, cls.UNAVAILABLE)
+                Note.OCR_PARTIAL: cls.PARTIAL}.get(note, cls.UNAVAILABLE)
 
 
 def text_state(note: str | None, source: str | None = None) -> dict:

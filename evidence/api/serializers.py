@@ -50,8 +50,9 @@ def with_text_state(files):
 
 class TextStateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TextStatus.choices, help_text=_(
-        "pending before verification; partial when only the beginning was kept; unavailable "
-        "when no text could be read (see reason)."))
+        "pending before verification, and while a scan waits for OCR (reason ocr_pending); "
+        "partial when only the beginning (or, by OCR, the pages read in time) was kept; "
+        "unavailable when no text could be read (see reason)."))
     reason = serializers.ChoiceField(choices=TextNote.choices, allow_null=True, help_text=_(
         "Stable code of why the text is partial or unavailable, null when it is complete."))
     reason_label = serializers.CharField(allow_null=True, help_text=_(

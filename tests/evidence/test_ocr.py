@@ -123,7 +123,7 @@ def test_the_file_time_limit_keeps_the_pages_read_in_time(tmp_path):
 
     result = ocr.ocr_path(path, ocr.PDF, limited)
 
-    assert result.note == Note.OCR_TIME_LIMIT
+    assert result.note == Note.OCR_PARTIAL  # pages read in time are kept
     assert "page 1" in result.text.split("\f")[0]
     assert "page 3" not in result.text
 
@@ -147,7 +147,8 @@ def test_a_giant_pdf_page_is_refused_and_the_others_read(tmp_path):
 
     result = ocr.ocr_path(path, ocr.PDF, LIMITS)
 
-    assert result.note == Note.IMAGE_TOO_LARGE
+    assert result.note == Note.OCR_PARTIAL
+    assert result.page_notes == [Note.NONE, Note.IMAGE_TOO_LARGE]
     assert "Hélène Dupré" in result.text.split("\f")[0]
 
 
@@ -169,3 +170,13 @@ def _as_pdf(image_path, path):
     with Image.open(image_path) as image:
         image.save(path, format="PDF", resolution=200)
     return str(path)
+
+
+def test_what_each_ending_says_of_the_text():
+    from evidence.text_states import TextStatus
+
+    assert TextStatus.of(Note.OCR_PENDING) == TextStatus.PENDING
+    assert TextStatus.of(Note.OCR_PARTIAL) == TextStatus.PARTIAL
+    for note in (Note.OCR_TIME_LIMIT, Note.IMAGE_TOO_LARGE, Note.OCR_FAILED, Note.OCR_NO_TEXT,
+                 Note.OCR_UNAVAILABLE):
+        assert TextStatus.of(note) == TextStatus.UNAVAILABLE
