@@ -122,6 +122,7 @@ def test_a_bad_scan_stays_verified_and_downloadable_with_its_reason(
     page = page_of(qm, evidence)
     assert "Texte illisible" in page
     assert text["reason_label"].replace("'", "&#x27;") in page
+    assert "{#" not in page and "#}" not in page  # no template comment printed
 
 
 def test_an_encrypted_pdf_keeps_its_reason_and_is_not_queued(
