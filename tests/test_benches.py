@@ -17,7 +17,7 @@ import pytest
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parent.parent
-HELPERS = {"common.py", "stack.py"}  # imported by the benches, not run
+HELPERS = {"common.py", "stack.py", "search_corpus.py"}  # imported by the benches, not run
 BENCHES = sorted(path for path in (ROOT / "bench").glob("*.py") if path.name not in HELPERS)
 DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 # The bench sets up its own Django environment: nothing of the test run's may leak into it.
@@ -50,7 +50,8 @@ def _run(*args: str, timeout: float) -> subprocess.CompletedProcess:
 
 def test_benches_are_found():
     assert {path.name for path in BENCHES} >= {"upload_memory.py", "verification.py",
-                                               "import_referential.py", "pages.py"}
+                                               "import_referential.py", "pages.py",
+                                               "search.py"}
 
 
 @pytest.mark.integration
