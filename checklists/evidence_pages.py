@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from audit_prep import access
 from audit_prep.models import AuditEvent
 from audit_prep.roles import Action
+from evidence import search as evidence_search
 from evidence.expiry import expiry_state
 from evidence.models import EvidenceItem, EvidenceKind, EvidenceStatus, Revision, StoredFile
 from evidence.same_content import mark_same_content
@@ -64,7 +65,8 @@ def evidence_list(request):
                 else "checklists/pages/evidence_list.html")
     return render(request, template, {
         "page": page, "errors": found.errors, "search_errors": found.search_errors,
-        "searching": found.query is not None, "ordering": found.ordering,
+        "searching": found.query is not None, "search_at_most": evidence_search.RANKED_AT_MOST,
+        "ordering": found.ordering,
         "statuses": EvidenceStatus.choices, "kinds": EvidenceKind.choices,
         "selected_statuses": request.GET.getlist("status"), "query": query.urlencode(),
         "requirement": requirement, "requirement_asked": "requirement" in request.GET,

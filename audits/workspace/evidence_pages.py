@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from audit_prep.roles import Action
 from checklists.item_actions import allow_previews
+from evidence import search as evidence_search
 from evidence import serving
 from evidence.models import Revision, StoredFile
 from evidence.services import record_download
@@ -66,7 +67,8 @@ def evidence_list(request, engagement: Engagement):
                 else "audits/workspace/evidence_list.html")
     return render(request, template, frame(
         request, engagement, section="evidence", page=page, query=query_string.urlencode(),
-        searching=query is not None, search_errors=search_errors,
+        searching=query is not None, search_at_most=evidence_search.RANKED_AT_MOST,
+        search_errors=search_errors,
         requirement=requirement, requirement_name=requirement and _name(requirement),
         requirement_asked="requirement" in request.GET), status=400 if search_errors else 200)
 

@@ -30,13 +30,20 @@ def refresh(item_ids: list[int]) -> None:
             f"FROM evidence_evidenceitem i WHERE i.id IN ({marks})", item_ids)
 
 
-def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True) -> QuerySet:
-    match = to_fts5(query) if content else to_fts5(query, columns="title tags description")
-    table = queryset.model._meta.db_table
-    rank = RawSQL(f"SELECT -{BM25} FROM {TABLE} WHERE {TABLE} MATCH %s "
-                  f"AND {TABLE}.rowid = {table}.id", [match], output_field=FloatField())
-    matching = RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])
-    return queryset.filter(pk__in=matching).annotate(search_rank=rank)
+def _match(query: SearchQuery, content: bool) -> str:
+    return to_fts5(query) if content else to_fts5(query, columns="title tags description")
+
+
+def matching(queryset: QuerySet, query: SearchQuery, content: bool) -> QuerySet:
+    return queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s",
+                                         [_match(query, content)]))
+
+
+def rank(model, query: SearchQuery, content: bool) -> RawSQL:
+    table = model._meta.db_table
+    return RawSQL(f"SELECT -{BM25} FROM {TABLE} WHERE {TABLE} MATCH %s "
+                  f"AND {TABLE}.rowid = {table}.id", [_match(query, content)],
+                  output_field=FloatField())
 
 
 def excerpts(item_ids: list[int], query: SearchQuery, any_words: SearchQuery) -> dict:

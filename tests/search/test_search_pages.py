@@ -127,3 +127,18 @@ def test_excerpts_cost_the_same_queries_for_one_result_or_many(org, qm, api, bro
                  files=[paged_pdf(tmp_path / f"b{number}.pdf", [f"Sommaire {number}", PHRASE])])
     assert len(rows(browser.get(URL, {"q": "accueil"}).content.decode())) == 5
     assert queries() == one
+
+
+def test_a_search_answering_the_most_it_ranks_says_so_and_asks_for_a_word_more(
+        vault, qm, monkeypatch):
+    from evidence import search
+
+    monkeypatch.setattr(search, "RANKED_AT_MOST", 2)  # 1,000 in use: the same rule, smaller
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(qm)
+    html = browser.get(URL, {"q": "qualité réclamations"}).content.decode()
+    assert len(rows(html)) == 1
+    assert "1 item holds these words" in html
+    html = browser.get(URL, {"q": "réclamations"}).content.decode()
+    assert len(rows(html)) == 2
+    assert "At least 2 items hold these words: the first 2 found are shown" in html
