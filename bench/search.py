@@ -115,7 +115,7 @@ def insert_batch(corpus: Corpus, owners: list, start: int, user, tags: dict, now
     of text."""
     from django.db import connection
 
-    from evidence.models import EvidenceItem, Revision, StoredFile
+    from evidence.models import EvidenceItem, Revision, StoredFile, TextSource
 
     rng = corpus.rng
     documents = [corpus.item(start + n, f"Réf. {org.pk}-{start + n:06d}")
@@ -141,10 +141,10 @@ def insert_batch(corpus: Corpus, owners: list, start: int, user, tags: dict, now
         for item in items for tag in rng.sample(tags[item.organization_id], rng.randint(0, 2)))
     size = 0
     with connection.cursor() as cursor, cursor.cursor.copy(
-            "COPY evidence_filetext (stored_file_id, text, note, created_at) FROM STDIN") as copy:
+            "COPY evidence_filetext (stored_file_id, text, note, source, created_at) FROM STDIN") as copy:
         for stored, (_title, _description, text) in zip(files, documents, strict=True):
             size += len(text.encode())
-            copy.write_row((stored.pk, text, "", now))
+            copy.write_row((stored.pk, text, "", TextSource.EXTRACTED, now))
     return size
 
 
@@ -284,7 +284,8 @@ def report(args, setup: dict, results: dict, texts, extra: dict) -> bool:
         counts = " / ".join(f"{r['matches'][text]:,}" for r in results.values())
         print(f"| `{text}` | {label} | {counts} | {' | '.join(cells)} |")
     ok = True
-    print("\n| scenario | searches | median | p95 | max | other load |\n|---|---|---|---|---|---|")
+    print("\n| scenario | searches | median | p95 | max | other load | verdict |\n"
+          "|---|---|---|---|---|---|---|")
     for name, result in results.items():
         samples = result["samples"]
         median, p95 = ms(statistics.median(samples)), ms(percentile(samples, 0.95))
@@ -292,7 +293,7 @@ def report(args, setup: dict, results: dict, texts, extra: dict) -> bool:
         ok = ok and passed
         print(f"| {name} | {len(samples)} | {median:.1f} ms ({median / MEDIAN_TARGET_MS:.2f}) | "
               f"{p95:.1f} ms ({p95 / P95_TARGET_MS:.2f}) | {ms(max(samples)):.1f} ms | "
-              f"{result['other_load']:.2f} CPU |{verdict(args, passed)}")
+              f"{result['other_load']:.2f} CPU |{verdict(args, passed)} |")
     size = extra["sizes"]
     print(f"\nindex evidence_searchentry_words {size['index'] / 2**20:.1f} MiB; table "
           f"{size['table'] / 2**20:.1f} MiB + TOAST {size['toast'] / 2**20:.1f} MiB (total with "
