@@ -140,8 +140,9 @@ def insert_batch(corpus: Corpus, owners: list, start: int, user, tags: dict, now
         through(evidenceitem_id=item.pk, tag_id=tag)
         for item in items for tag in rng.sample(tags[item.organization_id], rng.randint(0, 2)))
     size = 0
+    columns = "stored_file_id, text, note, source, created_at"
     with connection.cursor() as cursor, cursor.cursor.copy(
-            "COPY evidence_filetext (stored_file_id, text, note, source, created_at) FROM STDIN") as copy:
+            f"COPY evidence_filetext ({columns}) FROM STDIN") as copy:
         for stored, (_title, _description, text) in zip(files, documents, strict=True):
             size += len(text.encode())
             copy.write_row((stored.pk, text, "", TextSource.EXTRACTED, now))

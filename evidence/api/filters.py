@@ -28,7 +28,8 @@ class SearchField(forms.CharField):
 @extend_schema_field({"type": "string", "description": _(
     "Words to find in the title, tags, description or the text of the current files: accents "
     "ignored, a word of three letters or more also finds the words it starts, \"a phrase\" in "
-    "quotes, -word to exclude. Results best first unless `ordering` is given. At most 200 "
+    "quotes, -word to exclude. Results best first unless `ordering` is given; at most the "
+    "first 1,000 items found (a count of 1,000 means at least 1,000: add a word). At most 200 "
     "characters and 12 words (400: query_too_long, query_too_many_words, "
     "query_without_words).")})
 class SearchFilter(django_filters.Filter):
