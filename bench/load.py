@@ -337,7 +337,8 @@ def main() -> int:
     steps = [3] if args.small else [int(n) for n in args.users.split(",")]
     duration = 8.0 if args.small else args.duration
     kill = not (args.small or args.no_kill)
-    database = args.database + ("_small" if args.small else "")
+    # Small mode runs inside test suites, maybe two at once on one server: a name of its own.
+    database = args.database + (f"_small_{os.getpid()}" if args.small else "")
     database_url = with_database(args.admin_url, database)
     password = "load-" + os.urandom(9).hex()
     global SHARED
