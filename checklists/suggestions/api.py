@@ -18,7 +18,7 @@ from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 from evidence.models import EvidenceItem
 
-from ..models import Adoption, Requirement, TagSuggestion
+from ..models import Adoption, Requirement, SuggestionSource, TagSuggestion
 from . import matching, services, stats
 
 NOT_SUGGESTED = refusal(_(
@@ -78,6 +78,13 @@ class RankRatesSerializer(RatesSerializer):
     rank = serializers.CharField(help_text=_("1, 2, 3 or 4+"))
 
 
+class SourceRatesSerializer(RatesSerializer):
+    # Not Field.source: DRF's metaclass moves declared fields out of the class attributes.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=SuggestionSource.choices, help_text=_(
+        "Where they were shown: on the evidence item, or on a missing requirement."))
+
+
 class StructureRatesSerializer(RatesSerializer):
     organization = serializers.IntegerField()
     name = serializers.CharField()
@@ -86,6 +93,7 @@ class StructureRatesSerializer(RatesSerializer):
 class AcceptanceSerializer(serializers.Serializer):
     overall = RatesSerializer()
     by_rank = RankRatesSerializer(many=True)
+    by_source = SourceRatesSerializer(many=True)
     structures = StructureRatesSerializer(many=True)
 
 

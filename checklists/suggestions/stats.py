@@ -33,22 +33,27 @@ def _add(counts: dict, decision: str, number: int) -> None:
 
 def acceptance(suggestions) -> dict:
     """Counts and rate of `suggestions` (a TagSuggestion queryset), overall, per structure
-    (`organization` id) and by rank, in one query."""
+    (`organization` id), by rank and by where they were shown (the item's page, or a missing
+    requirement's), in one query."""
     overall = _empty()
-    by_rank: dict[str, dict] = {}
-    by_organization: dict[int, dict] = {}
-    for organization_id, rank, decision, number in (
-            suggestions.order_by().values("evidence__organization_id", "rank", "decision")
+    groups: dict[str, dict] = {"by_rank": {}, "by_source": {}, "by_organization": {}}
+    for organization_id, rank, source, decision, number in (
+            suggestions.order_by().values("evidence__organization_id", "rank", "source",
+                                          "decision")
             .annotate(number=Count("id")).values_list("evidence__organization_id", "rank",
-                                                       "decision", "number")):
+                                                       "source", "decision", "number")):
         rank_key = str(rank) if rank <= RANKS_APART else f"{RANKS_APART + 1}+"
         _add(overall, decision, number)
-        _add(by_rank.setdefault(rank_key, _empty()), decision, number)
-        _add(by_organization.setdefault(organization_id, _empty()), decision, number)
+        for group, key in (("by_rank", rank_key), ("by_source", source),
+                           ("by_organization", organization_id)):
+            _add(groups[group].setdefault(key, _empty()), decision, number)
     return {"overall": _rated(overall),
-            "by_rank": [{"rank": key, **_rated(counts)} for key, counts in sorted(
-                by_rank.items())],
-            "by_organization": {key: _rated(counts) for key, counts in by_organization.items()}}
+            "by_rank": [{"rank": key, **_rated(counts)}
+                        for key, counts in sorted(groups["by_rank"].items())],
+            "by_source": [{"source": key, **_rated(counts)}
+                          for key, counts in sorted(groups["by_source"].items())],
+            "by_organization": {key: _rated(counts)
+                                for key, counts in groups["by_organization"].items()}}
 
 
 def for_quality_managers(user) -> dict:

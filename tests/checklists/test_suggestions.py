@@ -170,6 +170,8 @@ def test_acceptance_rate_overall_and_by_rank(api, client_for, member, org, follo
                                   "pending": recorded - 2, "acceptance_rate": 50.0}
     rank_one = next(line for line in figures["by_rank"] if line["rank"] == "1")
     assert rank_one["accepted"] == 1
+    assert [(line["source"], line["accepted"], line["dismissed"])
+            for line in figures["by_source"]] == [("item", 1, 1)]
     assert figures["structures"][0]["organization"] == org.pk
     contributor = client_for(member(Role.CONTRIBUTOR)).get("/api/v1/suggestions/acceptance/").json()
     assert contributor["structures"] == [] and contributor["overall"]["shown"] == 0
