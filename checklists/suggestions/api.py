@@ -18,7 +18,7 @@ from audit_prep.api.viewsets import ScopedViewSet
 from audit_prep.roles import Action
 from evidence.models import EvidenceItem
 
-from ..models import Adoption, Requirement, SuggestionSource, TagSuggestion
+from ..models import Adoption, Requirement, TagSuggestion
 from . import matching, services, stats
 
 NOT_SUGGESTED = refusal(_(
@@ -57,6 +57,9 @@ class SuggestionsSerializer(serializers.Serializer):
 class TagSuggestionSerializer(serializers.ModelSerializer):
     decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True)
+    source = serializers.CharField(read_only=True, help_text=_(  # type: ignore[assignment]
+        "Where it was shown: item (on the evidence item) or requirement (on a missing "
+        "requirement)."))
 
     class Meta:
         model = TagSuggestion
@@ -80,9 +83,11 @@ class RankRatesSerializer(RatesSerializer):
 
 class SourceRatesSerializer(RatesSerializer):
     # Not Field.source: DRF's metaclass moves declared fields out of the class attributes.
-    source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=SuggestionSource.choices, help_text=_(
-        "Where they were shown: on the evidence item, or on a missing requirement."))
+    # A plain string in the schema: an enum would collide with the files' text `source`.
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text=_(
+        "Where they were shown: item (on the evidence item) or requirement (on a missing "
+        "requirement)."))
 
 
 class StructureRatesSerializer(RatesSerializer):
