@@ -77,7 +77,9 @@ def for_requirement(user, organization_id: int, requirement: Requirement,
                          .exclude(status=EvidenceStatus.ARCHIVED)
                          .exclude(requirement_links__requirement=requirement)
                          .exclude(pk__in=decided.values("evidence_id")), user)
-    found = list(search.ranked(items, query).prefetch_related("tags")[:shown])
+    # Any of the requirement's words matches most of a vault: rank every match, not the
+    # first found, to show the best few.
+    found = list(search.ranked(items, query, every_match=True).prefetch_related("tags")[:shown])
     wanted = _requirement_terms(requirement)
     matches = [EvidenceMatch(item=item, rank=number, score=round(max(item.search_rank, 0), 4),
                              words=_reason(wanted, item))

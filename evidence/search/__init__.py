@@ -46,16 +46,21 @@ def refresh_items(item_ids: Iterable[int]) -> None:
         engine.refresh(ids[start:start + BATCH])
 
 
-def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True) -> QuerySet:
+def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True,
+           every_match: bool = False) -> QuerySet:
     """The evidence items of `queryset` that match, annotated `search_rank` (higher is better)
     and ordered by it; narrow `queryset` by the choke point first. At most `RANKED_AT_MOST`
     items, the first found: at that count, say "more than" and ask for a word more.
+    `every_match=True` ranks them all, whatever it costs (the few best of one structure for a
+    requirement's suggestions, where any of many words matches most of the vault).
     `content=False` reads the title, tags and description only, not the files' text (the
     auditor's workspace, for items whose current revision is not the one it shows)."""
     engine = _engine()
-    first_found = engine.matching(queryset, query, content).order_by().values("pk")
-    return queryset.filter(pk__in=first_found[:RANKED_AT_MOST]).annotate(
-        search_rank=engine.rank(queryset.model, query, content)).order_by("-search_rank", "-pk")
+    found = engine.matching(queryset, query, content)
+    if not every_match:
+        found = queryset.filter(pk__in=found.order_by().values("pk")[:RANKED_AT_MOST])
+    return found.annotate(search_rank=engine.rank(queryset.model, query, content)).order_by(
+        "-search_rank", "-pk")
 
 
 def excerpts(item_ids: list[int], query: SearchQuery) -> dict[int, Excerpt]:

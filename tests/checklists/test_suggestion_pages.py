@@ -2,6 +2,7 @@
 each, with htmx or without JavaScript), the upload result, and the checklist's "existing
 evidence that might fit" for a missing requirement (page and API)."""
 
+import pytest
 from django.test import Client
 
 from audit_prep.roles import Role
@@ -157,9 +158,15 @@ def test_quality_managers_read_the_acceptance_rate_in_the_settings(api, org, qm,
         f"/structures/{org.pk}/settings/referentials/").content.decode()
 
 
-def test_the_matching_evidence_puts_the_right_item_first(api, org, follows_all, tmp_path):
+@pytest.mark.parametrize("ranked_at_most", [1_000, 1])
+def test_the_matching_evidence_puts_the_right_item_first(api, org, follows_all, tmp_path,
+                                                         monkeypatch, ranked_at_most):
     """Three files in the vault: for ISO 9001 7.2 (competence) the training attendance sheet
-    comes first, for 8.4 the supplier evaluation."""
+    comes first, for 8.4 the supplier evaluation; also where a search stops at fewer items
+    than match (any of a requirement's words matches most of a large vault)."""
+    from evidence import search
+
+    monkeypatch.setattr(search, "RANKED_AT_MOST", ranked_at_most)
     keys = ["revue-direction-2025", "emargement-sst", "evaluation-fournisseurs"]
     items = {}
     for index, key in enumerate(keys):
