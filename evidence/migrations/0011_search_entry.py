@@ -5,13 +5,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
-
-    dependencies = [
-        ('audit_prep', '0010_auditevent_client_request_id'),
-        ('evidence', '0010_file_text_notes'),
-    ]
-
 # PostgreSQL: the French configuration that folds accents before stemming, and a GIN index over
 # (structure, vector) through btree_gin. SQLite: the FTS5 table. Then every item is indexed.
 POSTGRES_SETUP = [
