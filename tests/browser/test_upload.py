@@ -28,7 +28,9 @@ DROP = """(files) => {
 
 
 def _drop(page, selector: str, *paths) -> None:
-    """Drop files on an element as the browser does at the end of a drag and drop."""
+    """Drop files on an element as the browser does at the end of a drag and drop, once the
+    page's scripts have run (under load the heading shows before the drop zone listens)."""
+    page.wait_for_load_state("load")
     files = [{"name": path.name, "type": "application/pdf",
               "data": base64.b64encode(path.read_bytes()).decode()} for path in paths]
     transfer = page.evaluate_handle(DROP, files)
