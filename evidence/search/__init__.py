@@ -69,4 +69,4 @@ def excerpts(item_ids: list[int], query: SearchQuery) -> dict[int, Excerpt]:
     if not item_ids or not query.included:
         return {}
     any_words = SearchQuery(query.included, match_all=False)
-    return _engine().excerpts(list(item_ids), query, any_words)
+    return _engine().excerpts(list(item_ids), any_words)

@@ -104,7 +104,7 @@ FROM (SELECT to_tsquery('{CONFIG}', %s) AS words) AS q, (
 """
 
 
-def excerpts(item_ids: list[int], query: SearchQuery, any_words: SearchQuery) -> dict:
+def excerpts(item_ids: list[int], any_words: SearchQuery) -> dict:
     """The page of a current file where most of the words are, for each item."""
     with connection.cursor() as cursor:
         words = to_tsquery(any_words)

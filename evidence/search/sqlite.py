@@ -46,7 +46,7 @@ def rank(model, query: SearchQuery, content: bool) -> RawSQL:
                   output_field=FloatField())
 
 
-def excerpts(item_ids: list[int], query: SearchQuery, any_words: SearchQuery) -> dict:
+def excerpts(item_ids: list[int], any_words: SearchQuery) -> dict:
     """The first page of a current file where one of the words is, for each item."""
     marks = ", ".join("%s" for _ in item_ids)
     with connection.cursor() as cursor:
