@@ -71,10 +71,13 @@ def preview_href(file_id: int, page: int | None) -> str:
     return reverse("file-preview", args=[file_id]) + (f"#page={page}" if page else "")
 
 
-def describe_matches(items, query: search.SearchQuery | None, href=preview_href) -> None:
+def describe_matches(items, query: search.SearchQuery | None, href=preview_href,
+                     found: dict | None = None) -> None:
     """Gives each item of one page of results its `match` (`search.Excerpt` or None) and
-    `match_href` (the page of the file where the words are, when it has pages): one query."""
-    found = search.excerpts([item.pk for item in items], query) if query else {}
+    `match_href` (`href` of the file and page where the words are, when it has pages): one
+    query, unless the excerpts are `found` already."""
+    if found is None:
+        found = search.excerpts([item.pk for item in items], query) if query else {}
     for item in items:
         excerpt = found.get(item.pk)
         item.match = excerpt

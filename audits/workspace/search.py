@@ -12,6 +12,7 @@ shows in an excerpt."""
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
+from checklists import evidence_listing
 from evidence import search
 from evidence.models import Revision
 
@@ -55,10 +56,8 @@ def read(text: str) -> tuple[search.SearchQuery | None, list[str]]:
 def describe_matches(engagement, items, query: search.SearchQuery | None) -> None:
     """Gives each item of one page its `match` and `match_href` (the workspace's preview of the
     file, at the page of a PDF), as `checklists/pages/search_match.html` shows them."""
-    found = matches(items, query)
-    base = reverse("audit-engagement", args=[engagement.pk]) + "files/"
-    for item in items:
-        excerpt = found.get(item.pk)
-        item.match = excerpt
-        item.match_href = f"{base}{excerpt.file_id}/preview/#page={excerpt.page}" \
-            if excerpt and excerpt.page else ""
+
+    def preview(file_id: int, page: int | None) -> str:
+        return reverse("audit-file-preview", args=[engagement.pk, file_id]) + f"#page={page}"
+
+    evidence_listing.describe_matches(items, query, href=preview, found=matches(items, query))

@@ -108,3 +108,17 @@ def test_the_workspace_page_shows_the_excerpt_and_finds_only_the_engagements_evi
     assert pdf_item.requirement_links.count() == 0
     assert refused.status_code == 400
     assert 'id="evidence-q-errors" role="alert"' in refused.content.decode()
+
+
+def test_the_workspace_links_an_excerpt_to_its_page_in_the_workspaces_preview(
+        world, audited, audit_user, qm, org, iso, tmp_path):
+    from evidence.models import StoredFile
+
+    pdf = paged_pdf(tmp_path / "habilitations.pdf", ["Sommaire du registre", HIDDEN])
+    item = linked_evidence(qm, org, [requirement(iso, "9.3.3")], "Registre des habilitations",
+                           name="habilitations.pdf", data=pdf.read_bytes())
+    stored = StoredFile.objects.get(revision__evidence=item)
+    with at(DURING):
+        html = page_of(signed_in(audit_user), audited, q="habilitations électriques")
+    assert (f'href="/audit/{audited.pk}/files/{stored.pk}/preview/#page=2"'
+            in html.content.decode())
