@@ -77,14 +77,16 @@ POSTGRES = $(shell if [ "$$CI" = "true" ] || $(PYTHON) -c "import socket; socket
 
 # Each test runs where it tells something. With PostgreSQL:
 # - the SQLite run (the embedded default) takes everything but the role x scope matrices
-#   (marker `permissions`), which run once, on PostgreSQL, production's database;
+#   (marker `permissions`) and the data migrations' round trips (marker `migrations`), which run
+#   once, on PostgreSQL, production's database (every run still migrates its SQLite database
+#   forward from nothing, as `make run` does);
 # - the PostgreSQL run takes the tests that reach the database (marker `database`) but the
 #   browser tests, which drive pages whose server side the rest of the suite checks on both.
 # Tests that reach no database (settings, Docker files, code rules, the benches, which make
 # their own databases) answer the same anywhere and run once, on SQLite.
 # Without PostgreSQL (outside CI) the SQLite run takes everything.
 test-sqlite: $(VENV)/.installed system-packages
-	env -u DATABASE_URL $(PY) -m pytest -n 2 $(if $(POSTGRES),-m "not permissions")
+	env -u DATABASE_URL $(PY) -m pytest -n 2 $(if $(POSTGRES),-m "not permissions and not migrations")
 
 test-postgres: $(VENV)/.installed system-packages
 	@if [ -n "$(POSTGRES)" ]; then \

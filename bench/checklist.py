@@ -148,15 +148,17 @@ class OtherLoad:
 
 def wait_for_quiet(threshold: float, timeout: float) -> float:
     """Wait (up to `timeout` s) until other processes use less than `threshold` CPUs over a
-    1 s window; return the last reading."""
+    1 s window; return the last reading (0.0 at once when `threshold` is 0: no waiting)."""
+    if threshold <= 0:
+        return 0.0
     deadline = time.monotonic() + timeout
     waiting = False
     while True:
         probe = OtherLoad().start()
         time.sleep(1)
         load = probe.stop()
-        if threshold <= 0 or load < threshold or time.monotonic() > deadline:
-            if threshold > 0 and load >= threshold:
+        if load < threshold or time.monotonic() > deadline:
+            if load >= threshold:
                 log(f"still {load:.2f} CPUs busy with other processes after {timeout:.0f} s; "
                     "measuring anyway (see 'other load' in the results)")
             return load

@@ -123,6 +123,9 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
                      "django_db_serialized_rollback", "live_server"}
 
 
+LONGEST_FIRST = ("tests/test_benches.py::test_bench_runs_in_small_mode",)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark `database` every test that reaches the database, so that the PostgreSQL run of
     `make test` runs exactly those: the others (settings, Docker files, benches, which make
@@ -135,3 +138,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.database)
         if item.nodeid.startswith("tests/permissions/"):
             item.add_marker(pytest.mark.permissions)
+    # The longest tests first (the benches' small modes and the migrations' round trips: 5 to
+    # 30 s each), so that pytest-xdist spreads them over its workers from the start rather than
+    # leaving one worker running them alone at the end.
+    items.sort(key=lambda item: not (item.nodeid.startswith(LONGEST_FIRST)
+                                     or item.get_closest_marker("migrations")))

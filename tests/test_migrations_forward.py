@@ -23,7 +23,7 @@ BEFORE_ISSUE_9 = [
 NOW = datetime.datetime(2026, 11, 26, 9, tzinfo=datetime.UTC)
 DAY = datetime.date(2026, 11, 26)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.migrations]
 
 
 def _migrate(targets):

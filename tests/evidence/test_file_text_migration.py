@@ -25,6 +25,7 @@ def _latest():
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
+@pytest.mark.migrations
 @pytest.mark.django_db(transaction=True)
 def test_texts_move_to_their_own_table_and_back(org, qm):
     old = _migrate(BEFORE)

@@ -56,6 +56,7 @@ def _populate(apps) -> dict:
     return {"org": org.pk, "user": user.pk, "evidence": evidence.pk, "reminder": reminder.pk}
 
 
+@pytest.mark.migrations
 def test_a_populated_database_keeps_every_row(migrated_back):
     ids = _populate(migrated_back)
     old_types = {model: ContentType.objects.get(app_label=app, model=model).pk

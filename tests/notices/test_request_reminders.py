@@ -138,6 +138,7 @@ def before_the_move(transactional_db):
         remove_audit_events()  # the trail is append-only: the flush after the test needs this
 
 
+@pytest.mark.migrations
 def test_reminders_already_sent_are_kept_when_they_move_to_the_deadline_ledger(
         before_the_move, contributor, qm, org, mailoutbox):
     referential, _ = make_referential()
