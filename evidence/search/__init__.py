@@ -50,7 +50,8 @@ def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True,
            every_match: bool = False) -> QuerySet:
     """The evidence items of `queryset` that match, annotated `search_rank` (higher is better)
     and ordered by it; narrow `queryset` by the choke point first. At most `RANKED_AT_MOST`
-    items, the first found: at that count, say "more than" and ask for a word more.
+    items, the first found, whose ids are read at once (a query of their own, see
+    `postgres.first_found`): at that count, say "more than" and ask for a word more.
     `every_match=True` ranks them all, whatever it costs (the few best of one structure for a
     requirement's suggestions, where any of many words matches most of the vault).
     `content=False` reads the title, tags and description only, not the files' text (the
@@ -58,7 +59,7 @@ def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True,
     engine = _engine()
     found = engine.matching(queryset, query, content)
     if not every_match:
-        found = queryset.filter(pk__in=found.order_by().values("pk")[:RANKED_AT_MOST])
+        found = queryset.filter(pk__in=engine.first_found(found.order_by(), RANKED_AT_MOST))
     return found.annotate(search_rank=engine.rank(queryset.model, query, content)).order_by(
         "-search_rank", "-pk")
 

@@ -39,6 +39,11 @@ def matching(queryset: QuerySet, query: SearchQuery, content: bool) -> QuerySet:
                                          [_match(query, content)]))
 
 
+def first_found(matches: QuerySet, limit: int) -> QuerySet:
+    """The ids of the first `limit` items of `matches` (a subquery: SQLite plans it well)."""
+    return matches.values("pk")[:limit]
+
+
 def rank(model, query: SearchQuery, content: bool) -> RawSQL:
     table = model._meta.db_table
     return RawSQL(f"SELECT -{BM25} FROM {TABLE} WHERE {TABLE} MATCH %s "

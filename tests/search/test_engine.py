@@ -139,3 +139,18 @@ def test_reindex_rebuilds_entries_lost_by_a_bulk_load(vault):
     assert found("réclamations") == []
     call_command("reindex_search")
     assert found("réclamations") == ["Revue de direction", "Manuel qualité 2026"]
+
+
+def test_a_search_leaves_the_planner_settings_of_the_transaction_as_they_were(vault):
+    """The first matches are read with hash and merge joins off (PostgreSQL): for that statement
+    only, even inside a longer transaction (a request's, a service's)."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's; SQLite reads the matches as a subquery")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_mergejoin = off")  # a caller's own choice is kept too
+        assert found("réclamations") == ["Revue de direction", "Manuel qualité 2026"]
+        cursor.execute("SELECT current_setting('enable_hashjoin'), "
+                       "current_setting('enable_mergejoin')")
+        assert cursor.fetchone() == ("on", "off")
