@@ -43,7 +43,11 @@ def test_evidence_list_shows_my_structures_items_only_and_filters(signed_in, org
     words = _page(signed_in, "/evidence/", q="accueil")
     assert "1 preuve contient ces mots." in words and "Attestation SST" not in words
     # another structure's id as a filter shows nothing of it
-    assert "0 preuve trouvée." in _page(signed_in, "/evidence/", organization=other_org.pk)
+    nothing = _page(signed_in, "/evidence/", organization=other_org.pk)
+    assert "Aucune preuve ne correspond à ces filtres." in nothing
+    no_words = _page(signed_in, "/evidence/", q="voisin")
+    assert "Aucune preuve ne contient ces mots : essayez d'autres mots" in no_words.replace(
+        "&#x27;", "'")
 
 
 def test_evidence_list_sorts_and_pages(signed_in, org, qm):
@@ -120,5 +124,5 @@ def test_the_checklist_lists_a_few_items_and_the_evidence_list_all_of_a_requirem
     own.save()
     foreign = own.requirements.get().pk
     nothing = _page(signed_in, "/evidence/", requirement=foreign)
-    assert "0 preuve trouvée." in nothing and "introuvable" in nothing
-    assert "0 preuve trouvée." in _page(signed_in, "/evidence/", requirement="7.2")
+    assert "Aucune preuve ne correspond à ces filtres." in nothing and "introuvable" in nothing
+    assert "Aucune preuve ne correspond à ces filtres." in _page(signed_in, "/evidence/", requirement="7.2")

@@ -104,6 +104,8 @@ def test_the_workspace_page_shows_the_excerpt_and_finds_only_the_engagements_evi
             html = page_of(client, audited, q=words).content.decode()
             assert "Registre interne" not in html and "Procédure du voisin" not in html
             assert "Compte rendu de revue" not in html, words
+            assert ("No item holds these words" in html
+                    or "Aucune preuve ne contient ces mots" in html), words
         refused = page_of(client, audited, q="-x")
     assert pdf_item.requirement_links.count() == 0
     assert refused.status_code == 400
