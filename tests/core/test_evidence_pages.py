@@ -125,4 +125,5 @@ def test_the_checklist_lists_a_few_items_and_the_evidence_list_all_of_a_requirem
     foreign = own.requirements.get().pk
     nothing = _page(signed_in, "/evidence/", requirement=foreign)
     assert "Aucune preuve ne correspond à ces filtres." in nothing and "introuvable" in nothing
-    assert "Aucune preuve ne correspond à ces filtres." in _page(signed_in, "/evidence/", requirement="7.2")
+    unlinked = _page(signed_in, "/evidence/", requirement="7.2")
+    assert "Aucune preuve ne correspond à ces filtres." in unlinked
