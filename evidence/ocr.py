@@ -35,6 +35,8 @@ IMAGE_TYPES = frozenset({PNG, JPEG})
 OCR_TYPES = IMAGE_TYPES | {PDF}
 LANGUAGES = "fra+eng"  # French first; English for the words a French document borrows
 PAGE_SEPARATOR = "\f"
+# A PDF page with fewer characters of text than this is taken for a scanned page.
+BARE_PAGE_CHARS = 20
 MIN_DPI = 50  # below this a page's text is too small to read: the page is refused instead
 PROBE_SECONDS = 10.0
 PAGE_SIZE = re.compile(r"^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+) pts", re.MULTILINE)
@@ -221,7 +223,14 @@ def _pdf_page(path: Path, number: int, dpi: int, workdir: Path, deadline: float,
     return (text, Note.NONE) if text is not None else ("", Note.OCR_FAILED)
 
 
-def ocr_pdf(path: Path, limits: Limits) -> Result:
+def is_bare(page_text: str) -> bool:
+    """True for a page whose own text is empty or nearly so: a scanned page."""
+    return len(page_text.strip()) < BARE_PAGE_CHARS
+
+
+def ocr_pdf(path: Path, limits: Limits, own_pages: list[str] | None = None) -> Result:
+    """The PDF's text, page by page. With `own_pages` (the text its pages hold, one string a
+    page), the pages with text keep it and only the bare ones are read by OCR."""
     started = time.monotonic()
     deadline = started + limits.file_seconds
     try:
@@ -234,11 +243,16 @@ def ocr_pdf(path: Path, limits: Limits) -> Result:
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ocr-") as workdir:
         for number, (width, height) in enumerate(sizes, start=1):
-            if time.monotonic() >= deadline:
-                notes.append(Note.OCR_TIME_LIMIT)
-                break
+            own = own_pages[number - 1] if own_pages and number <= len(own_pages) else ""
             dpi = page_dpi(width, height, limits)
-            if dpi is None:
+            if not is_bare(own):
+                text, note = own, Note.NONE  # a typed page keeps its text, even past the time
+            elif time.monotonic() >= deadline:
+                if own_pages is None:  # a whole scan: nothing after this page to keep
+                    notes.append(Note.OCR_TIME_LIMIT)
+                    break
+                text, note = "", Note.OCR_TIME_LIMIT
+            elif dpi is None:
                 text, note = "", Note.IMAGE_TOO_LARGE
             else:
                 text, note = _pdf_page(path, number, dpi, Path(workdir), deadline, limits)
@@ -273,12 +287,14 @@ def _finish(texts: list[str], notes: list[str], limits: Limits, pages: int,
                   page_notes=notes)
 
 
-def ocr_path(path: Path, mime_type: str, limits: Limits) -> Result:
-    """The text of the scan at `path` (an image or a PDF), read by OCR under `limits`."""
+def ocr_path(path: Path, mime_type: str, limits: Limits,
+             own_pages: list[str] | None = None) -> Result:
+    """The text of the scan at `path` (an image or a PDF), read by OCR under `limits`; for a
+    PDF of typed and scanned pages, `own_pages` (see `ocr_pdf`)."""
     if engine_problem(limits.languages):
         return Result(note=Note.OCR_UNAVAILABLE)
     if mime_type == PDF:
-        return ocr_pdf(path, limits)
+        return ocr_pdf(path, limits, own_pages)
     if mime_type in IMAGE_TYPES:
         return ocr_image(path, limits)
     return Result(note=Note.NOT_SUPPORTED)

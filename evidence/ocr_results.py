@@ -3,7 +3,9 @@
 1. `queue_scans`, called by verification in the transaction that marks a revision verified:
    its files that are scans (PNG and JPEG images; PDFs whose extracted text is empty or nearly
    so) get `FileText.note = ocr_pending`, `source = ocr`, and one `workers.ocr_file` task each,
-   sent after commit. Verification decides once, so nothing is enqueued twice.
+   sent after commit. Verification decides once, so nothing is enqueued twice. A PDF of typed
+   pages and scanned ones (a procedure and its signed attendance sheet) keeps its text while
+   it waits (`source = mixed`), and only its pages without text are read.
 2. `ocr_file`, the task's body, in the worker: a copy of the stored object (re-hashed on the
    way) is read by `evidence.ocr` under its limits, and the text stored beside the file with
    its note, only if the row is still pending (a second run, or a second copy of the message,
@@ -27,8 +29,8 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Coalesce, Greatest, Length
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest, Length, NullIf
 from django.utils import timezone
 
 from audit_prep import audit
@@ -42,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 OCR_TASK = "workers.ocr_file"
 # A PDF with fewer characters of text than this per page is taken for a scan.
-NEARLY_EMPTY_CHARS_PER_PAGE = 20
+NEARLY_EMPTY_CHARS_PER_PAGE = ocr.BARE_PAGE_CHARS
 REQUEUE_BATCH = 500
 # A file still pending OCR this long has its task sent again (OCR waits behind everything else
 # on the files queue: an hour of backlog is not unusual after a bulk upload).
@@ -83,11 +85,28 @@ def scans_of(revision_id: int) -> list[int]:
         .filter(images | bare_pdfs).order_by("id").values_list("id", flat=True))
 
 
+def partly_scanned_of(revision_id: int, scans: list[int]) -> list[int]:
+    """Ids of the revision's PDFs (other than `scans`) that hold typed pages and scanned ones:
+    their whole text was read, and at least one page has none."""
+    pdfs = (FileText.objects.filter(stored_file__revision_id=revision_id,
+                                    stored_file__mime_type=ocr.PDF,
+                                    stored_file__page_count__gt=1, note=Note.NONE,
+                                    source=TextSource.EXTRACTED)
+            .exclude(stored_file_id__in=scans).order_by("stored_file_id"))
+    return [row.stored_file_id for row in pdfs.only("stored_file_id", "text").iterator()
+            if any(ocr.is_bare(page) for page in row.text.split(ocr.PAGE_SEPARATOR))]
+
+
 def queue_scans(revision_id: int) -> list[int]:
-    """Mark the revision's scans pending OCR and enqueue their OCR after commit; their ids."""
-    ids = scans_of(revision_id)
-    FileText.objects.filter(stored_file_id__in=ids).update(
+    """Mark the revision's scans pending OCR and enqueue their OCR after commit; their ids.
+    A PDF of typed and scanned pages keeps its text while it waits (source `mixed`)."""
+    scans = scans_of(revision_id)
+    partly = partly_scanned_of(revision_id, scans)
+    FileText.objects.filter(stored_file_id__in=scans).update(
         note=Note.OCR_PENDING, source=TextSource.OCR, text="")
+    FileText.objects.filter(stored_file_id__in=partly).update(
+        note=Note.OCR_PENDING, source=TextSource.MIXED)
+    ids = scans + partly
     for stored_file_id in ids:
         enqueue_after_commit(OCR_TASK, stored_file_id)
     return ids
@@ -121,7 +140,7 @@ def local_copy(stored_file: StoredFile) -> Iterator[Path | None]:
         yield path if digest.hexdigest() == stored_file.sha256 else None
 
 
-def read_scan(stored_file: StoredFile) -> ocr.Result:
+def read_scan(stored_file: StoredFile, own_pages: list[str] | None = None) -> ocr.Result:
     problem = engine_problem()
     if problem:
         logger.warning("file %s: OCR unavailable (%s)", stored_file.pk, problem)
@@ -129,16 +148,19 @@ def read_scan(stored_file: StoredFile) -> ocr.Result:
     with local_copy(stored_file) as path:
         if path is None:
             return ocr.Result(note=Note.OCR_FAILED)
-        return ocr.ocr_path(path, stored_file.mime_type, limits())
+        return ocr.ocr_path(path, stored_file.mime_type, limits(), own_pages)
 
 
 def store(stored_file: StoredFile, result: ocr.Result) -> bool:
     """Keep the OCR's text beside the file, if it is still pending (compare-and-set): False
     when another run stored it first."""
     with transaction.atomic():
-        stored = FileText.objects.filter(stored_file_id=stored_file.pk,
-                                         note=Note.OCR_PENDING).update(
-            text=result.text, note=result.note, source=TextSource.OCR)
+        pending = FileText.objects.filter(stored_file_id=stored_file.pk, note=Note.OCR_PENDING)
+        # A PDF of typed and scanned pages never loses its own text, whatever OCR did.
+        stored = (pending.filter(source=TextSource.OCR).update(text=result.text, note=result.note)
+                  or pending.filter(source=TextSource.MIXED).update(
+                      text=Coalesce(NullIf(Value(result.text), Value("")), F("text")),
+                      note=result.note))
         if not stored:
             return False
         search.refresh_items([stored_file.revision.evidence_id])  # its text is searchable now
@@ -153,12 +175,15 @@ def ocr_file(stored_file_id: int) -> str:
     "done" when it was already, "missing" for an unknown file."""
     stored_file = (StoredFile.objects.select_related("revision")
                    .filter(pk=stored_file_id).first())
-    pending = FileText.objects.filter(stored_file_id=stored_file_id, note=Note.OCR_PENDING)
+    pending = (FileText.objects.filter(stored_file_id=stored_file_id, note=Note.OCR_PENDING)
+               .values_list("source", "text").first())
     if stored_file is None:
         return "missing"
-    if not pending.exists():
+    if pending is None:
         return "done"
-    result = read_scan(stored_file)
+    source, own_text = pending
+    result = read_scan(stored_file, own_text.split(ocr.PAGE_SEPARATOR)
+                       if source == TextSource.MIXED else None)
     if not store(stored_file, result):
         return "done"
     logger.info("file %s read by OCR: %s characters, %s pages, %.1f s, note %r",

@@ -46,6 +46,9 @@ class TextSource(models.TextChoices):
 
     EXTRACTED = "extracted", _("the file's own text")
     OCR = "ocr", _("read by OCR")
+    # A PDF of typed pages and scanned ones (a procedure followed by its signed attendance
+    # sheet): its own text, and OCR for the pages without any.
+    MIXED = "mixed", _("the file's own text, and OCR for its scanned pages")
 
 
 class TextStatus(models.TextChoices):
@@ -69,6 +72,9 @@ def text_state(note: str | None, source: str | None = None) -> dict:
     """What the API and the pages say of a file's text: status, reason (code and label in the
     request's language) and source; `note` and `source` of its `FileText` row (None: no row)."""
     reason = TextNote(note) if note else None
-    return {"status": TextStatus.of(note).value, "reason": reason.value if reason else None,
+    status = TextStatus.of(note)
+    if source == TextSource.MIXED and status == TextStatus.UNAVAILABLE:
+        status = TextStatus.PARTIAL  # its typed pages stay searchable whatever OCR did
+    return {"status": status.value, "reason": reason.value if reason else None,
             "reason_label": str(reason.label) if reason else None,
             "source": source if note is not None else None}

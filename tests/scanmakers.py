@@ -124,3 +124,34 @@ def make_unrenderable_pdf(path) -> Path:
     noise = random.Random(31).randbytes(5000)
     path.write_bytes(b"%PDF-1.4\n" + noise + b"\n%%EOF\n")
     return path
+
+
+ATTENDANCE_LINES = ("Feuille d'émargement", "Formation gestes et postures, 12 mars 2026",
+                    "Présents : Mathilde Roussel, Karim Benali, Odile Ferrand",
+                    "Signature de la formatrice : Odile Ferrand")
+
+
+def make_partly_scanned_pdf(path, typed_text: str, lines=ATTENDANCE_LINES, dpi: int = 200) -> Path:
+    """A PDF of one typed page (`typed_text`, a real text layer written by fpdf2) followed by
+    one scanned page of `lines` (an image, no text): a procedure and its signed attendance
+    sheet put together by a scanner's software."""
+    from fpdf import FPDF
+    from pypdf import PdfWriter
+
+    path = _prepare(path)
+    typed = FPDF()
+    typed.set_font("Helvetica", size=12)
+    typed.add_page()
+    typed.multi_cell(0, 8, typed_text)
+    typed_path = path.with_name(path.stem + "-typed.pdf")
+    typed.output(str(typed_path))
+    scanned_path = make_scanned_pdf(path.with_name(path.stem + "-scanned.pdf"), pages=1, dpi=dpi,
+                                    lines_of=lambda _number: list(lines))
+    writer = PdfWriter()
+    writer.append(str(typed_path))
+    writer.append(str(scanned_path))
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    typed_path.unlink()
+    scanned_path.unlink()
+    return path

@@ -194,3 +194,66 @@ def test_scans_left_unread_without_the_engine_are_read_once_it_is_there(
     assert ocr_results.requeue_stuck_ocr() == [stored.pk]  # sent, and run eagerly
 
     assert "Hélène Dupré" in FileText.objects.get(stored_file=stored).text
+
+
+TYPED = ("Procedure d'accueil des salaries en parcours d'insertion : entretien d'accueil, "
+         "livret remis, feuille d'emargement signee en fin de session.")
+
+
+def found(words: str) -> list[int]:
+    from evidence import search
+    from evidence.models import EvidenceItem
+
+    return [item.pk for item in search.ranked(EvidenceItem.objects.all(), search.parse(words))]
+
+
+def test_a_pdf_of_typed_and_scanned_pages_keeps_its_text_and_gets_its_scanned_page_read(
+        api, qm, evidence, tmp_path, django_capture_on_commit_callbacks):
+    from evidence import search
+
+    require_engine()
+    path = scanmakers.make_partly_scanned_pdf(tmp_path / "accueil-emargement.pdf", TYPED)
+    revision_id = upload_path(api, evidence, path)
+
+    with django_capture_on_commit_callbacks() as queued:
+        stored = verified_file(revision_id)
+    assert len(queued) == 1  # its scanned page is read by OCR
+    assert text_block(api, stored)["status"] == "pending"
+    assert text_block(api, stored)["source"] == "mixed"
+    assert "ses pages scannées attendent d'être lues par OCR" in page_of(qm, evidence)
+    assert found("accueil salaries") == [evidence.pk]  # its typed page, searchable meanwhile
+    assert found("Mathilde Roussel") == []
+
+    queued[0]()
+
+    row = FileText.objects.get(stored_file=stored)
+    typed, scanned = row.text.split("\f")
+    assert "entretien d'accueil" in typed and "Roussel" not in typed
+    assert "Mathilde Roussel" in scanned
+    assert (row.note, row.source) == (Note.NONE, TextSource.MIXED)
+    assert text_block(api, stored) == {"status": "available", "reason": None,
+                                       "reason_label": None, "source": "mixed"}
+    assert "ses pages scannées lues par OCR" in page_of(qm, evidence)
+    assert "its scanned pages read by OCR" in page_of(qm, evidence, "en")
+    assert found("Mathilde Roussel") == [evidence.pk]
+    assert found("accueil salaries") == [evidence.pk]
+    excerpt = search.excerpts([evidence.pk], search.parse("Mathilde Roussel"))[evidence.pk]
+    assert excerpt.page == 2 and "<mark>Roussel</mark>" in excerpt.html
+
+
+def test_without_the_engine_a_partly_scanned_pdf_keeps_its_typed_text_searchable(
+        no_ocr_engine, api, qm, evidence, tmp_path, django_capture_on_commit_callbacks):
+    # made before the engine goes: the maker needs no OCR, only Pillow, fpdf2 and pypdf
+    path = scanmakers.make_partly_scanned_pdf(tmp_path / "accueil-emargement.pdf", TYPED)
+    revision_id = upload_path(api, evidence, path)
+
+    stored = verify_and_read(revision_id, django_capture_on_commit_callbacks)
+
+    row = stored.extracted_text
+    assert "entretien d'accueil" in row.text
+    assert (row.note, row.source) == (Note.OCR_UNAVAILABLE, TextSource.MIXED)
+    text = text_block(api, stored)
+    assert (text["status"], text["reason"]) == ("partial", Note.OCR_UNAVAILABLE)
+    assert "Texte extrait : cherchable, mais pas toutes ses pages scannées" in page_of(
+        qm, evidence)
+    assert found("accueil salaries") == [evidence.pk]
