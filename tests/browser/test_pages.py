@@ -171,3 +171,17 @@ def test_evidence_search_finds_a_phrase_inside_a_pdf_with_or_without_accents(
     page.get_by_label("Mots à trouver").press("Enter")
     expect(page.locator("#evidence-q-errors")).to_contain_text("au moins un mot")
     expect(status).to_contain_text("Aucune recherche n'a été faite")
+
+
+def test_with_debug_on_a_refused_search_is_shown_in_the_page_and_the_page_stays(
+        page, live_server, structure, sign_in, settings):
+    """The demo runs with DEBUG on: a refused search (a 400) is still shown under the box, the
+    rest of the page in place (django-htmx's debug script would replace the page with it)."""
+    settings.DEBUG = True
+    sign_in()
+    page.goto(f"{live_server.url}/evidence/")
+    page.get_by_label("Mots à trouver").fill("x" * 300)
+    page.get_by_label("Mots à trouver").press("Enter")
+    expect(page.locator("#evidence-q-errors")).to_contain_text("au plus 200 caractères")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Preuves")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
