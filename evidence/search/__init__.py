@@ -57,9 +57,9 @@ def ranked(queryset: QuerySet, query: SearchQuery, content: bool = True,
     `content=False` reads the title, tags and description only, not the files' text (the
     auditor's workspace, for items whose current revision is not the one it shows)."""
     engine = _engine()
-    found = engine.matching(queryset, query, content)
-    if not every_match:
-        found = queryset.filter(pk__in=engine.first_found(found.order_by(), RANKED_AT_MOST))
+    found = engine.matching(queryset, query, content).order_by()
+    found = queryset.filter(pk__in=engine.first_found(
+        found, None if every_match else RANKED_AT_MOST))
     return found.annotate(search_rank=engine.rank(queryset.model, query, content)).order_by(
         "-search_rank", "-pk")
 

@@ -81,14 +81,15 @@ _JOIN_METHODS = ("SELECT set_config('enable_hashjoin', %s, true), "
                  "set_config('enable_mergejoin', %s, true)")
 
 
-def first_found(matches: QuerySet, limit: int) -> list[int]:
-    """The ids of the first `limit` items of `matches`, read by nested loops."""
+def first_found(matches: QuerySet, limit: int | None) -> list[int]:
+    """The ids of the first `limit` items of `matches` (all with None), read by nested
+    loops."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_hashjoin'), "
                        "current_setting('enable_mergejoin')")
         previous = cursor.fetchone()
         cursor.execute(_JOIN_METHODS, ["off", "off"])
-        ids = list(matches.values_list("pk", flat=True)[:limit])
+        ids = list(matches.values_list("pk", flat=True)[:limit])  # [:None]: every one
         cursor.execute(_JOIN_METHODS, list(previous))  # within an outer transaction too
     return ids
 

@@ -39,8 +39,9 @@ def matching(queryset: QuerySet, query: SearchQuery, content: bool) -> QuerySet:
                                          [_match(query, content)]))
 
 
-def first_found(matches: QuerySet, limit: int) -> QuerySet:
-    """The ids of the first `limit` items of `matches` (a subquery: SQLite plans it well)."""
+def first_found(matches: QuerySet, limit: int | None) -> QuerySet:
+    """The ids of the first `limit` items of `matches`, all with None (a subquery: SQLite
+    plans it well)."""
     return matches.values("pk")[:limit]
 
 
