@@ -72,6 +72,16 @@ class EvidenceFilter(django_filters.FilterSet):
         model = EvidenceItem
         fields = ["organization", "status", "kind", "file_check", "tag", "owner"]
 
+    def filter_queryset(self, queryset):
+        """Every other filter first, the words last: a search ranks the first
+        `search.RANKED_AT_MOST` matches, to be found among the items the filters keep (a
+        subclass's filters, such as `requirement`, are declared after `q`)."""
+        words = self.form.cleaned_data.get("q")
+        others = {name: value for name, value in self.form.cleaned_data.items() if name != "q"}
+        for name, value in others.items():
+            queryset = self.filters[name].filter(queryset, value)
+        return self.filters["q"].filter(queryset, words)
+
     def by_reference(self, queryset, name, value):
         from ..references import parse_reference
 

@@ -92,6 +92,28 @@ def test_filters_combine_with_the_words(vault, api, org, qm, member):
     assert titles(api.get(URL, {**search, "updated_before": "2020-01-01"})) == []
 
 
+def test_at_the_cap_the_filters_choose_among_every_match_not_the_first_found(
+        vault, api, qm, monkeypatch):
+    """A search ranks the first RANKED_AT_MOST matches found: the filters (a requirement, a
+    referential, a reference) narrow the items before that, so that an item they keep is
+    found even when many others hold the words."""
+    from evidence import search
+    from evidence.references import reference
+
+    referential, requirements = make_referential()
+    EvidenceLink.objects.create(evidence=vault["complaints"], requirement=requirements["7.2"],
+                                created_by=qm)
+    monkeypatch.setattr(search, "RANKED_AT_MOST", 1)  # 1,000 in use: the same rule, smaller
+    search_words = {"q": "réclamations"}
+    assert titles(api.get(URL, {**search_words, "requirement": requirements["7.2"].pk})) == [
+        "Registre des réclamations"]
+    assert titles(api.get(URL, {**search_words, "referential": referential.pk})) == [
+        "Registre des réclamations"]
+    assert titles(api.get(URL, {**search_words,
+                                "reference": reference(vault["complaints"].pk)})) == [
+        "Registre des réclamations"]
+
+
 def test_dates_are_filters_without_words_too(vault, api, org, qm):
     add_item(org, qm, api, "Ancien contrat", effective_date="2019-05-02")
     assert titles(api.get(URL, {"effective_before": "2020-01-01"})) == ["Ancien contrat"]
