@@ -43,8 +43,6 @@ from .models import FileText, StoredFile, TextSource
 logger = logging.getLogger(__name__)
 
 OCR_TASK = "workers.ocr_file"
-# A PDF with fewer characters of text than this per page is taken for a scan.
-NEARLY_EMPTY_CHARS_PER_PAGE = ocr.BARE_PAGE_CHARS
 REQUEUE_BATCH = 500
 # A file still pending OCR this long has its task sent again (OCR waits behind everything else
 # on the files queue: an hour of backlog is not unusual after a bulk upload).
@@ -77,7 +75,7 @@ def scans_of(revision_id: int) -> list[int]:
     images = Q(mime_type__in=ocr.IMAGE_TYPES)
     pages = Greatest(Coalesce("page_count", Value(1)), Value(1))
     bare_pdfs = (Q(mime_type=ocr.PDF, extracted_text__note__in=(Note.NONE, Note.DAMAGED))
-                 & Q(text_length__lt=NEARLY_EMPTY_CHARS_PER_PAGE * pages))
+                 & Q(text_length__lt=ocr.BARE_PAGE_CHARS * pages))
     return list(
         StoredFile.objects.filter(revision_id=revision_id, extracted_text__isnull=False)
         .exclude(extracted_text__source=TextSource.OCR)
@@ -155,12 +153,11 @@ def store(stored_file: StoredFile, result: ocr.Result) -> bool:
     """Keep the OCR's text beside the file, if it is still pending (compare-and-set): False
     when another run stored it first."""
     with transaction.atomic():
-        pending = FileText.objects.filter(stored_file_id=stored_file.pk, note=Note.OCR_PENDING)
-        # A PDF of typed and scanned pages never loses its own text, whatever OCR did.
-        stored = (pending.filter(source=TextSource.OCR).update(text=result.text, note=result.note)
-                  or pending.filter(source=TextSource.MIXED).update(
-                      text=Coalesce(NullIf(Value(result.text), Value("")), F("text")),
-                      note=result.note))
+        # An OCR that read nothing keeps what the row holds while it waits: nothing for a
+        # scan, its own text for a PDF of typed and scanned pages (never lost, whatever OCR did).
+        stored = FileText.objects.filter(stored_file_id=stored_file.pk,
+                                         note=Note.OCR_PENDING).update(
+            text=Coalesce(NullIf(Value(result.text), Value("")), F("text")), note=result.note)
         if not stored:
             return False
         search.refresh_items([stored_file.revision.evidence_id])  # its text is searchable now
